@@ -1,0 +1,46 @@
+import type { ApiBackendOptions } from './api/api-backend-options.js';
+import { createApiBackend } from './api/create-api-backend.js';
+import type { EmbeddingBackend } from './embedding-backend.js';
+import type { LocalBackendOptions } from './local/local-backend-options.js';
+import { DEFAULT_MODEL, getModelInfo } from './models/models.js';
+
+/** Options of {@link createBackend}: which backend, and its own options. */
+export type BackendOptions =
+  | ({ backend?: 'api' } & ApiBackendOptions)
+  | ({ backend: 'local' } & LocalBackendOptions);
+
+/**
+ * Creates a backend by name. The local backend is imported lazily, so an api user never loads
+ * onnxruntime-node or sharp. The returned backend loads the local model on first use.
+ */
+export function createBackend(options: BackendOptions = {}): EmbeddingBackend {
+  if (options.backend === 'local') {
+    const { backend: _backend, ...local } = options;
+    return createLazyLocalBackend(local);
+  }
+  const { backend: _backend, ...api } = options;
+  return createApiBackend(api);
+}
+
+function createLazyLocalBackend(options: LocalBackendOptions): EmbeddingBackend {
+  let loaded: Promise<EmbeddingBackend> | undefined;
+  const load = () => {
+    loaded ??= import('./local.js').then(({ createLocalBackend }) => createLocalBackend(options));
+    return loaded;
+  };
+  // Until the graph is loaded the table's facts stand in; afterwards the loaded model's.
+  let modelInfo = getModelInfo(options.model ?? DEFAULT_MODEL);
+  return {
+    get model() {
+      return modelInfo;
+    },
+    async embed(inputs, embedOptions) {
+      const backend = await load();
+      modelInfo = backend.model;
+      return backend.embed(inputs, embedOptions);
+    },
+    async close() {
+      if (loaded !== undefined) await (await loaded).close();
+    },
+  };
+}

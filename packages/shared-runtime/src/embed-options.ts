@@ -1,0 +1,48 @@
+import type { EmbedOptions } from './embedding-backend.js';
+import { InvalidInputError } from './errors/invalid-input-error.js';
+import type { EmbeddingTask, ModelInfo } from './models/model-info.js';
+
+/** {@link EmbedOptions} checked against a model: what both backends act on. */
+export interface EmbedConfig {
+  /** The task that changes something for this model (undefined for documents and for v1). */
+  task: EmbeddingTask | undefined;
+  /** The Matryoshka width to truncate to, undefined for the full width. */
+  dimensions: number | undefined;
+}
+
+/**
+ * Validates per-call options for a model, the same way for both backends, before any work.
+ * `width` is the embedding width actually available (the loaded graph's, for the local backend).
+ */
+export function resolveEmbedOptions(
+  model: ModelInfo,
+  options: EmbedOptions = {},
+  width: number = model.dimensions,
+): EmbedConfig {
+  const { task, dimensions } = options;
+  if (task !== undefined && task !== 'retrieval.query' && task !== 'retrieval.passage') {
+    throw new InvalidInputError(
+      `Unsupported task "${String(task)}": use 'retrieval.query' or 'retrieval.passage'.`,
+      { field: 'task' },
+    );
+  }
+  if (dimensions !== undefined) {
+    if (model.matryoshkaDimensions.length === 0) {
+      throw new InvalidInputError(
+        `${model.id} does not support \`dimensions\` (no Matryoshka truncation); omit it.`,
+        { field: 'dimensions' },
+      );
+    }
+    if (!Number.isInteger(dimensions) || dimensions < 1 || dimensions > width) {
+      throw new InvalidInputError(
+        `\`dimensions\` must be an integer from 1 to ${width} for ${model.id}, got ${dimensions}.`,
+        { field: 'dimensions' },
+      );
+    }
+  }
+  return {
+    // A task reaches the model only where the model distinguishes it; documents get nothing.
+    task: task === 'retrieval.query' && model.tasks.includes(task) ? task : undefined,
+    dimensions: dimensions === undefined || dimensions === width ? undefined : dimensions,
+  };
+}

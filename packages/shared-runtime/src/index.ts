@@ -1,0 +1,26 @@
+/**
+ * `jina-clip-runtime`: Jina CLIP embeddings of texts and images, from the hosted Jina
+ * Embeddings API or the local ONNX model. This entry never loads onnxruntime-node or sharp.
+ * @packageDocumentation
+ */
+export type { ApiBackendOptions } from './api/api-backend-options.js';
+export { createApiBackend } from './api/create-api-backend.js';
+export { type BackendOptions, createBackend } from './create-backend.js';
+export { type EmbedConfig, resolveEmbedOptions } from './embed-options.js';
+export type { EmbeddingBackend, EmbedOptions, EmbedResult } from './embedding-backend.js';
+export * from './errors/index.js';
+export type { EmbeddingInput, ImageSource, ResolvedInput } from './inputs/embedding-input.js';
+export { validateInputs } from './inputs/validate-inputs.js';
+export type {
+  Device,
+  DownloadProgress,
+  LocalBackendOptions,
+  ModelDtype,
+} from './local/local-backend-options.js';
+export type {
+  ApiParameter,
+  EmbeddingTask,
+  JinaClipModelId,
+  ModelInfo,
+} from './models/model-info.js';
+export { DEFAULT_MODEL, getModelInfo, MODELS } from './models/models.js';

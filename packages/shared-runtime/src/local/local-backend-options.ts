@@ -1,0 +1,59 @@
+import type { JinaClipModelId } from '../models/model-info.js';
+
+/** Weight precisions of the ONNX exports, by their Hub file suffix. */
+export const DTYPE_SUFFIXES = {
+  fp32: '',
+  fp16: '_fp16',
+  q8: '_quantized',
+  int8: '_int8',
+  uint8: '_uint8',
+  q4: '_q4',
+} as const;
+
+/** A weight precision of the ONNX export. */
+export type ModelDtype = keyof typeof DTYPE_SUFFIXES;
+
+/** Where inference runs. `'auto'` tries CUDA and falls back to CPU. */
+export type Device = 'cpu' | 'cuda' | 'auto';
+
+/** Progress of one file download. */
+export interface DownloadProgress {
+  /** Repository path of the file (`onnx/model.onnx`). */
+  file: string;
+  /** Bytes on disk so far, including a resumed part. */
+  loaded: number;
+  /** Size of the file, when the Hub said. */
+  total: number | undefined;
+}
+
+/** Options of `createLocalBackend`. */
+export interface LocalBackendOptions {
+  /** Model to run. @default 'jina-clip-v1' */
+  model?: JinaClipModelId;
+  /** Hugging Face repository to download from. @default `jinaai/${model}` */
+  repo?: string;
+  /** Branch, tag or commit. @default 'main' */
+  revision?: string;
+  /** Weight precision. @default 'fp32' */
+  dtype?: ModelDtype;
+  /** A local folder in Hub layout to load from, with no network. */
+  modelPath?: string;
+  /** Hugging Face cache folder. @default HF_HUB_CACHE, else HF_HOME/hub, else ~/.cache/huggingface/hub */
+  cacheDir?: string;
+  /** Use the cache only, never the network. @default HF_HUB_OFFLINE === '1' */
+  offline?: boolean;
+  /** Where to run. @default 'cpu' */
+  device?: Device;
+  /** Intra-op threads of the ONNX sessions. @default onnxruntime's own choice */
+  threads?: number;
+  /** Inputs per inference batch. @default 16 */
+  batchSize?: number;
+  /** Return unit-length vectors. @default true */
+  normalized?: boolean;
+  /** Called as model files download. */
+  onDownloadProgress?: (progress: DownloadProgress) => void;
+  /** Hugging Face token for gated or private repositories. @default process.env.HF_TOKEN */
+  hfToken?: string;
+  /** Hub base URL. @default process.env.HF_ENDPOINT ?? 'https://huggingface.co' */
+  endpoint?: string;
+}
