@@ -24,19 +24,23 @@ export function createBackend(options: BackendOptions = {}): EmbeddingBackend {
 
 function createLazyLocalBackend(options: LocalBackendOptions): EmbeddingBackend {
   let loaded: Promise<EmbeddingBackend> | undefined;
+  let local: EmbeddingBackend | undefined;
   const load = () => {
-    loaded ??= import('./local.js').then(({ createLocalBackend }) => createLocalBackend(options));
+    loaded ??= import('./local.js').then(({ createLocalBackend }) => {
+      local = createLocalBackend(options);
+      return local;
+    });
     return loaded;
   };
-  // Until the graph is loaded the table's facts stand in; afterwards the loaded model's.
-  let modelInfo = getModelInfo(options.model ?? DEFAULT_MODEL);
+  // Until the local backend exists the table's facts stand in; afterwards its own (which
+  // describe the loaded repository once its first call has loaded it).
+  const modelInfo = getModelInfo(options.model ?? DEFAULT_MODEL);
   return {
     get model() {
-      return modelInfo;
+      return local?.model ?? modelInfo;
     },
     async embed(inputs, embedOptions) {
       const backend = await load();
-      modelInfo = backend.model;
       return backend.embed(inputs, embedOptions);
     },
     async close() {

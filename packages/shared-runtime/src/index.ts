@@ -3,7 +3,12 @@
  * Embeddings API or the local ONNX model. This entry never loads onnxruntime-node or sharp.
  * @packageDocumentation
  */
-export type { ApiBackendOptions } from './api/api-backend-options.js';
+export {
+  type AdapterConfig,
+  type AdapterOptions,
+  resolveAdapterOptions,
+} from './adapter-options.js';
+export type { ApiBackendOptions, RetryBackoffOptions } from './api/api-backend-options.js';
 export { createApiBackend } from './api/create-api-backend.js';
 export { type BackendOptions, createBackend } from './create-backend.js';
 export { type EmbedConfig, resolveEmbedOptions } from './embed-options.js';

@@ -8,5 +8,6 @@ export type {
   DownloadProgress,
   LocalBackendOptions,
   ModelDtype,
+  TruncatedInput,
 } from './local/local-backend-options.js';
 export { DTYPE_SUFFIXES } from './local/local-backend-options.js';

@@ -3,7 +3,7 @@ import { ModelLoadError } from './errors/model-load-error.js';
 /** What each optional peer dependency is needed for, as the error message says it. */
 export const OPTIONAL_PEER_PURPOSES = {
   'onnxruntime-node': 'running the local model',
-  sharp: 'decoding and resizing images for the local model',
+  sharp: 'decoding and resizing images',
   '@huggingface/tokenizers': 'tokenizing texts for the local model',
   'onnx-proto': 'writing ONNX model files (tiny test model repos)',
 } as const;
@@ -11,25 +11,25 @@ export const OPTIONAL_PEER_PURPOSES = {
 /** An optional peer dependency, loaded only by the code paths that need it. */
 export type OptionalPeer = keyof typeof OPTIONAL_PEER_PURPOSES;
 
-function isModuleNotFound(error: unknown, name: string): boolean {
+const loading = new Map<string, Promise<unknown>>();
+
+function isModuleNotFound(error: unknown, specifier: string): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   const message = error instanceof Error ? error.message : '';
+  // Only the package itself being absent counts: a broken install that lacks one of its own
+  // files or dependencies names another module, and is reported as a failed load instead.
   return (
-    (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && message.includes(`'${name}`)
+    (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') &&
+    message.includes(`'${specifier}'`)
   );
 }
 
-/**
- * Loads an optional peer dependency with a dynamic `import()`, so that the package's root entry
- * never loads it. A missing package throws {@link ModelLoadError} with `packageName` set and a
- * message naming the install command; a package that is present but fails to load (a broken
- * native binary, for example) throws {@link ModelLoadError} with the cause attached.
- */
-export async function importOptionalPeer<T>(name: OptionalPeer): Promise<T> {
+async function load(name: OptionalPeer, specifier: string): Promise<unknown> {
+  let namespace: { default?: unknown };
   try {
-    return (await import(name)) as T;
+    namespace = await import(specifier);
   } catch (error) {
-    if (isModuleNotFound(error, name)) {
+    if (isModuleNotFound(error, specifier)) {
       throw new ModelLoadError(
         `${name} is required for ${OPTIONAL_PEER_PURPOSES[name]}. Install it: npm install ${name}`,
         { packageName: name, cause: error },
@@ -40,4 +40,39 @@ export async function importOptionalPeer<T>(name: OptionalPeer): Promise<T> {
       { packageName: name, cause: error },
     );
   }
+  // A CommonJS package whose `module.exports` is a function (sharp) arrives as a namespace with
+  // that function as `default`: return the function. Any other module is returned as its
+  // namespace (onnxruntime-node's named exports, onnx-proto's `default.onnx`).
+  return typeof namespace.default === 'function' ? namespace.default : namespace;
+}
+
+/**
+ * @internal Loads `specifier` on behalf of the peer `name` (the same code path as
+ * {@link importOptionalPeer}); tests pass a specifier that does not exist.
+ */
+export function importPeerModule<T>(name: OptionalPeer, specifier: string = name): Promise<T> {
+  let promise = loading.get(specifier);
+  if (promise === undefined) {
+    promise = load(name, specifier);
+    loading.set(specifier, promise);
+    // Forget a failure, so that a later call succeeds once the package is installed.
+    promise.catch(() => loading.delete(specifier));
+  }
+  return promise as Promise<T>;
+}
+
+/**
+ * Loads an optional peer dependency with a dynamic `import()`, once per process (the promise is
+ * cached), so that the package's root entry never loads it.
+ *
+ * Returns the module's `default` export when that is a function (a CommonJS function export:
+ * `sharp` resolves to the `sharp` function itself), else the module namespace.
+ *
+ * @throws {ModelLoadError} with `packageName` set: when the package is not installed, with the
+ * message `"<name> is required for <purpose>. Install it: npm install <name>"`; when it is
+ * installed but fails to load (a native binary missing for this platform, for example), with the
+ * cause attached.
+ */
+export async function importOptionalPeer<T>(name: OptionalPeer): Promise<T> {
+  return importPeerModule<T>(name);
 }

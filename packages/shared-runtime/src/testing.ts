@@ -3,4 +3,51 @@
  * speaking the Jina API protocol, a loopback Hugging Face Hub, and a builder of tiny model repos.
  * @packageDocumentation
  */
-export {};
+
+export {
+  type HubRequestRecord,
+  type HubServer,
+  type HubServerDelay,
+  type HubServerOptions,
+  startHubServer,
+} from './testing/hub-server.js';
+export {
+  type JinaApiServer,
+  type JinaApiServerOptions,
+  type RecordedRequest,
+  startJinaApiServer,
+} from './testing/jina-api-server.js';
+export {
+  expectedServerEmbedding,
+  type ServerEmbeddingOptions,
+  type ServerInput,
+} from './testing/jina-api-server-embedding.js';
+export type { JinaApiFault, JinaApiStatusFault } from './testing/jina-api-server-faults.js';
+export {
+  type EncodedOnnxModel,
+  encodeOnnxModel,
+  ONNX_DTYPES,
+  type OnnxAttribute,
+  type OnnxDimension,
+  type OnnxDtype,
+  type OnnxExternalDataOptions,
+  type OnnxGraph,
+  type OnnxInitializer,
+  type OnnxModelOptions,
+  type OnnxNode,
+  type OnnxTensorData,
+  type OnnxValueInfo,
+  type WrittenOnnxModel,
+  writeOnnxModel,
+} from './testing/onnx-model-writer.js';
+export {
+  expectedTinyEmbedding,
+  type TinyEmbeddingInput,
+  tinyPixelValues,
+} from './testing/tiny-model-repo/expected-tiny-embedding.js';
+export type { TinyModelWeights } from './testing/tiny-model-repo/tiny-model-weights.js';
+export {
+  type TinyModelRepo,
+  type TinyModelRepoOptions,
+  writeTinyModelRepo,
+} from './testing/tiny-model-repo/write-tiny-model-repo.js';

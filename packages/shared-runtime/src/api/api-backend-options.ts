@@ -27,6 +27,21 @@ export interface ApiBackendOptions {
   resizeImages?: boolean;
   /** Fetch `http(s)` image URLs client-side and send their bytes, instead of the URL. @default false */
   fetchImageUrls?: boolean;
-  /** Extra headers sent with every request. */
+  /** Extra headers sent with every request (they cannot replace `authorization` or `content-type`). */
   headers?: Record<string, string>;
+  /**
+   * Exponential backoff between retries when the server does not say how long to wait
+   * (`retry-after-ms` / `Retry-After`): `initialDelayMs * 2^retry`, capped at `maxDelayMs`, minus
+   * up to 25 % jitter.
+   * @default { initialDelayMs: 500, maxDelayMs: 8000 }
+   */
+  backoff?: RetryBackoffOptions;
+}
+
+/** Delays between retries when the server gives none; see {@link ApiBackendOptions.backoff}. */
+export interface RetryBackoffOptions {
+  /** Delay before the first retry, in milliseconds. @default 500 */
+  initialDelayMs?: number;
+  /** Longest delay between two attempts, in milliseconds. @default 8000 */
+  maxDelayMs?: number;
 }

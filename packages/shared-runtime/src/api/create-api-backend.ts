@@ -1,7 +1,141 @@
-import type { EmbeddingBackend } from '../embedding-backend.js';
+import { Pool } from 'undici';
+import { resolveEmbedOptions } from '../embed-options.js';
+import type { EmbeddingBackend, EmbedOptions, EmbedResult } from '../embedding-backend.js';
+import { InvalidInputError } from '../errors/invalid-input-error.js';
+import { JinaClipError } from '../errors/jina-clip-error.js';
+import type { EmbeddingInput } from '../inputs/embedding-input.js';
+import { validateInputs } from '../inputs/validate-inputs.js';
+import { finishVector } from '../vectors.js';
 import type { ApiBackendOptions } from './api-backend-options.js';
+import { readApiKey } from './api-key.js';
+import { buildRequestBody } from './build-request-body.js';
+import { decodeEmbeddingsResponse } from './decode-embeddings.js';
+import { createWireInputPreparer } from './prepare-wire-inputs.js';
+import { createRequestLimiter } from './request-limiter.js';
+import { resolveApiConfig } from './resolve-api-config.js';
+import { withRetries } from './retry.js';
+import { runBatches } from './run-batches.js';
+import { sendJsonRequest } from './send-request.js';
+import { USER_AGENT } from './user-agent.js';
 
-/** Creates a backend that embeds with the hosted Jina Embeddings API. */
-export function createApiBackend(_options: ApiBackendOptions = {}): EmbeddingBackend {
-  throw new Error('not implemented yet');
+/**
+ * Creates a backend that embeds with the hosted Jina Embeddings API (`POST {baseURL}/embeddings`),
+ * or any server speaking its protocol.
+ *
+ * Options are validated here (an {@link InvalidInputError} names the field); the API key is read
+ * at the first request, from `apiKey` or `JINA_API_KEY`. Each `embed` call validates its inputs
+ * and options before sending anything, sends `batchSize` inputs per request with at most
+ * `maxConcurrency` requests in flight across all calls of this backend, retries what is worth
+ * retrying, and returns the vectors in input order. One keep-alive undici pool, created at the
+ * first request, serves every call until {@link EmbeddingBackend.close}.
+ */
+export function createApiBackend(options: ApiBackendOptions = {}): EmbeddingBackend {
+  const config = resolveApiConfig(options);
+  const { model, endpoint } = config;
+  const limiter = createRequestLimiter(config.maxConcurrency);
+  const prepareWireInputs = createWireInputPreparer(config);
+  let apiKey: string | undefined;
+  let pool: Pool | undefined;
+  let closed = false;
+
+  const getPool = () => {
+    if (closed) throw new JinaClipError('This api backend was closed while the call ran.');
+    pool ??= new Pool(endpoint.origin, {
+      connections: config.maxConcurrency,
+      // The per-request `timeout` covers the whole exchange; undici's idle timers stay out of it.
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    });
+    return pool;
+  };
+
+  async function embed(
+    inputs: readonly EmbeddingInput[],
+    embedOptions: EmbedOptions = {},
+  ): Promise<EmbedResult> {
+    if (closed) throw new JinaClipError('This api backend is closed; create a new one.');
+    const { signal, onProgress } = embedOptions;
+    signal?.throwIfAborted();
+    const resolvedInputs = validateInputs(inputs);
+    const embedConfig = resolveEmbedOptions(model, embedOptions);
+    if (onProgress !== undefined && typeof onProgress !== 'function') {
+      throw new InvalidInputError('`onProgress` must be a function.', { field: 'onProgress' });
+    }
+    const total = resolvedInputs.length;
+    if (total === 0) return { embeddings: [], usage: { totalTokens: 0 } };
+    apiKey ??= readApiKey(config.explicitApiKey());
+    const secret = apiKey;
+    const headers = {
+      'user-agent': USER_AGENT,
+      accept: 'application/json',
+      ...config.headers,
+      authorization: `Bearer ${secret}`,
+      'content-type': 'application/json',
+    };
+    const width = embedConfig.dimensions ?? model.dimensions;
+    // A model that cannot be asked for unit vectors gets them normalised here.
+    const normaliseLocally = config.normalized && !model.apiParameters.includes('normalized');
+    const embeddings = new Array<Float32Array>(total);
+    let totalTokens = 0;
+    let done = 0;
+
+    await runBatches({
+      total,
+      batchSize: config.batchSize,
+      concurrency: config.maxConcurrency,
+      signal,
+      prepare: (range, batchSignal) =>
+        prepareWireInputs(resolvedInputs, range, batchSignal).then((wireInputs) =>
+          JSON.stringify(
+            buildRequestBody(model, wireInputs, {
+              normalized: config.normalized,
+              embed: embedConfig,
+            }),
+          ),
+        ),
+      send: (body, range, batchSignal) =>
+        withRetries(
+          async (attemptSignal) => {
+            const release = await limiter.acquire(attemptSignal);
+            try {
+              const answer = await sendJsonRequest(
+                getPool(),
+                { url: endpoint, headers, body },
+                { timeout: config.timeout, signal: attemptSignal, secret },
+              );
+              return decodeEmbeddingsResponse(
+                answer.body,
+                { count: range.end - range.start, width },
+                answer,
+              );
+            } finally {
+              release();
+            }
+          },
+          { maxRetries: config.maxRetries, backoff: config.backoff, signal: batchSignal },
+        ),
+      onBatchDone: (result, range) => {
+        for (const [offset, vector] of result.embeddings.entries()) {
+          embeddings[range.start + offset] = normaliseLocally
+            ? finishVector(vector, { normalized: true })
+            : vector;
+        }
+        totalTokens += result.totalTokens;
+        done += range.end - range.start;
+        onProgress?.(done, total);
+      },
+    });
+    return { embeddings, usage: { totalTokens } };
+  }
+
+  return {
+    model,
+    embed,
+    async close() {
+      closed = true;
+      const open = pool;
+      pool = undefined;
+      await open?.close();
+    },
+  };
 }

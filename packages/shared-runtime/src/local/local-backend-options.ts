@@ -26,6 +26,16 @@ export interface DownloadProgress {
   total: number | undefined;
 }
 
+/** A text longer than the model reads, cut to its first tokens (see `onTruncation`). */
+export interface TruncatedInput {
+  /** Index of the text in the array passed to `embed`. */
+  inputIndex: number;
+  /** Its length in tokens, special tokens (and any query instruction) included. */
+  tokens: number;
+  /** The model's limit: what was kept (the last special token included). */
+  maxTokens: number;
+}
+
 /** Options of `createLocalBackend`. */
 export interface LocalBackendOptions {
   /** Model to run. @default 'jina-clip-v1' */
@@ -56,4 +66,10 @@ export interface LocalBackendOptions {
   hfToken?: string;
   /** Hub base URL. @default process.env.HF_ENDPOINT ?? 'https://huggingface.co' */
   endpoint?: string;
+  /**
+   * Called once per `embed` call whose texts were longer than the model reads (they are cut to
+   * the first `maxTokens` tokens, as the model's Python tokenizer does with `truncation=True`).
+   * @default a `process.emitWarning` of type `JinaClipTruncationWarning` naming the inputs
+   */
+  onTruncation?: (truncated: readonly TruncatedInput[]) => void;
 }

@@ -1,0 +1,48 @@
+/** The hosted-API contenders, in the order they run and are reported. */
+export const HOSTED_CONTENDERS = [
+  'jina-clip-runtime',
+  'langchain-jina-clip',
+  'llamaindex-jina-clip',
+  '@langchain/community JinaEmbeddings',
+  '@llamaindex/jinaai JinaAIEmbedding',
+  'jina-clip-runtime (originals)',
+] as const;
+
+/** A hosted contender's name. */
+export type HostedContenderName = (typeof HOSTED_CONTENDERS)[number];
+
+/** What every hosted contender is given: the same server, key and model. */
+export interface HostedSetup {
+  /** Base URL of the loopback server, ending `/v1`. */
+  baseURL: string;
+  apiKey: string;
+  model: 'jina-clip-v1' | 'jina-clip-v2';
+}
+
+/** A client, configured as its documentation says, pointed at the loopback server. */
+export interface HostedContender {
+  /** How the client was configured and pointed at the server, for the report. */
+  readonly configuration: string;
+  embedTexts(texts: string[]): Promise<ArrayLike<number>[]>;
+  embedImages(paths: string[]): Promise<ArrayLike<number>[]>;
+  close?(): Promise<void>;
+}
+
+/**
+ * How each client batches and how many requests it keeps in flight by default (read from its
+ * source): the terms of its ideal wall time, ceil(N / batch) / min(concurrency, cap) x latency.
+ * `Infinity`: no limit (every batch is sent at once).
+ */
+export const HOSTED_CLIENT_SHAPES: Record<
+  HostedContenderName,
+  { batchSize: number; concurrency: number }
+> = {
+  'jina-clip-runtime': { batchSize: 32, concurrency: 2 },
+  'jina-clip-runtime (originals)': { batchSize: 32, concurrency: 2 },
+  'langchain-jina-clip': { batchSize: 32, concurrency: 2 },
+  // LlamaIndex's batchEmbeddings awaits each embedBatchSize chunk before the next.
+  'llamaindex-jina-clip': { batchSize: 32, concurrency: 1 },
+  // embedDocuments sends every batch at once with Promise.all (its maxConcurrency is unused).
+  '@langchain/community JinaEmbeddings': { batchSize: 24, concurrency: Number.POSITIVE_INFINITY },
+  '@llamaindex/jinaai JinaAIEmbedding': { batchSize: 10, concurrency: 1 },
+};

@@ -1,0 +1,29 @@
+import { pathToFileURL } from 'node:url';
+import { batchEmbeddings } from '@llamaindex/core/embeddings';
+import { JinaAIEmbedding } from '@llamaindex/jinaai';
+import type { HostedContender, HostedSetup } from './hosted-contender.js';
+
+/**
+ * `@llamaindex/jinaai`'s `JinaAIEmbedding` (0.0.39) as its docs configure it: `apiKey`, `model`
+ * and its own `baseURL` option (the full embeddings endpoint), driven the way ingestion drives
+ * it (`batchEmbeddings` over `embedBatchSize`, default 10, one request at a time). Local images
+ * are given as `file:` URL objects (a path string or `file:` string fails its reader), which it reads and sends as `{ bytes: base64 }`.
+ */
+export function createLlamaindexJinaaiContender(setup: HostedSetup): HostedContender {
+  const embedding = new JinaAIEmbedding({
+    apiKey: setup.apiKey,
+    model: setup.model,
+    baseURL: `${setup.baseURL}/embeddings`,
+  });
+  return {
+    configuration: "new JinaAIEmbedding({ apiKey, model, baseURL: '<loopback>/v1/embeddings' })",
+    embedTexts: (texts) =>
+      batchEmbeddings(texts, embedding.getTextEmbeddings, embedding.embedBatchSize),
+    embedImages: (paths) =>
+      batchEmbeddings(
+        paths.map((path) => pathToFileURL(path)),
+        embedding.getImageEmbeddings.bind(embedding),
+        embedding.embedBatchSize,
+      ),
+  };
+}

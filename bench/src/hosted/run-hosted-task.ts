@@ -1,0 +1,119 @@
+import { expectedServerEmbedding } from 'jina-clip-runtime/testing';
+import { peakRssBytes } from '../measurement/peak-rss.js';
+import type { HostedContender, HostedContenderName, HostedSetup } from './hosted-contender.js';
+
+/** A phase of the hosted benchmark: all the texts, or all the photos. */
+export type HostedPhaseName = 'texts' | 'images';
+
+/**
+ * What a child process is asked to run: one hosted contender on one phase. Phases run in
+ * separate processes so that requests a failed call left in flight are drained, counted and
+ * billed to the phase that sent them.
+ */
+export interface HostedTask {
+  kind: 'hosted';
+  contender: HostedContenderName;
+  scenario: string;
+  setup: HostedSetup;
+  phase: HostedPhaseName;
+  /** Texts, or paths of local photos. */
+  inputs: string[];
+}
+
+/** The client-side measurements of one {@link HostedTask}. */
+export interface HostedRun {
+  contender: HostedContenderName;
+  scenario: string;
+  model: HostedSetup['model'];
+  phase: HostedPhaseName;
+  configuration: string;
+  inputs: number;
+  /** Vectors returned (0 when the call failed). */
+  embedded: number;
+  wallMs: number;
+  /** The error the call rejected with, if it did (the API key redacted). */
+  error?: string;
+  /** Text vectors that are not the server's vector for that text (wrong order or content). */
+  wrongVectors?: number;
+  peakRssBytes: number;
+}
+
+const FACTORIES: Record<HostedContenderName, (setup: HostedSetup) => Promise<HostedContender>> = {
+  'jina-clip-runtime': async (setup) =>
+    (await import('./jina-clip-runtime-api-contender.js')).createJinaClipRuntimeApiContender(setup),
+  'jina-clip-runtime (originals)': async (setup) =>
+    (await import('./jina-clip-runtime-api-contender.js')).createJinaClipRuntimeApiContender(setup, {
+      resizeImages: false,
+    }),
+  'langchain-jina-clip': async (setup) =>
+    (await import('./langchain-jina-clip-contender.js')).createLangchainJinaClipContender(setup),
+  'llamaindex-jina-clip': async (setup) =>
+    (await import('./llamaindex-jina-clip-contender.js')).createLlamaindexJinaClipContender(setup),
+  '@langchain/community JinaEmbeddings': async (setup) =>
+    (await import('./langchain-community-contender.js')).createLangchainCommunityContender(setup),
+  '@llamaindex/jinaai JinaAIEmbedding': async (setup) =>
+    (await import('./llamaindex-jinaai-contender.js')).createLlamaindexJinaaiContender(setup),
+};
+
+function describeError(error: unknown, apiKey: string): string {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return text.split(apiKey).join('[redacted]').slice(0, 300);
+}
+
+function countWrongVectors(
+  texts: readonly string[],
+  vectors: readonly ArrayLike<number>[],
+  model: HostedSetup['model'],
+): number {
+  let wrong = 0;
+  for (const [index, text] of texts.entries()) {
+    const vector = vectors[index];
+    const expected = expectedServerEmbedding(text, model);
+    if (vector === undefined || vector.length !== expected.length) {
+      wrong++;
+      continue;
+    }
+    for (let component = 0; component < expected.length; component++) {
+      if (Math.abs(vector[component]! - expected[component]!) > 1e-6) {
+        wrong++;
+        break;
+      }
+    }
+  }
+  return wrong;
+}
+
+/** Runs one hosted task (in a child process of its own) and returns what the client saw. */
+export async function runHostedTask(task: HostedTask): Promise<HostedRun> {
+  const { setup } = task;
+  const contender = await FACTORIES[task.contender](setup);
+  const started = performance.now();
+  let vectors: ArrayLike<number>[] = [];
+  let error: string | undefined;
+  try {
+    vectors =
+      task.phase === 'texts'
+        ? await contender.embedTexts(task.inputs)
+        : await contender.embedImages(task.inputs);
+  } catch (caught) {
+    error = describeError(caught, setup.apiKey);
+  }
+  const wallMs = performance.now() - started;
+  await contender.close?.().catch(() => undefined);
+  return {
+    contender: task.contender,
+    scenario: task.scenario,
+    model: setup.model,
+    phase: task.phase,
+    configuration: contender.configuration,
+    inputs: task.inputs.length,
+    embedded: vectors.length,
+    wallMs,
+    error,
+    wrongVectors:
+      task.phase === 'texts' && error === undefined
+        ? countWrongVectors(task.inputs, vectors, setup.model)
+        : undefined,
+    peakRssBytes: peakRssBytes(),
+  };
+}

@@ -1,0 +1,92 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { HostedContenderName } from '../hosted/hosted-contender.js';
+import type { HostedResult, HostedScenario } from '../hosted/hosted-suite.js';
+import type { CallSizes } from '../local/local-workloads.js';
+import type { LocalResult } from '../local/local-suite.js';
+import type { StandInDtype } from '../stand-in-models/graph-builder.js';
+import type { MachineInfo } from './machine-info.js';
+import type { FloatJsonReference, Ratio } from './targets.js';
+
+/** Spread of the text corpus's token counts. */
+export interface TokenStats {
+  min: number;
+  median: number;
+  mean: number;
+  p95: number;
+  max: number;
+}
+
+/** `local-backend.json`: the local backend benchmark. */
+export interface LocalBenchResults {
+  kind: 'local';
+  /** `full` or `smoke`. */
+  name: string;
+  date: string;
+  machine: MachineInfo;
+  config: {
+    threads: number;
+    batchSize: number;
+    callSizes: CallSizes;
+    dtypes: StandInDtype[];
+    standIn: { size: string; textParameters: number; visionParameters: number; fileBytes: Record<string, number> };
+    corpus: { texts: number; tokens: TokenStats };
+    photos: { count: number; sizes: string[]; bytes: number };
+    mixed: { texts: number; photos: number };
+  };
+  results: LocalResult[];
+  ratios: Ratio[];
+}
+
+/** `hosted-client.json`: the hosted client benchmark. */
+export interface HostedBenchResults {
+  kind: 'hosted';
+  name: string;
+  date: string;
+  machine: MachineInfo;
+  scenario: HostedScenario;
+  config: {
+    texts: number;
+    images: number;
+    models: string[];
+    contenders: HostedContenderName[];
+    configurations: Record<string, string>;
+  };
+  floatJson: FloatJsonReference;
+  results: HostedResult[];
+  ratios: Ratio[];
+}
+
+/** File names of the results in a results folder. */
+export const RESULT_FILES = {
+  local: 'local-backend.json',
+  hosted: 'hosted-client.json',
+  readme: 'README.md',
+  chart: 'ratios.svg',
+} as const;
+
+/** Writes one results file (pretty JSON; NaN becomes null). */
+export async function writeResults(
+  folder: string,
+  results: LocalBenchResults | HostedBenchResults,
+): Promise<string> {
+  await mkdir(folder, { recursive: true });
+  const path = join(folder, results.kind === 'local' ? RESULT_FILES.local : RESULT_FILES.hosted);
+  await writeFile(path, `${JSON.stringify(results, null, 2)}\n`);
+  return path;
+}
+
+/** Reads the results files present in a folder. */
+export async function readResults(
+  folder: string,
+): Promise<{ local?: LocalBenchResults; hosted?: HostedBenchResults }> {
+  const read = async <T>(file: string): Promise<T | undefined> => {
+    const path = join(folder, file);
+    return existsSync(path) ? (JSON.parse(await readFile(path, 'utf8')) as T) : undefined;
+  };
+  return {
+    local: await read<LocalBenchResults>(RESULT_FILES.local),
+    hosted: await read<HostedBenchResults>(RESULT_FILES.hosted),
+  };
+}

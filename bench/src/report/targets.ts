@@ -1,0 +1,178 @@
+import type { HostedResult } from '../hosted/hosted-suite.js';
+import type { LocalResult } from '../local/local-suite.js';
+
+/** A ratio the report plots: higher is better for this project, 1 is parity. */
+export interface Ratio {
+  id: string;
+  label: string;
+  value: number;
+  /** The issue's target for this ratio, if it has one. */
+  target?: number;
+  /** Whether `value >= target` (undefined without a target or a value). */
+  met?: boolean;
+  /** The numbers behind it. */
+  detail: string;
+  /** Drawn in the chart. @default true (pass/fail checks are not) */
+  plotted?: boolean;
+}
+
+function ratio(
+  id: string,
+  label: string,
+  numerator: number,
+  denominator: number,
+  detail: string,
+  target?: number,
+): Ratio {
+  const value = numerator / denominator;
+  const valid = Number.isFinite(value) && value > 0;
+  return {
+    id,
+    label,
+    value: valid ? value : Number.NaN,
+    target,
+    met: target === undefined ? undefined : valid ? value >= target : false,
+    detail,
+  };
+}
+
+const MIB = 2 ** 20;
+
+/**
+ * The local ratios, per precision and workload: this project's throughput over the floor's
+ * (target 0.95) and over transformers.js's (target 1.5 on the text corpus and the photo
+ * folder), and transformers.js's peak RSS over this project's (target 1: no higher).
+ */
+export function localRatios(results: readonly LocalResult[]): Ratio[] {
+  const ratios: Ratio[] = [];
+  const find = (workload: string, dtype: string, contender: string) =>
+    results.find(
+      (result) =>
+        result.workload === workload && result.dtype === dtype && result.contender === contender,
+    );
+  const keys = [...new Set(results.map((result) => `${result.dtype}|${result.workload}`))];
+  for (const key of keys) {
+    const [dtype, workload] = key.split('|') as [string, string];
+    const ours = find(workload, dtype, 'jina-clip-runtime');
+    const floor = find(workload, dtype, 'onnxruntime-floor');
+    const peer = find(workload, dtype, 'transformers.js');
+    if (ours === undefined) continue;
+    const ips = (result: LocalResult | undefined) => result?.latency.inputsPerSecond ?? Number.NaN;
+    if (floor !== undefined) {
+      ratios.push(
+        ratio(
+          `local.${dtype}.${workload}.floor`,
+          `${workload} (${dtype}): end to end / onnxruntime floor`,
+          ips(ours),
+          ips(floor),
+          `${ips(ours).toFixed(2)} vs ${ips(floor).toFixed(2)} inputs/s`,
+          0.95,
+        ),
+      );
+    }
+    if (peer !== undefined) {
+      ratios.push(
+        ratio(
+          `local.${dtype}.${workload}.transformers`,
+          `${workload} (${dtype}): speed vs transformers.js`,
+          ips(ours),
+          ips(peer),
+          `${ips(ours).toFixed(2)} vs ${ips(peer).toFixed(2)} inputs/s`,
+          workload === 'mixed' ? undefined : 1.5,
+        ),
+        ratio(
+          `local.${dtype}.${workload}.rss`,
+          `${workload} (${dtype}): peak RSS of transformers.js / ours`,
+          peer.peakRssBytes,
+          ours.peakRssBytes,
+          `${(ours.peakRssBytes / MIB).toFixed(0)} vs ${(peer.peakRssBytes / MIB).toFixed(0)} MiB`,
+          1,
+        ),
+      );
+    }
+  }
+  return ratios;
+}
+
+/** Float JSON response bytes of the text phase, per model (see `floatJsonResponseBytes`). */
+export type FloatJsonReference = Record<string, number>;
+
+/**
+ * The hosted ratios, per model, for this project's API backend: ideal over actual wall time on
+ * the texts (target 1 / 1.1), float JSON bytes over its response bytes (target 2.5), billed image
+ * tokens of the originals over its own (target 10), and no failures where a peer failed.
+ */
+export function hostedRatios(
+  results: readonly HostedResult[],
+  floatJson: FloatJsonReference,
+): Ratio[] {
+  const ratios: Ratio[] = [];
+  const find = (model: string, contender: string, phase: string) =>
+    results.find(
+      (result) => result.model === model && result.contender === contender && result.phase === phase,
+    );
+  for (const model of [...new Set(results.map((result) => result.model))]) {
+    const texts = find(model, 'jina-clip-runtime', 'texts');
+    const images = find(model, 'jina-clip-runtime', 'images');
+    const originals = find(model, 'jina-clip-runtime (originals)', 'images');
+    if (texts !== undefined) {
+      ratios.push(
+        ratio(
+          `hosted.${model}.wall`,
+          `${model}: ideal / actual wall time, ${texts.inputs} texts`,
+          texts.idealWallMs,
+          texts.wallMs,
+          `${(texts.wallMs / 1000).toFixed(2)} s vs bound ${(texts.idealWallMs / 1000).toFixed(2)} s`,
+          1 / 1.1,
+        ),
+      );
+      const reference = floatJson[model];
+      if (reference !== undefined) {
+        ratios.push(
+          ratio(
+            `hosted.${model}.bytes`,
+            `${model}: float JSON bytes / response bytes received`,
+            reference,
+            texts.bytesReceived,
+            `${(texts.bytesReceived / MIB).toFixed(1)} MiB vs ${(reference / MIB).toFixed(1)} MiB as float JSON`,
+            2.5,
+          ),
+        );
+      }
+    }
+    if (images !== undefined && originals !== undefined) {
+      ratios.push(
+        ratio(
+          `hosted.${model}.image-tokens`,
+          `${model}: billed image tokens, originals / resized`,
+          originals.billedTokens,
+          images.billedTokens,
+          `${images.billedTokens} vs ${originals.billedTokens} tokens for ${images.inputs} photos`,
+          10,
+        ),
+      );
+    }
+    const ours = results.filter(
+      (result) => result.model === model && result.contender === 'jina-clip-runtime',
+    );
+    const oursFailed = ours.some((result) => result.error !== undefined || result.embedded !== result.inputs);
+    const peersFailed = results.filter(
+      (result) =>
+        result.model === model &&
+        !result.contender.startsWith('jina-clip-runtime') &&
+        (result.error !== undefined || result.embedded !== result.inputs),
+    );
+    ratios.push({
+      id: `hosted.${model}.failures`,
+      label: `${model}: no failures where peers fail`,
+      value: oursFailed ? 0 : 1,
+      target: 1,
+      met: !oursFailed,
+      plotted: false,
+      detail: `ours: ${oursFailed ? 'failed' : 'all inputs embedded'}; failed runs of others: ${
+        peersFailed.map((result) => `${result.contender} (${result.phase})`).join(', ') || 'none'
+      }`,
+    });
+  }
+  return ratios;
+}

@@ -1,0 +1,117 @@
+/**
+ * Runs every example as a user would (a child process, from the examples folder), offline: on a
+ * tiny generated model repo through `JINA_CLIP_MODEL_PATH`, and on the loopback Jina API server.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { type JinaApiServer, startJinaApiServer, writeTinyModelRepo } from 'jina-clip-runtime/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const examplesDirectory = fileURLToPath(new URL('..', import.meta.url));
+let scratch: string;
+let modelPath: string;
+
+beforeAll(async () => {
+  scratch = await mkdtemp(join(tmpdir(), 'jina-clip-examples-'));
+  modelPath = (await writeTinyModelRepo(join(scratch, 'tiny-jina-clip-v1'), { model: 'jina-clip-v1' })).directory;
+});
+afterAll(async () => {
+  await rm(scratch, { recursive: true, force: true });
+});
+
+/** Runs `src/<name>.ts` with tsx; resolves its stdout. */
+async function runExample(name: string, args: string[], environment: Record<string, string>): Promise<string> {
+  const { JINA_API_KEY: _key, JINA_CLIP_MODEL_PATH: _path, ...inherited } = process.env;
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', `src/${name}.ts`, ...args], {
+    cwd: examplesDirectory,
+    env: { ...inherited, HF_HUB_OFFLINE: '1', ...environment },
+    timeout: 110_000,
+  });
+  return stdout;
+}
+
+describe('examples on the local backend (tiny model repo)', () => {
+  it('multimodal-search (the main job) indexes texts and images and finds an image by itself', async () => {
+    const output = await runExample('multimodal-search', [], {
+      JINA_CLIP_MODEL_PATH: modelPath,
+      JINA_CLIP_LANCEDB: join(scratch, 'search-db'),
+    });
+    expect(output).toContain(`Embedding with the local backend, jina-clip-v1 from ${modelPath}`);
+    expect(output).toContain('Indexed 5 texts and 5 images into LanceDB');
+    expect(output).toMatch(/Text query "a cat looking up":\n {2}1\. /);
+    // The image query is the folder's first image: it must come back first, as itself.
+    expect(output).toMatch(/Image query images\/astronaut\.jpg:\n {2}1\. image images\/astronaut\.jpg +cosine 1\.0000/);
+  });
+
+  it('multimodal-search answers a text query with the identical stored text first', async () => {
+    const text = 'A cup of cappuccino with latte art on a saucer, served on a wooden table.';
+    const output = await runExample('multimodal-search', [join(examplesDirectory, 'data'), text], {
+      JINA_CLIP_MODEL_PATH: modelPath,
+      JINA_CLIP_LANCEDB: join(scratch, 'search-db-2'),
+    });
+    expect(output).toMatch(/Text query "A cup of cappuccino[^"]*":\n {2}1\. text +texts\/coffee\.txt +cosine 1\.0000/);
+  });
+
+  it('langchain-rag retrieves context from a MemoryVectorStore', async () => {
+    const question = 'A ginger tabby cat sits on a wooden floor and looks up with wide green eyes.';
+    const output = await runExample('langchain-rag', [join(examplesDirectory, 'data'), question], {
+      JINA_CLIP_MODEL_PATH: modelPath,
+    });
+    expect(output).toContain(`Question: ${question}`);
+    expect(output).toMatch(/Context for the chat model:\n {2}- \(texts\/cat\.txt\) A ginger tabby cat/);
+    expect(output.match(/^ {2}- /gm)).toHaveLength(3);
+  });
+
+  it('ingest-lancedb resumes where an interrupted run stopped', async () => {
+    const environment = { JINA_CLIP_MODEL_PATH: modelPath, JINA_CLIP_LANCEDB: join(scratch, 'ingest-db') };
+    const first = await runExample('ingest-lancedb', ['--limit', '3', '--chunk-size', '2'], environment);
+    expect(first).toContain('10 files, 0 already ingested, 3 to embed');
+    expect(first).toContain('holds 3 rows');
+    const second = await runExample('ingest-lancedb', [], environment);
+    expect(second).toContain('10 files, 3 already ingested, 7 to embed');
+    expect(second).toContain('holds 10 rows');
+    const third = await runExample('ingest-lancedb', [], environment);
+    expect(third).toContain('10 files, 10 already ingested, 0 to embed');
+    expect(third).toContain('holds 10 rows');
+  });
+
+  it('llamaindex-index retrieves image nodes for a text query after a reload from disk', async () => {
+    const output = await runExample('llamaindex-index', [], {
+      JINA_CLIP_MODEL_PATH: modelPath,
+      JINA_CLIP_STORAGE: join(scratch, 'llamaindex-storage'),
+    });
+    expect(output).toContain('Persisted 5 text nodes and 5 image nodes');
+    expect(output).toContain('Reloaded the index from');
+    expect(output).toMatch(/Images for "[^"]+":\n {2}1\. images\//);
+  });
+});
+
+describe('examples on the api backend (loopback Jina API server)', () => {
+  let server: JinaApiServer;
+  beforeAll(async () => {
+    server = await startJinaApiServer();
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('multimodal-search sends texts and resized images to the API', async () => {
+    const before = server.requests.length;
+    const output = await runExample('multimodal-search', [], {
+      JINA_API_KEY: server.apiKey,
+      JINA_API_BASE_URL: server.url,
+      JINA_CLIP_LANCEDB: join(scratch, 'api-db'),
+    });
+    expect(output).toContain(`Embedding with the api backend (${server.url}), jina-clip-v1`);
+    expect(output).toMatch(/Image query images\/astronaut\.jpg:\n {2}1\. image images\/astronaut\.jpg +cosine 1\.0000/);
+    const bodies = server.requests.slice(before).map((request) => request.body as { input: object[] });
+    const inputs = bodies.flatMap((body) => body.input);
+    expect(inputs.filter((input) => 'image' in input)).toHaveLength(6); // 5 stored + 1 query
+    expect(inputs.filter((input) => 'text' in input)).toHaveLength(5 + 2); // 5 stored + 2 queries
+  });
+});

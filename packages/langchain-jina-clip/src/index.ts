@@ -1,0 +1,25 @@
+/**
+ * `langchain-jina-clip`: Jina CLIP multimodal embeddings for LangChain.js.
+ * @packageDocumentation
+ */
+export {
+  JinaClipEmbeddings,
+  type JinaClipEmbeddingsCallOptions,
+  type JinaClipEmbeddingsParams,
+} from './jina-clip-embeddings.js';
+// What a user of the adapter names without installing the runtime themselves.
+export {
+  ApiError,
+  AuthenticationError,
+  ConnectionError,
+  type DownloadProgress,
+  type EmbeddingBackend,
+  ImageLoadError,
+  type ImageSource,
+  InvalidInputError,
+  JinaClipError,
+  type JinaClipModelId,
+  ModelLoadError,
+  RateLimitError,
+  TimeoutError,
+} from 'jina-clip-runtime';

@@ -1,0 +1,120 @@
+import { Embeddings, type EmbeddingsParams } from '@langchain/core/embeddings';
+import {
+  type AdapterConfig,
+  type AdapterOptions,
+  type EmbeddingBackend,
+  type EmbeddingInput,
+  type EmbeddingTask,
+  type ImageSource,
+  InvalidInputError,
+  resolveAdapterOptions,
+} from 'jina-clip-runtime';
+
+/** Options of {@link JinaClipEmbeddings}: the backend, its options, and LangChain's own. */
+export interface JinaClipEmbeddingsParams
+  extends AdapterOptions,
+    Omit<EmbeddingsParams, 'onFailedAttempt'> {
+  /**
+   * Retries of a failed API request (2 means at most 3 requests), made by the runtime, which
+   * honours `Retry-After`; LangChain's `AsyncCaller` does not retry on top. api backend only.
+   * @default 2
+   */
+  maxRetries?: number;
+  /** API requests in flight at once, across all calls of this instance. api backend only. @default 2 */
+  maxConcurrency?: number;
+}
+
+/** Per-call options of the {@link JinaClipEmbeddings} methods. */
+export interface JinaClipEmbeddingsCallOptions {
+  /** Cancels this call (as well as the instance's `signal`); it rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Jina CLIP embeddings for LangChain: texts and images in one vector space, from the hosted Jina
+ * API (`backend: 'api'`, the default) or the ONNX model run in-process (`backend: 'local'`).
+ *
+ * Documents are embedded as passages; {@link JinaClipEmbeddings.embedQuery} and
+ * {@link JinaClipEmbeddings.embedImageQuery} ask for the query task (jina-clip-v2 prefixes its
+ * query instruction; jina-clip-v1 has none).
+ */
+export class JinaClipEmbeddings extends Embeddings {
+  /** The backend every call goes to. */
+  readonly backend: EmbeddingBackend;
+  readonly #config: AdapterConfig;
+
+  constructor(params: JinaClipEmbeddingsParams = {}) {
+    // Exactly one retry layer, the runtime's: it knows the Jina error taxonomy (a 422 is final,
+    // a 429 waits for Retry-After) and retries one failed request, not a whole batch of them.
+    // LangChain's AsyncCaller therefore gets no retries, and calls go to the backend directly
+    // rather than through `this.caller`: the runtime already bounds requests in flight per
+    // backend, and the caller's wrapper would turn a non-Error abort reason into a new Error.
+    super({ maxRetries: 0 });
+    this.#config = resolveAdapterOptions(params);
+    this.backend = this.#config.backend;
+  }
+
+  /** The model's id (`jina-clip-v2`). */
+  get model(): string {
+    return this.backend.model.id;
+  }
+
+  /** Embeds texts as documents (passages), one vector per text in the same order. */
+  override embedDocuments(
+    texts: string[],
+    options?: JinaClipEmbeddingsCallOptions,
+  ): Promise<number[][]> {
+    return this.#embed(this.#list(texts, 'texts'), undefined, options);
+  }
+
+  /** Embeds a text as a search query. */
+  override async embedQuery(
+    text: string,
+    options?: JinaClipEmbeddingsCallOptions,
+  ): Promise<number[]> {
+    const [vector] = await this.#embed([text], 'retrieval.query', options);
+    return vector!;
+  }
+
+  /** Embeds images as documents, one vector per image in the same order. */
+  embedImages(images: ImageSource[], options?: JinaClipEmbeddingsCallOptions): Promise<number[][]> {
+    const inputs = this.#list(images, 'images').map((image) => ({ image }));
+    return this.#embed(inputs, undefined, options);
+  }
+
+  /** Embeds an image as a search query (to find texts or images like it). */
+  async embedImageQuery(
+    image: ImageSource,
+    options?: JinaClipEmbeddingsCallOptions,
+  ): Promise<number[]> {
+    const [vector] = await this.#embed([{ image }], 'retrieval.query', options);
+    return vector!;
+  }
+
+  /** Releases the backend's connections or ONNX sessions, when this instance created it. */
+  async close(): Promise<void> {
+    if (this.#config.ownsBackend) await this.backend.close();
+  }
+
+  #list<T>(values: T[], field: string): T[] {
+    if (!Array.isArray(values)) {
+      throw new InvalidInputError(`\`${field}\` must be an array.`, { field });
+    }
+    return values;
+  }
+
+  async #embed(
+    inputs: EmbeddingInput[],
+    task: EmbeddingTask | undefined,
+    options: JinaClipEmbeddingsCallOptions = {},
+  ): Promise<number[][]> {
+    const signals = [this.#config.signal, options.signal].filter((signal) => signal !== undefined);
+    const { embeddings } = await this.backend.embed(inputs, {
+      task,
+      dimensions: this.#config.dimensions,
+      signal: signals.length > 1 ? AbortSignal.any(signals) : signals[0],
+    });
+    // LangChain's vector stores expect plain arrays.
+    return embeddings.map((vector) => Array.from(vector));
+  }
+}

@@ -1,0 +1,21 @@
+/**
+ * `llamaindex-jina-clip`: Jina CLIP multimodal embeddings for LlamaIndex.TS.
+ * @packageDocumentation
+ */
+export { JinaClipEmbedding, type JinaClipEmbeddingOptions } from './jina-clip-embedding.js';
+// What a user of the adapter names without installing the runtime themselves.
+export {
+  ApiError,
+  AuthenticationError,
+  ConnectionError,
+  type DownloadProgress,
+  type EmbeddingBackend,
+  ImageLoadError,
+  type ImageSource,
+  InvalidInputError,
+  JinaClipError,
+  type JinaClipModelId,
+  ModelLoadError,
+  RateLimitError,
+  TimeoutError,
+} from 'jina-clip-runtime';

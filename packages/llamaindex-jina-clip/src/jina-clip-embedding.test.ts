@@ -1,0 +1,355 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { MultiModalEmbedding } from '@llamaindex/core/embeddings';
+import { ImageNode, MetadataMode, TextNode } from '@llamaindex/core/schema';
+import {
+  ApiError,
+  createApiBackend,
+  type EmbeddingBackend,
+  type EmbeddingInput,
+  type EmbedOptions,
+  InvalidInputError,
+  JinaClipError,
+  MODELS,
+} from 'jina-clip-runtime';
+import { createLocalBackend } from 'jina-clip-runtime/local';
+import {
+  expectedServerEmbedding,
+  type JinaApiServer,
+  startJinaApiServer,
+  writeTinyModelRepo,
+} from 'jina-clip-runtime/testing';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { JinaClipEmbedding, type JinaClipEmbeddingOptions } from './jina-clip-embedding.js';
+import { type TestImage, writeTestImages } from './test-images.js';
+
+let server: JinaApiServer;
+let images: TestImage[];
+const open: Array<{ close(): Promise<void> }> = [];
+
+beforeAll(async () => {
+  server = await startJinaApiServer();
+  images = await writeTestImages({ red: [220, 30, 30], green: [30, 200, 60], blue: [40, 60, 210] });
+});
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((item) => item.close()));
+  server.reset();
+  server.setLatency(0);
+});
+afterAll(() => server.close());
+
+/** An adapter on the loopback server, closed after the test. */
+function apiEmbedding(options: JinaClipEmbeddingOptions = {}): JinaClipEmbedding {
+  const embedding = new JinaClipEmbedding({
+    baseURL: server.url,
+    apiKey: server.apiKey,
+    backoff: { initialDelayMs: 1, maxDelayMs: 5 },
+    ...options,
+  });
+  open.push(embedding);
+  return embedding;
+}
+
+/** The runtime's own api backend on the same server: what the adapter must return. */
+async function runtimeVectors(
+  model: string,
+  inputs: EmbeddingInput[],
+  options: EmbedOptions = {},
+): Promise<number[][]> {
+  const backend = createApiBackend({ model, baseURL: server.url, apiKey: server.apiKey });
+  try {
+    const { embeddings } = await backend.embed(inputs, options);
+    return embeddings.map((vector) => Array.from(vector));
+  } finally {
+    await backend.close();
+  }
+}
+
+/** The bodies the server received, in arrival order. */
+function bodies(): Array<{ input: Array<{ text?: string; image?: string }>; task?: string }> {
+  return server.requests.map((request) => request.body as ReturnType<typeof bodies>[number]);
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a rejection');
+}
+
+const serverVector = (
+  input: Parameters<typeof expectedServerEmbedding>[0],
+  model = 'jina-clip-v2',
+  task?: 'retrieval.query',
+) => Array.from(expectedServerEmbedding(input, model, undefined, { task }));
+
+describe('JinaClipEmbedding on the api backend', () => {
+  it('is a MultiModalEmbedding with getTextEmbeddings as its own instance field', async () => {
+    const embedding = apiEmbedding({ model: 'jina-clip-v2' });
+    expect(embedding).toBeInstanceOf(MultiModalEmbedding);
+    expect(Object.hasOwn(embedding, 'getTextEmbeddings')).toBe(true);
+    expect(embedding.model).toBe('jina-clip-v2');
+    expect(embedding.embedBatchSize).toBe(32);
+
+    const texts = Array.from({ length: 12 }, (_, index) => `text ${index}`);
+    const vectors = await embedding.getTextEmbeddings(texts);
+
+    // One backend call, one request for the whole batch, documents (no task).
+    expect(bodies()).toEqual([
+      {
+        model: 'jina-clip-v2',
+        input: texts.map((text) => ({ text })),
+        normalized: true,
+        embedding_type: 'base64',
+      },
+    ]);
+    expect(vectors).toEqual(texts.map((text) => serverVector(text)));
+  });
+
+  it('embeds a text as a document and a text query with the query task (v2)', async () => {
+    const embedding = apiEmbedding({ model: 'jina-clip-v2' });
+    const document = await embedding.getTextEmbedding('a red bus');
+    const query = await embedding.getQueryEmbedding({ type: 'text', text: 'a red bus' });
+
+    expect(bodies().map((body) => body.task)).toEqual([undefined, 'retrieval.query']);
+    expect(document).toEqual(serverVector('a red bus'));
+    expect(query).toEqual(serverVector('a red bus', 'jina-clip-v2', 'retrieval.query'));
+    expect([query]).toEqual(
+      await runtimeVectors('jina-clip-v2', ['a red bus'], { task: 'retrieval.query' }),
+    );
+  });
+
+  it('never sends a task for jina-clip-v1', async () => {
+    const embedding = apiEmbedding({ model: 'jina-clip-v1' });
+    const query = await embedding.getQueryEmbedding({ type: 'text', text: 'a red bus' });
+    const document = await embedding.getTextEmbedding('a red bus');
+
+    expect(bodies().map((body) => 'task' in body)).toEqual([false, false]);
+    expect(query).toEqual(document);
+  });
+
+  it('embeds images given as paths, file and http URLs (strings and URL objects) and Blobs', async () => {
+    const embedding = apiEmbedding({ model: 'jina-clip-v2' });
+    const red = images[0]!;
+    const local = [
+      red.path,
+      pathToFileURL(red.path).href,
+      pathToFileURL(red.path),
+      new Blob([red.bytes], { type: 'image/png' }),
+    ];
+    const remote = ['https://example.com/bus.jpg', new URL('https://example.com/bus.jpg')];
+
+    const one = await Promise.all([...local, ...remote].map((image) => embedding.getImageEmbedding(image)));
+    server.reset();
+    const batch = await embedding.getImageEmbeddings([...local, ...remote]);
+
+    const [expected] = await runtimeVectors('jina-clip-v2', [{ image: red.path }]);
+    const urlVector = serverVector({ image: 'https://example.com/bus.jpg' });
+    expect(one).toEqual([expected, expected, expected, expected, urlVector, urlVector]);
+    // getImageEmbeddings is one backend call: one request.
+    expect(batch).toEqual(one);
+    expect(server.requests.length).toBe(1);
+    expect(bodies()[0]?.input.slice(4)).toEqual([
+      { image: 'https://example.com/bus.jpg' },
+      { image: 'https://example.com/bus.jpg' },
+    ]);
+  });
+
+  it('embeds an image_url or base64 image query detail as an image, and other details as null', async () => {
+    const embedding = apiEmbedding({ model: 'jina-clip-v2' });
+    const green = images[1]!;
+    const base64 = Buffer.from(green.bytes).toString('base64');
+    const [expected] = await runtimeVectors('jina-clip-v2', [{ image: green.path }]);
+    server.reset();
+
+    expect(
+      await embedding.getQueryEmbedding({
+        type: 'image_url',
+        image_url: { url: pathToFileURL(green.path).href },
+      }),
+    ).toEqual(expected);
+    expect(
+      await embedding.getQueryEmbedding({
+        type: 'image_url',
+        image_url: { url: `data:image/png;base64,${base64}` },
+      }),
+    ).toEqual(expected);
+    expect(
+      await embedding.getQueryEmbedding({ type: 'image', data: base64, mimeType: 'image/png' }),
+    ).toEqual(expected);
+    expect(
+      await embedding.getQueryEmbedding({ type: 'audio', data: 'AAAA', mimeType: 'audio/wav' }),
+    ).toBeNull();
+    expect(bodies().map((body) => body.task)).toEqual(['retrieval.query', 'retrieval.query', 'retrieval.query']);
+  });
+
+  it('honours embedBatchSize and the progress callback in the base class batching', async () => {
+    const embedding = apiEmbedding({ model: 'jina-clip-v1', embedBatchSize: 4 });
+    const texts = Array.from({ length: 10 }, (_, index) => `node text ${index}`);
+    const nodes = [
+      ...texts.map((text) => new TextNode({ text })),
+      ...images.map((image) => new ImageNode({ id_: image.path, image: image.path })),
+    ];
+    const progress: Array<[number, number]> = [];
+
+    await embedding(nodes, { progressCallback: (done, total) => progress.push([done, total]) });
+
+    // LlamaIndex's batches of 4 (texts, then images), each one backend call and one request.
+    expect(bodies().map((body) => body.input.length)).toEqual([4, 4, 2, 3]);
+    expect(progress).toEqual([
+      [4, 10],
+      [8, 10],
+      [10, 10],
+      [3, 3],
+    ]);
+    expect(nodes.slice(0, 10).map((node) => node.embedding)).toEqual(
+      texts.map((text) => serverVector(text, 'jina-clip-v1')),
+    );
+    expect(nodes.slice(10).map((node) => node.embedding)).toEqual(
+      await runtimeVectors(
+        'jina-clip-v1',
+        images.map((image) => ({ image: image.path })),
+      ),
+    );
+  });
+
+  it('keeps node order through LlamaIndex batches, smaller requests and shuffled answers', async () => {
+    const embedding = apiEmbedding({ embedBatchSize: 8, batchSize: 3, maxConcurrency: 3 });
+    const nodes = Array.from(
+      { length: 29 },
+      (_, index) => new TextNode({ text: `passage ${index}`, metadata: { page: index } }),
+    );
+    // Early requests answer last, so they complete out of order.
+    server.fail({ delayMs: 50 }, { delayMs: 25 });
+
+    await embedding(nodes);
+
+    // 29 nodes: LlamaIndex batches of 8, 8, 8, 5; each split into requests of at most 3.
+    expect(bodies().map((body) => body.input.length)).toEqual([3, 3, 2, 3, 3, 2, 3, 3, 2, 3, 2]);
+    expect(nodes.map((node) => node.embedding)).toEqual(
+      nodes.map((node) => serverVector(node.getContent(MetadataMode.EMBED), 'jina-clip-v1')),
+    );
+  });
+
+  it('retries in one layer only: a failing request is sent maxRetries + 1 times', async () => {
+    const embedding = apiEmbedding({ maxRetries: 2 });
+    server.fail(...Array.from({ length: 10 }, () => ({ status: 502 })));
+
+    const error = await rejection(embedding.getTextEmbeddings(['a red bus']));
+
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ status: 502, retryable: true });
+    expect(server.requests).toHaveLength(3);
+  });
+
+  it('rejects with the reason of the signal given at construction, itself', async () => {
+    const controller = new AbortController();
+    const embedding = apiEmbedding({ signal: controller.signal });
+    server.setLatency(10_000);
+
+    const call = rejection(embedding.getTextEmbedding('a red bus'));
+    while (server.inFlight < 1) await new Promise((resolve) => setTimeout(resolve, 5));
+    controller.abort('index build cancelled');
+
+    expect(await call).toBe('index build cancelled');
+    expect(await rejection(embedding.getImageEmbedding(images[0]!.path))).toBe(
+      'index build cancelled',
+    );
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('closes the backend it created', async () => {
+    const embedding = apiEmbedding();
+    await embedding.getTextEmbedding('a red bus');
+    await embedding.close();
+
+    expect(await rejection(embedding.getTextEmbedding('a red bus'))).toBeInstanceOf(JinaClipError);
+  });
+});
+
+describe('JinaClipEmbedding options', () => {
+  it.each([
+    [{ embedBatchSize: 0 }, 'embedBatchSize'],
+    [{ embedBatchSize: 2.5 }, 'embedBatchSize'],
+    [{ backend: 'onnx' }, 'backend'],
+    [{ cacheDir: '/tmp/hf' }, 'cacheDir'],
+    [{ model: 'jina-clip-v1', dimensions: 256 }, 'dimensions'],
+  ])('rejects %j naming the field', (options, field) => {
+    let error: unknown;
+    try {
+      new JinaClipEmbedding(options as JinaClipEmbeddingOptions);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect(error).toMatchObject({ field });
+  });
+
+  it('takes batchSize as the default embedBatchSize', () => {
+    expect(apiEmbedding({ batchSize: 7 }).embedBatchSize).toBe(7);
+    expect(apiEmbedding({ batchSize: 7, embedBatchSize: 21 }).embedBatchSize).toBe(21);
+  });
+
+  it('uses a given backend as it is and never closes it', async () => {
+    const calls: Array<{ inputs: readonly EmbeddingInput[]; options: EmbedOptions | undefined }> =
+      [];
+    let closed = false;
+    const backend: EmbeddingBackend = {
+      model: MODELS['jina-clip-v2'],
+      async embed(inputs, options) {
+        calls.push({ inputs, options });
+        return {
+          embeddings: inputs.map((_, index) => new Float32Array([index, 2])),
+          usage: { totalTokens: 0 },
+        };
+      },
+      async close() {
+        closed = true;
+      },
+    };
+    const embedding = new JinaClipEmbedding({ backend, embedBatchSize: 5, dimensions: 2 });
+
+    expect(embedding.embedBatchSize).toBe(5);
+    expect(await embedding.getTextEmbeddings(['a', 'b'])).toEqual([
+      [0, 2],
+      [1, 2],
+    ]);
+    expect(await embedding.getQueryEmbedding({ type: 'text', text: 'q' })).toEqual([0, 2]);
+    await embedding.close();
+
+    expect(closed).toBe(false);
+    expect(calls).toEqual([
+      { inputs: ['a', 'b'], options: { task: undefined, dimensions: 2, signal: undefined } },
+      { inputs: ['q'], options: { task: 'retrieval.query', dimensions: 2, signal: undefined } },
+    ]);
+  });
+});
+
+describe('JinaClipEmbedding on the local backend', () => {
+  it('returns what the local backend returns, documents and queries apart (v2)', async () => {
+    const repo = await writeTinyModelRepo(await mkdtemp(join(tmpdir(), 'tiny-v2-')), {
+      model: 'jina-clip-v2',
+    });
+    const options = { model: 'jina-clip-v2', modelPath: repo.directory };
+    const embedding = new JinaClipEmbedding({ backend: 'local', ...options });
+    const runtime = createLocalBackend(options);
+    open.push(embedding, runtime);
+    const image = images[2]!.path;
+
+    const documents = await embedding.getTextEmbeddings(['a red bus', 'a green field']);
+    const query = await embedding.getQueryEmbedding({ type: 'text', text: 'a red bus' });
+    const imageVector = await embedding.getImageEmbedding(image);
+
+    const expected = (await runtime.embed(['a red bus', 'a green field', { image }])).embeddings;
+    const [expectedQuery] = (await runtime.embed(['a red bus'], { task: 'retrieval.query' }))
+      .embeddings;
+    expect(documents).toEqual(expected.slice(0, 2).map((vector) => Array.from(vector)));
+    expect(imageVector).toEqual(Array.from(expected[2]!));
+    expect(query).toEqual(Array.from(expectedQuery!));
+    expect(query).not.toEqual(documents[0]);
+  });
+});

@@ -1,0 +1,190 @@
+import { InvalidInputError } from '../errors/invalid-input-error.js';
+import type { ModelInfo } from '../models/model-info.js';
+import { DEFAULT_MODEL, getModelInfo } from '../models/models.js';
+import type { ApiBackendOptions } from './api-backend-options.js';
+
+/** The default base URL of the hosted Jina Embeddings API. */
+export const DEFAULT_BASE_URL = 'https://api.jina.ai/v1';
+
+/** Defaults of {@link ApiBackendOptions}. */
+export const API_DEFAULTS = {
+  batchSize: 32,
+  maxConcurrency: 2,
+  maxRetries: 2,
+  timeout: 60_000,
+  initialDelayMs: 500,
+  maxDelayMs: 8_000,
+} as const;
+
+/** Inclusive ranges of the integer options. */
+const LIMITS = {
+  // The service takes at most 2048 inputs per request.
+  batchSize: [1, 2048],
+  maxConcurrency: [1, 1024],
+  maxRetries: [0, 20],
+  // setTimeout's largest delay.
+  timeout: [1, 2_147_483_647],
+} as const;
+
+/** RFC 9110 token characters, which a header name consists of. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** Visible characters, spaces and tabs: what a header value may hold (no line breaks). */
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+/** Headers the backend sets itself and a caller's `headers` cannot replace. */
+const RESERVED_HEADERS = ['authorization', 'content-type', 'content-length', 'host'] as const;
+
+/** {@link ApiBackendOptions} with defaults applied and every value checked. */
+export interface ApiConfig {
+  readonly model: ModelInfo;
+  /**
+   * The key given in the options, behind a function so that neither `JSON.stringify` nor
+   * `util.inspect` of the config can show it. `undefined`: read `JINA_API_KEY` at first request.
+   */
+  readonly explicitApiKey: () => string | undefined;
+  /** `{baseURL}/embeddings`. */
+  readonly endpoint: URL;
+  readonly batchSize: number;
+  readonly maxConcurrency: number;
+  readonly maxRetries: number;
+  readonly timeout: number;
+  readonly normalized: boolean;
+  readonly resizeImages: boolean;
+  readonly fetchImageUrls: boolean;
+  /** Caller headers, names lower-cased. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly backoff: { readonly initialDelayMs: number; readonly maxDelayMs: number };
+}
+
+function integerOption(name: keyof typeof LIMITS, value: unknown): number {
+  const [min, max] = LIMITS[name];
+  if (value === undefined) return API_DEFAULTS[name];
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new InvalidInputError(
+      `\`${name}\` must be an integer from ${min} to ${max}, got ${describeValue(value)}.`,
+      { field: name },
+    );
+  }
+  return value;
+}
+
+function booleanOption(name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') {
+    throw new InvalidInputError(`\`${name}\` must be a boolean, got ${describeValue(value)}.`, {
+      field: name,
+    });
+  }
+  return value;
+}
+
+function delayOption(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new InvalidInputError(
+      `\`${name}\` must be a non-negative number of milliseconds, got ${describeValue(value)}.`,
+      { field: name },
+    );
+  }
+  return value;
+}
+
+function describeValue(value: unknown): string {
+  return typeof value === 'number' ? String(value) : typeof value;
+}
+
+function resolveEndpoint(baseURL: unknown): URL {
+  const text = baseURL ?? DEFAULT_BASE_URL;
+  let url: URL | undefined;
+  try {
+    url = typeof text === 'string' ? new URL(text) : undefined;
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new InvalidInputError(
+      '`baseURL` must be an http(s) URL such as https://api.jina.ai/v1.',
+      {
+        field: 'baseURL',
+      },
+    );
+  }
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}/embeddings`;
+  url.search = '';
+  url.hash = '';
+  return url;
+}
+
+function resolveHeaders(headers: unknown): Record<string, string> {
+  if (headers === undefined) return {};
+  if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) {
+    throw new InvalidInputError('`headers` must be an object of header names to string values.', {
+      field: 'headers',
+    });
+  }
+  const resolved: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    const lower = name.toLowerCase();
+    if (!HEADER_NAME.test(name)) {
+      throw new InvalidInputError(
+        '`headers`: a header name holds characters HTTP does not allow.',
+        {
+          field: 'headers',
+        },
+      );
+    }
+    if (typeof value !== 'string' || !HEADER_VALUE.test(value)) {
+      throw new InvalidInputError(
+        `\`headers\`: the value of "${name}" must be a string without line breaks.`,
+        { field: 'headers' },
+      );
+    }
+    if ((RESERVED_HEADERS as readonly string[]).includes(lower)) {
+      throw new InvalidInputError(
+        `\`headers\` cannot set "${name}": the backend sets it (pass the key as \`apiKey\`).`,
+        { field: 'headers' },
+      );
+    }
+    resolved[lower] = value;
+  }
+  return resolved;
+}
+
+/**
+ * Applies the defaults of {@link ApiBackendOptions} and validates every option, throwing
+ * {@link InvalidInputError} with the offending `field` (and never the API key's value).
+ */
+export function resolveApiConfig(options: ApiBackendOptions = {}): ApiConfig {
+  const { apiKey } = options;
+  if (apiKey !== undefined && (typeof apiKey !== 'string' || apiKey.trim() === '')) {
+    throw new InvalidInputError('`apiKey` must be a non-empty string when given.', {
+      field: 'apiKey',
+    });
+  }
+  const backoff = options.backoff ?? {};
+  const initialDelayMs = delayOption(
+    'backoff.initialDelayMs',
+    backoff.initialDelayMs,
+    API_DEFAULTS.initialDelayMs,
+  );
+  const maxDelayMs = delayOption('backoff.maxDelayMs', backoff.maxDelayMs, API_DEFAULTS.maxDelayMs);
+  if (maxDelayMs < initialDelayMs) {
+    throw new InvalidInputError('`backoff.maxDelayMs` must not be less than `initialDelayMs`.', {
+      field: 'backoff.maxDelayMs',
+    });
+  }
+  return {
+    model: getModelInfo(options.model ?? DEFAULT_MODEL, options.modelInfo),
+    explicitApiKey: () => apiKey,
+    endpoint: resolveEndpoint(options.baseURL),
+    batchSize: integerOption('batchSize', options.batchSize),
+    maxConcurrency: integerOption('maxConcurrency', options.maxConcurrency),
+    maxRetries: integerOption('maxRetries', options.maxRetries),
+    timeout: integerOption('timeout', options.timeout),
+    normalized: booleanOption('normalized', options.normalized, true),
+    resizeImages: booleanOption('resizeImages', options.resizeImages, true),
+    fetchImageUrls: booleanOption('fetchImageUrls', options.fetchImageUrls, false),
+    headers: resolveHeaders(options.headers),
+    backoff: { initialDelayMs, maxDelayMs },
+  };
+}

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { type RgbImage, resampleRgb } from './pil-resample.js';
+
+/** A one-row image whose red channel is `reds` (green and blue 0). */
+function redRow(reds: readonly number[]): RgbImage {
+  return {
+    data: Uint8Array.from(reds.flatMap((red) => [red, 0, 0])),
+    width: reds.length,
+    height: 1,
+  };
+}
+
+function reds(image: RgbImage): number[] {
+  return Array.from({ length: image.width * image.height }, (_, index) => image.data[index * 3]!);
+}
+
+/** A deterministic noisy RGB image. */
+function noise(width: number, height: number): RgbImage {
+  const data = new Uint8Array(width * height * 3);
+  for (let index = 0; index < data.length; index++) data[index] = (index * 2654435761) >>> 24;
+  return { data, width, height };
+}
+
+describe('resampleRgb (Pillow Image.resize)', () => {
+  it('bilinear 4 -> 2 widens the support by the downscale factor (antialiasing)', () => {
+    // Output 0: centre 1, support 2, taps 0..2 with triangle weights 0.75, 0.75, 0.25 (/1.75):
+    // (0 * 3 + 100 * 3 + 200) / 7 = 71.4 -> 71. Output 1: (100 + 200 * 3 + 50 * 3) / 7 = 121.4.
+    expect(reds(resampleRgb(redRow([0, 100, 200, 50]), 2, 1, 'bilinear'))).toEqual([71, 121]);
+  });
+
+  it('bicubic 4 -> 2 uses a = -0.5 with normalised weights', () => {
+    // Output 0: weights k(0.25) = 0.8671875, k(0.25), k(0.75) = 0.2265625, k(1.25) = -0.0703125,
+    // sum 1.890625: (100 * 0.8671875 + 200 * 0.2265625 - 50 * 0.0703125) / 1.890625 = 67.97.
+    expect(reds(resampleRgb(redRow([0, 100, 200, 50]), 2, 1, 'bicubic'))).toEqual([68, 127]);
+  });
+
+  it('bicubic upsampling clips overshoot to 0..255 (values from Pillow 9.4)', () => {
+    expect(reds(resampleRgb(redRow([0, 100, 200, 50]), 8, 1, 'bicubic'))).toEqual([
+      0, 17, 71, 131, 193, 174, 81, 37,
+    ]);
+  });
+
+  it('nearest samples at pixel centres: 4 -> 3 takes columns 0, 2, 3', () => {
+    // Source positions (0.5 + i) * 4 / 3 = 0.67, 2, 3.33.
+    expect(reds(resampleRgb(redRow([0, 100, 200, 50]), 3, 1, 'nearest'))).toEqual([0, 200, 50]);
+  });
+
+  it('returns a copy of the window when the size does not change', () => {
+    const source = noise(5, 4);
+    const window = resampleRgb(source, 5, 4, 'bicubic', { left: 1, top: 2, width: 3, height: 2 });
+    expect(Array.from(window.data)).toEqual([
+      ...source.data.subarray((2 * 5 + 1) * 3, (2 * 5 + 4) * 3),
+      ...source.data.subarray((3 * 5 + 1) * 3, (3 * 5 + 4) * 3),
+    ]);
+  });
+
+  it.each([
+    ['bicubic', 37, 23, 224, 150],
+    ['bicubic', 301, 199, 97, 64],
+    ['bilinear', 301, 199, 97, 64],
+    ['nearest', 301, 199, 97, 64],
+    ['bicubic', 300, 7, 120, 3],
+    ['bicubic', 300, 200, 300, 131],
+    ['bicubic', 300, 200, 97, 200],
+  ] as const)(
+    '%s %ix%i -> %ix%i: a window equals the same crop of the full resize',
+    (filter, width, height, outWidth, outHeight) => {
+      const source = noise(width, height);
+      const full = resampleRgb(source, outWidth, outHeight, filter);
+      expect(full.width).toBe(outWidth);
+      expect(full.height).toBe(outHeight);
+      for (const window of [
+        { left: 0, top: 0, width: 1, height: 1 },
+        { left: 3, top: 1, width: outWidth - 5, height: outHeight - 2 },
+        { left: outWidth - 2, top: outHeight - 3, width: 2, height: 3 },
+      ]) {
+        const part = resampleRgb(source, outWidth, outHeight, filter, window);
+        const expected: number[] = [];
+        for (let y = window.top; y < window.top + window.height; y++) {
+          const start = (y * outWidth + window.left) * 3;
+          expected.push(...full.data.subarray(start, start + window.width * 3));
+        }
+        expect(Array.from(part.data)).toEqual(expected);
+      }
+    },
+  );
+
+  it('rejects a window outside the output', () => {
+    expect(() =>
+      resampleRgb(noise(4, 4), 2, 2, 'bicubic', { left: 1, top: 0, width: 2, height: 2 }),
+    ).toThrow(RangeError);
+  });
+});

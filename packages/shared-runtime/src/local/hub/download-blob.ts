@@ -1,0 +1,238 @@
+import { createHash, type Hash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ModelLoadError } from '../../errors/index.js';
+import type { DownloadProgress } from '../local-backend-options.js';
+import { type HubClient, type HubResponse, headerValue, openHubRequest } from './hub-client.js';
+
+/** One blob to fetch into the cache. */
+export interface BlobDownload {
+  /** Repository path, for progress and messages. */
+  readonly file: string;
+  /** Where to `GET` (the CDN location the metadata request returned, or the Hub URL). */
+  readonly url: string;
+  /** Size the Hub announced, when it did. */
+  readonly expectedSize: number | undefined;
+  /** The LFS sha256 the content must hash to; undefined for a git (non-LFS) file. */
+  readonly sha256: string | undefined;
+  /** `blobs/{etag}.incomplete`: written, and resumed, here. */
+  readonly incompletePath: string;
+  /** `blobs/{etag}`: renamed into place once complete and checked. */
+  readonly blobPath: string;
+}
+
+/** Consecutive connection failures without a byte received before a download gives up. */
+const MAX_CONSECUTIVE_FAILURES = 5;
+const PROGRESS_INTERVAL_MS = 100;
+
+/**
+ * Downloads a blob to `{blob}.incomplete` (resuming a partial file with `Range`), checks its
+ * size and, for an LFS file, its sha256, then renames it into place, so a reader never sees a
+ * half-written or corrupted blob. A failed check deletes the partial file and downloads once
+ * more from scratch; a second failure throws. The caller holds the blob's lock.
+ *
+ * @throws ModelLoadError when the download fails or its content is wrong twice.
+ */
+export async function downloadBlob(
+  client: HubClient,
+  download: BlobDownload,
+  onDownloadProgress: ((progress: DownloadProgress) => void) | undefined,
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const received = await fetchToIncomplete(client, download, onDownloadProgress);
+    const problem = checkReceived(received, download);
+    if (problem === undefined) {
+      await rename(download.incompletePath, download.blobPath);
+      return;
+    }
+    await rm(download.incompletePath, { force: true });
+    if (attempt >= 2) {
+      throw new ModelLoadError(
+        `${download.file} of ${client.repo} was downloaded twice and both copies were wrong (${problem}). ` +
+          'Something between this machine and the Hub alters the download (a proxy, a full or failing disk); the partial file was deleted.',
+        { file: download.file },
+      );
+    }
+  }
+}
+
+interface Received {
+  readonly size: number;
+  readonly sha256: string | undefined;
+}
+
+function checkReceived(received: Received, download: BlobDownload): string | undefined {
+  if (download.expectedSize !== undefined && received.size !== download.expectedSize) {
+    return `${received.size} bytes instead of ${download.expectedSize}`;
+  }
+  if (download.sha256 !== undefined && received.sha256 !== download.sha256) {
+    return `sha256 ${received.sha256} instead of ${download.sha256}`;
+  }
+  return undefined;
+}
+
+/** Brings `{blob}.incomplete` to the full size, resuming what is there and what a cut leaves. */
+async function fetchToIncomplete(
+  client: HubClient,
+  download: BlobDownload,
+  onDownloadProgress: ((progress: DownloadProgress) => void) | undefined,
+): Promise<Received> {
+  const { file, expectedSize, incompletePath } = download;
+  // Append mode: every write lands at the end, also after a truncate to restart.
+  const handle = await open(incompletePath, 'a');
+  try {
+    let size = (await handle.stat()).size;
+    let hash = download.sha256 === undefined ? undefined : createHash('sha256');
+    const restart = async () => {
+      await handle.truncate(0);
+      size = 0;
+      hash = download.sha256 === undefined ? undefined : createHash('sha256');
+    };
+    if (expectedSize !== undefined && size > expectedSize) await restart();
+    if (hash !== undefined && size > 0) await hashFilePrefix(incompletePath, size, hash);
+
+    let total = expectedSize;
+    const report = throttledProgress(file, onDownloadProgress);
+    let failures = 0;
+    while (expectedSize === undefined || size < expectedSize) {
+      let response: HubResponse;
+      try {
+        response = await openHubRequest(client, download.url, {
+          method: 'GET',
+          follow: 'all',
+          range: size,
+        });
+      } catch (error) {
+        if (client.signal?.aborted) throw client.signal.reason;
+        if (error instanceof ModelLoadError) throw error;
+        failures = await afterFailure(client, download, failures, error);
+        continue;
+      }
+
+      const { statusCode, headers } = response;
+      const contentRange = parseContentRange(headerValue(headers, 'content-range'));
+      if (statusCode === 416 && size > 0) {
+        // Nothing past `size`: complete if the server's size agrees, else start over.
+        await response.body.dump();
+        if (contentRange?.total === size) break;
+        await restart();
+        continue;
+      }
+      if (statusCode === 206 && contentRange?.start !== size) {
+        await response.body.dump();
+        await restart();
+        continue;
+      }
+      if (statusCode !== 200 && statusCode !== 206) {
+        await response.body.dump();
+        throw new ModelLoadError(
+          `Downloading ${file} of ${client.repo} failed: HTTP ${statusCode} from ${new URL(response.url).origin}.`,
+          { file },
+        );
+      }
+      // A 200 to a ranged request: the server ignored the range and sends everything.
+      if (statusCode === 200 && size > 0) await restart();
+
+      const contentLength = headerValue(headers, 'content-length');
+      total ??=
+        contentRange?.total ??
+        (contentLength === undefined ? undefined : size + Number(contentLength));
+      report(size, total, false);
+
+      let streamError: unknown;
+      const chunks = response.body[Symbol.asyncIterator]();
+      try {
+        for (;;) {
+          let next: IteratorResult<Buffer>;
+          try {
+            next = await chunks.next();
+          } catch (error) {
+            streamError = error;
+            break;
+          }
+          if (next.done) break;
+          // Disk and progress-callback errors are not the connection's: they propagate.
+          await handle.write(next.value);
+          hash?.update(next.value);
+          size += next.value.length;
+          failures = 0;
+          report(size, total, false);
+        }
+      } finally {
+        if (!response.body.destroyed) response.body.destroy();
+      }
+      if (streamError === undefined && (total === undefined || size >= total)) break;
+      if (client.signal?.aborted) throw client.signal.reason;
+      failures = await afterFailure(
+        client,
+        download,
+        failures,
+        streamError ?? new Error(`the connection ended after ${size} of ${total} bytes`),
+      );
+    }
+    report(size, total ?? size, true);
+    return { size, sha256: hash?.digest('hex') };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Counts a connection failure, waits before the next try (resuming), or gives up. */
+async function afterFailure(
+  client: HubClient,
+  download: BlobDownload,
+  failures: number,
+  error: unknown,
+): Promise<number> {
+  const count = failures + 1;
+  if (count > MAX_CONSECUTIVE_FAILURES) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ModelLoadError(
+      `Downloading ${download.file} of ${client.repo} failed ${count} times in a row (${reason}). ` +
+        'What was received is kept and the next attempt resumes from it.',
+      { file: download.file, cause: error },
+    );
+  }
+  try {
+    await sleep(Math.min(100 * 2 ** (count - 1), 2_000), undefined, { signal: client.signal });
+  } catch (sleepError) {
+    if (client.signal?.aborted) throw client.signal.reason;
+    throw sleepError;
+  }
+  return count;
+}
+
+/** `Content-Range: bytes start-end/total` (or `bytes * /total` with a 416). */
+function parseContentRange(
+  value: string | undefined,
+): { start: number | undefined; total: number | undefined } | undefined {
+  const match =
+    value === undefined ? null : /^bytes (?:(\d+)-\d+|\*)\/(\d+|\*)$/.exec(value.trim());
+  if (match === null) return undefined;
+  return {
+    start: match[1] === undefined ? undefined : Number(match[1]),
+    total: match[2] === undefined || match[2] === '*' ? undefined : Number(match[2]),
+  };
+}
+
+async function hashFilePrefix(path: string, length: number, hash: Hash): Promise<void> {
+  for await (const chunk of createReadStream(path, { start: 0, end: length - 1 })) {
+    hash.update(chunk as Buffer);
+  }
+}
+
+/** Reports at most every 100 ms, plus the first and the final call. */
+function throttledProgress(
+  file: string,
+  onDownloadProgress: ((progress: DownloadProgress) => void) | undefined,
+): (loaded: number, total: number | undefined, final: boolean) => void {
+  let lastReport = Number.NEGATIVE_INFINITY;
+  return (loaded, total, final) => {
+    if (onDownloadProgress === undefined) return;
+    const now = performance.now();
+    if (!final && now - lastReport < PROGRESS_INTERVAL_MS) return;
+    lastReport = now;
+    onDownloadProgress({ file, loaded, total });
+  };
+}

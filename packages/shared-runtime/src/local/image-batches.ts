@@ -1,0 +1,81 @@
+import { ImageLoadError } from '../errors/image-load-error.js';
+import { JinaClipError } from '../errors/jina-clip-error.js';
+import type { ImagePreprocessConfig } from '../images/image-preprocess-config.js';
+import { preprocessImage, toPixelValues } from '../images/preprocess-image.js';
+import type { ImageSource } from '../inputs/embedding-input.js';
+
+/** One image of a call. */
+export interface ImageToEmbed {
+  inputIndex: number;
+  image: ImageSource;
+}
+
+/** Images decoded in parallel within a batch: enough to overlap I/O, few full-size bitmaps at once. */
+const DECODE_CONCURRENCY = 4;
+
+/** Splits a call's images into batches of at most `batchSize`, in input order. */
+export function planImageBatches(
+  images: readonly ImageToEmbed[],
+  batchSize: number,
+): ImageToEmbed[][] {
+  const batches: ImageToEmbed[][] = [];
+  for (let start = 0; start < images.length; start += batchSize) {
+    batches.push(images.slice(start, start + batchSize));
+  }
+  return batches;
+}
+
+/** Loads (files, URLs, data URIs, bytes) and preprocesses one image into model-sized RGB. */
+async function preprocessOne(
+  { inputIndex, image }: ImageToEmbed,
+  config: ImagePreprocessConfig,
+  signal: AbortSignal | undefined,
+): Promise<Uint8Array> {
+  // Loaded on the first image: a text-only call never loads the image-reading code.
+  const { loadImageSource } = await import('../inputs/load-image-source.js');
+  const loaded = await loadImageSource(image, inputIndex, { fetchUrls: true, signal });
+  if (loaded.kind !== 'bytes') {
+    throw new ImageLoadError(`Input ${inputIndex}: the image could not be read as bytes.`, {
+      inputIndex,
+    });
+  }
+  try {
+    return (await preprocessImage(loaded.bytes, config)).data;
+  } catch (error) {
+    // A missing sharp (ModelLoadError) or an abort passes through; a bad image names its input.
+    if (JinaClipError.isInstance(error) || signal?.aborted) throw error;
+    throw new ImageLoadError(
+      `Input ${inputIndex}: the image could not be decoded (${error instanceof Error ? error.message : String(error)}).`,
+      { inputIndex, cause: error },
+    );
+  }
+}
+
+/**
+ * Loads and preprocesses a batch of images, a few at a time, into the model's NCHW
+ * `pixel_values`. Hand-rolled concurrency: a handful of lines, where a dependency would add
+ * a package for one loop.
+ */
+export async function decodeImageBatch(
+  batch: readonly ImageToEmbed[],
+  config: ImagePreprocessConfig,
+  signal: AbortSignal | undefined,
+): Promise<Float32Array> {
+  const images: Uint8Array[] = new Array(batch.length);
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    while (!failed && next < batch.length) {
+      const index = next++;
+      try {
+        signal?.throwIfAborted();
+        images[index] = await preprocessOne(batch[index]!, config, signal);
+      } catch (error) {
+        failed = true; // the other workers stop after their current image
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(DECODE_CONCURRENCY, batch.length) }, worker));
+  return toPixelValues(images, config);
+}

@@ -1,0 +1,68 @@
+import { ModelLoadError } from '../errors/model-load-error.js';
+import type { ImagePreprocessConfig } from '../images/image-preprocess-config.js';
+import type { ModelInfo } from '../models/model-info.js';
+import { type ClipGraphs, createClipGraphs } from './clip-graphs.js';
+import { locateModelFiles, modelFileNames } from './model-files.js';
+import { loadedModelInfo, readRepoConfig, resolveMaxTokens } from './repo-config.js';
+import type { LocalConfig } from './resolve-local-config.js';
+import { loadTextTokenizer, type TextTokenizer } from './text-tokenizer.js';
+
+/** Everything an `embed` call needs, loaded once per backend. */
+export interface LocalModel {
+  /** The loaded model's facts: width of its graph, its Matryoshka widths, limits, instruction. */
+  info: ModelInfo;
+  tokenizer: TextTokenizer;
+  imageConfig: ImagePreprocessConfig;
+  /** The ONNX graphs, each opened on first use (a text-only user never opens v1's vision tower). */
+  graphs: ClipGraphs;
+  /** Where the files came from: `modelPath`, or `repo@commit`. */
+  source: string;
+}
+
+/**
+ * Loads the model: locates (or downloads) its files, reads its configs and tokenizer, and
+ * prepares its graphs. The embedding width is `config.json`'s, or the text graph's when the
+ * config does not state it.
+ */
+export async function loadLocalModel(
+  config: LocalConfig,
+  signal: AbortSignal,
+): Promise<LocalModel> {
+  const files = modelFileNames(config.layout, config.dtype);
+  const located = await locateModelFiles(config, files, signal);
+  signal.throwIfAborted();
+  const repo = await readRepoConfig(located.paths);
+  const maxTokens = resolveMaxTokens(config.model, repo);
+  const tokenizer = await loadTextTokenizer(repo.tokenizerJson, repo.tokenizerConfig, {
+    maxTokens,
+    fallbackPadTokenId: config.model.padTokenId,
+  });
+  const emptyText = tokenizer.encode('').ids;
+  const graphs = await createClipGraphs({
+    text: { file: files.textGraph, path: located.paths[files.textGraph]! },
+    vision: { file: files.visionGraph, path: located.paths[files.visionGraph]! },
+    session: { device: config.device, threads: config.threads },
+    imageSize: repo.imageConfig.size,
+    placeholderTokenIds: emptyText.length > 0 ? emptyText : [tokenizer.padTokenId === 0 ? 1 : 0],
+  });
+  const width = repo.width ?? (await graphs.declaredWidth());
+  if (width === undefined) {
+    await graphs.release();
+    throw new ModelLoadError(
+      `Cannot tell the embedding width of ${located.source}: config.json states no projection_dim or embed_dim, and ${files.textGraph} declares a symbolic width.`,
+      { file: 'config.json' },
+    );
+  }
+  return {
+    info: loadedModelInfo(config.model, repo, {
+      width,
+      padTokenId: tokenizer.padTokenId,
+      imageSize: repo.imageConfig.size,
+      maxTokens,
+    }),
+    tokenizer,
+    imageConfig: repo.imageConfig,
+    graphs,
+    source: located.source,
+  };
+}

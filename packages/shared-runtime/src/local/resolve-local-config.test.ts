@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidInputError } from '../errors/invalid-input-error.js';
+import { MODELS } from '../models/models.js';
+import { resolveLocalConfig } from './resolve-local-config.js';
+
+describe('resolveLocalConfig', () => {
+  it('applies the defaults and leaves the Hub environment to the download', () => {
+    expect(resolveLocalConfig()).toEqual({
+      model: MODELS['jina-clip-v1'],
+      layout: 'separate-towers',
+      repo: 'jinaai/jina-clip-v1',
+      revision: 'main',
+      dtype: 'fp32',
+      modelPath: undefined,
+      cacheDir: undefined,
+      offline: undefined,
+      endpoint: undefined,
+      hfToken: undefined,
+      device: 'cpu',
+      threads: undefined,
+      batchSize: 16,
+      normalized: true,
+      onDownloadProgress: undefined,
+      onTruncation: undefined,
+    });
+    expect(resolveLocalConfig({ model: 'jina-clip-v2' })).toMatchObject({
+      layout: 'combined',
+      repo: 'jinaai/jina-clip-v2',
+    });
+  });
+
+  it.each([
+    [{ model: 'jina-embeddings-v3' }, 'model'],
+    [{ repo: 'no-slash' }, 'repo'],
+    [{ revision: '' }, 'revision'],
+    [{ dtype: 'fp8' }, 'dtype'],
+    [{ modelPath: '  ' }, 'modelPath'],
+    [{ device: 'gpu' }, 'device'],
+    [{ threads: 0 }, 'threads'],
+    [{ batchSize: 1.5 }, 'batchSize'],
+    [{ normalized: 'yes' }, 'normalized'],
+    [{ offline: 1 }, 'offline'],
+    [{ onTruncation: 'warn' }, 'onTruncation'],
+  ])('rejects %o naming the field', (options, field) => {
+    let error: unknown;
+    try {
+      resolveLocalConfig(options as never);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect(error).toMatchObject({ field });
+  });
+
+  it('never puts the token in a message', () => {
+    let error: unknown;
+    try {
+      resolveLocalConfig({ hfToken: 'hf_secret_value', threads: -1 });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(JSON.stringify(error)).not.toContain('hf_secret_value');
+    expect((error as Error).message).not.toContain('hf_secret_value');
+  });
+});

@@ -1,0 +1,116 @@
+import type { EmbedConfig } from '../embed-options.js';
+import type { EmbedResult } from '../embedding-backend.js';
+import { ModelLoadError } from '../errors/model-load-error.js';
+import type { ResolvedInput } from '../inputs/embedding-input.js';
+import { finishVector } from '../vectors.js';
+import { decodeImageBatch, type ImageToEmbed, planImageBatches } from './image-batches.js';
+import type { LocalModel } from './load-local-model.js';
+import type { TruncatedInput } from './local-backend-options.js';
+import { reportTruncation } from './report-truncation.js';
+import { planTextBatches, type TokenizedText } from './text-batches.js';
+
+/** What one `embed` call runs with. */
+export interface LocalEmbedRun {
+  /** The call's task and Matryoshka width, checked against the loaded model. */
+  embed: EmbedConfig;
+  batchSize: number;
+  normalized: boolean;
+  signal: AbortSignal | undefined;
+  onProgress: ((done: number, total: number) => void) | undefined;
+  onTruncation: ((truncated: readonly TruncatedInput[]) => void) | undefined;
+}
+
+/** A promise whose rejection is handled until someone awaits it (a prefetch that may go unused). */
+function prefetch<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => {});
+  return promise;
+}
+
+/**
+ * Embeds validated inputs with a loaded model:
+ * - texts get the query instruction when the call's task asks for it (v2), are tokenized (and
+ *   truncation reported), grouped by token length into batches of `batchSize`, and run;
+ * - images are loaded and preprocessed a batch ahead of inference, so decoding batch k+1
+ *   overlaps running batch k (and the first image batch overlaps the text batches);
+ * - every vector is truncated to `dimensions` and normalised (`finishVector`) and put back at
+ *   its input's index; `onProgress` counts inputs; the signal is checked between batches.
+ * `usage.totalTokens` counts the text tokens read (special tokens and instruction included);
+ * images count 0 (the local model bills nothing per image).
+ */
+export async function runLocalEmbedding(
+  model: LocalModel,
+  inputs: readonly ResolvedInput[],
+  run: LocalEmbedRun,
+): Promise<EmbedResult> {
+  const { signal, onProgress, batchSize } = run;
+  const { info, tokenizer, graphs } = model;
+  const instruction = run.embed.task === 'retrieval.query' ? (info.queryInstruction ?? '') : '';
+
+  const texts: TokenizedText[] = [];
+  const images: ImageToEmbed[] = [];
+  const truncated: TruncatedInput[] = [];
+  let totalTokens = 0;
+  inputs.forEach((input, inputIndex) => {
+    if (input.kind === 'image') {
+      images.push({ inputIndex, image: input.image });
+      return;
+    }
+    const { ids, truncatedFrom } = tokenizer.encode(instruction + input.text);
+    if (truncatedFrom !== undefined) {
+      truncated.push({ inputIndex, tokens: truncatedFrom, maxTokens: tokenizer.maxTokens });
+    }
+    totalTokens += ids.length;
+    texts.push({ inputIndex, ids });
+  });
+  reportTruncation(truncated, run.onTruncation);
+
+  const embeddings: Float32Array[] = new Array(inputs.length);
+  let done = 0;
+  const store = (inputIndices: readonly number[], vectors: readonly Float32Array[]) => {
+    inputIndices.forEach((inputIndex, row) => {
+      const vector = vectors[row]!;
+      if (vector.length !== info.dimensions) {
+        throw new ModelLoadError(
+          `The graph of ${model.source} returned ${vector.length}-wide vectors but config.json says ${info.dimensions}.`,
+        );
+      }
+      embeddings[inputIndex] = finishVector(vector, {
+        dimensions: run.embed.dimensions,
+        normalized: run.normalized,
+      });
+    });
+    done += inputIndices.length;
+    onProgress?.(done, inputs.length);
+  };
+
+  const imageBatches = planImageBatches(images, batchSize);
+  const decode = (index: number) => {
+    const batch = imageBatches[index];
+    return batch === undefined
+      ? undefined
+      : prefetch(decodeImageBatch(batch, model.imageConfig, signal));
+  };
+  let nextPixels = decode(0);
+
+  try {
+    for (const batch of planTextBatches(texts, batchSize, tokenizer.padTokenId)) {
+      signal?.throwIfAborted();
+      store(batch.inputIndices, await graphs.embedTexts(batch));
+    }
+    for (let index = 0; index < imageBatches.length; index++) {
+      signal?.throwIfAborted();
+      const pixels = await nextPixels!;
+      signal?.throwIfAborted();
+      nextPixels = decode(index + 1);
+      const batch = imageBatches[index]!;
+      store(
+        batch.map((image) => image.inputIndex),
+        await graphs.embedImages(pixels, batch.length),
+      );
+    }
+  } catch (error) {
+    if (signal?.aborted) throw signal.reason;
+    throw error;
+  }
+  return { embeddings, usage: { totalTokens } };
+}
