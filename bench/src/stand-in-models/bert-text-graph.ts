@@ -1,4 +1,4 @@
-import type { OnnxGraph } from 'jina-clip-runtime/testing';
+import type { OnnxGraph, OnnxValueInfo } from 'jina-clip-runtime/testing';
 import { type EncoderShape, encoderLayer, layerNorm } from './encoder-layer.js';
 import { createGraphBuilder, type StandInDtype } from './graph-builder.js';
 
@@ -83,12 +83,12 @@ export function bertTextGraph(
   }
   const projected = graph.linear('text_projection', pooled, hidden, shape.projection, false);
   graph.nameOutput(projected, 'text_embeds');
-  const inputs = [
-    { name: 'input_ids', dtype: 'int64', shape: ['batch_size', 'sequence_length'] },
-    ...(options.attentionMask
-      ? [{ name: 'attention_mask', dtype: 'int64', shape: ['batch_size', 'sequence_length'] }]
-      : []),
-  ] as const;
+  const tokens = (name: string): OnnxValueInfo => ({
+    name,
+    dtype: 'int64',
+    shape: ['batch_size', 'sequence_length'],
+  });
+  const inputs = [tokens('input_ids'), ...(options.attentionMask ? [tokens('attention_mask')] : [])];
   return graph.build(inputs, [
     { name: 'text_embeds', dtype: 'float32', shape: ['batch_size', shape.projection] },
   ]);

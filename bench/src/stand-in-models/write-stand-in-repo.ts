@@ -184,3 +184,30 @@ export async function writeStandInRepo(options: StandInRepoOptions): Promise<Sta
     generatedMs: generated ? performance.now() - started : 0,
   };
 }
+
+function encoderParameters(encoder: StandInShape['text']['encoder']): number {
+  const { hidden, intermediate, layers } = encoder;
+  const attention = 4 * (hidden * hidden + hidden);
+  const feedForward = hidden * intermediate + intermediate + intermediate * hidden + hidden;
+  return layers * (attention + feedForward + 4 * hidden);
+}
+
+/** Parameters of each tower of a stand-in (what its fp32 file holds, 4 bytes each). */
+export function standInParameters(shape: StandInShape): { text: number; vision: number } {
+  const { text, vision } = shape;
+  const hidden = text.encoder.hidden;
+  const textParameters =
+    (text.vocabSize + text.maxPositions + 1 + 2) * hidden +
+    encoderParameters(text.encoder) +
+    hidden * text.projection;
+  const width = vision.encoder.hidden;
+  const patches = (vision.imageSize / vision.patchSize) ** 2;
+  const visionParameters =
+    3 * width * vision.patchSize ** 2 +
+    width +
+    (patches + 2) * width +
+    4 * width +
+    encoderParameters(vision.encoder) +
+    width * vision.projection;
+  return { text: textParameters, vision: visionParameters };
+}

@@ -165,10 +165,12 @@ describe.each(Object.entries(setups))('LangChain pipelines on %s', (_name, creat
           new Document({ pageContent: image.name, metadata: { kind: 'image', path: image.path } }),
       ),
     );
-    expect(await textStore.table?.countRows()).toBe(TEXTS.length);
+    expect(textStore).toBeInstanceOf(LanceDB);
 
     // Reopened from disk, as a later process would.
     const database = await connect(uri);
+    expect(await database.tableNames()).toEqual(['images', 'texts']);
+    expect(await (await database.openTable('texts')).countRows()).toBe(TEXTS.length);
     const images2 = new LanceDB(embeddings, { table: await database.openTable('images') });
     const texts2 = new LanceDB(embeddings, { table: await database.openTable('texts') });
 

@@ -7,7 +7,7 @@ import sharp from 'sharp';
 export interface TestImage {
   name: string;
   path: string;
-  bytes: Uint8Array;
+  bytes: Uint8Array<ArrayBuffer>;
 }
 
 /**

@@ -38,12 +38,15 @@ function pattern(width: number, height: number, seed: number): Uint8Array {
 }
 
 /** A lossless PNG of raw RGB bytes. */
-async function png(rgb: Uint8Array, width: number, height: number): Promise<Uint8Array> {
-  return new Uint8Array(
-    await sharp(rgb, { raw: { width, height, channels: 3 } })
-      .png()
-      .toBuffer(),
-  );
+async function png(
+  rgb: Uint8Array,
+  width: number,
+  height: number,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const encoded = await sharp(rgb, { raw: { width, height, channels: 3 } })
+    .png()
+    .toBuffer();
+  return Uint8Array.from(encoded);
 }
 
 /** Columns [left, left + SIZE) of a SIZE-high image `width` wide. */

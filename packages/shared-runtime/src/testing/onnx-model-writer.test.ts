@@ -99,7 +99,7 @@ describe('encodeOnnxModel', () => {
     expect(decoded.opsetImport).toEqual([{ domain: '', version: 17 }]);
     const [input] = decoded.graph.input;
     expect(input.type.tensorType.elemType).toBe(1);
-    expect(input.type.tensorType.shape.dim).toEqual([
+    expect(input.type.tensorType.shape.dim).toMatchObject([
       { dimParam: 'batch_size' },
       { dimValue: 3 },
       { dimParam: 'sequence_length' },
@@ -112,20 +112,23 @@ describe('encodeOnnxModel', () => {
     expect(k.rawData).toEqual(Array.from(bytesOf(BigInt64Array.from([7n, -1n]))));
     const [node] = decoded.graph.node;
     expect(node).toMatchObject({ opType: 'Custom', domain: 'test.domain', name: 'Custom_0' });
-    const attributes = Object.fromEntries(
-      (node.attribute as { name: string }[]).map((attribute) => [attribute.name, attribute]),
-    );
+    const attributes: Record<string, { s: number[]; strings: number[][]; t: unknown }> =
+      Object.fromEntries(
+        (node.attribute as { name: string; s: number[]; strings: number[][]; t: unknown }[]).map(
+          (attribute) => [attribute.name, attribute],
+        ),
+      );
     const text = (bytes: number[]) => new TextDecoder().decode(new Uint8Array(bytes));
     expect(attributes.count).toMatchObject({ type: 'INT', i: 3 });
     expect(attributes.ratio).toMatchObject({ type: 'FLOAT', f: 0.25 });
     expect(attributes.sizes).toMatchObject({ type: 'INTS', ints: [1, 2] });
     expect(attributes.weights).toMatchObject({ type: 'FLOATS', floats: [0.5, 1] });
     expect(attributes.mode).toMatchObject({ type: 'STRING' });
-    expect(text(attributes.mode.s)).toBe('mean');
+    expect(text(attributes.mode!.s)).toBe('mean');
     expect(attributes.labels).toMatchObject({ type: 'STRINGS' });
-    expect(attributes.labels.strings.map(text)).toEqual(['a', 'b']);
+    expect(attributes.labels!.strings.map(text)).toEqual(['a', 'b']);
     expect(attributes.value).toMatchObject({ type: 'TENSOR' });
-    expect(attributes.value.t).toMatchObject({ name: 'v', dataType: 6, rawData: [9, 0, 0, 0] });
+    expect(attributes.value!.t).toMatchObject({ name: 'v', dataType: 6, rawData: [9, 0, 0, 0] });
   });
 
   it('stores initializers above the threshold externally: location, offset, length, EXTERNAL, large ones 64 KiB aligned', async () => {

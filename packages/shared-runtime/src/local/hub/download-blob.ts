@@ -217,7 +217,11 @@ function parseContentRange(
 }
 
 async function hashFilePrefix(path: string, length: number, hash: Hash): Promise<void> {
-  for await (const chunk of createReadStream(path, { start: 0, end: length - 1 })) {
+  for await (const chunk of createReadStream(path, {
+    start: 0,
+    end: length - 1,
+    highWaterMark: 1 << 20,
+  })) {
     hash.update(chunk as Buffer);
   }
 }

@@ -50,7 +50,9 @@ export async function verifyCachedFile(
   if (verifiedFiles.get(blobPath) === signature) return { kind: 'verified' };
 
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(blobPath)) hash.update(chunk as Buffer);
+  for await (const chunk of createReadStream(blobPath, { highWaterMark: 1 << 20 })) {
+    hash.update(chunk as Buffer);
+  }
   const actual = hash.digest('hex');
   if (actual !== etag) return { kind: 'corrupted', expected: etag, actual, blobPath };
   verifiedFiles.set(blobPath, signature);

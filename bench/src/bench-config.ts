@@ -1,0 +1,88 @@
+import { HOSTED_CONTENDERS, type HostedContenderName } from './hosted/hosted-contender.js';
+import type { HostedScenario } from './hosted/hosted-suite.js';
+import { LOCAL_CONTENDERS, type LocalContenderName } from './local/local-contender.js';
+import type { CallSizes } from './local/local-workloads.js';
+import type { StandInDtype } from './stand-in-models/graph-builder.js';
+import type { StandInSize } from './stand-in-models/write-stand-in-repo.js';
+import { PHOTO_SIZES, type PhotoSize } from './workloads/photo-folder.js';
+
+/** Everything a bench run does, sized for the full run or the smoke run. */
+export interface BenchConfig {
+  name: 'full' | 'smoke';
+  local: {
+    standInSize: StandInSize;
+    dtypes: StandInDtype[];
+    contenders: LocalContenderName[];
+    threads: number;
+    batchSize: number;
+    corpusTexts: number;
+    maxTokens: number;
+    photos: number;
+    mixed: { texts: number; photos: number };
+    callSizes: CallSizes;
+  };
+  photoSizes: readonly PhotoSize[];
+  hosted: {
+    texts: number;
+    photos: number;
+    models: ('jina-clip-v1' | 'jina-clip-v2')[];
+    contenders: HostedContenderName[];
+    scenario: HostedScenario;
+  };
+}
+
+/**
+ * The full run: sized to finish in about 15 minutes on 2 cores (fp32 is about 0.8 ms per token
+ * and 120 ms per image there; transformers.js pads and decodes more).
+ */
+export const FULL_CONFIG: BenchConfig = {
+  name: 'full',
+  local: {
+    standInSize: 'base',
+    dtypes: ['fp32', 'q8'],
+    contenders: [...LOCAL_CONTENDERS],
+    threads: 2,
+    batchSize: 8,
+    corpusTexts: 400,
+    maxTokens: 500,
+    photos: 40,
+    mixed: { texts: 96, photos: 32 },
+    callSizes: { texts: 32, photos: 8, mixed: 16 },
+  },
+  photoSizes: PHOTO_SIZES,
+  hosted: {
+    texts: 10_000,
+    photos: 200,
+    models: ['jina-clip-v1', 'jina-clip-v2'],
+    contenders: [...HOSTED_CONTENDERS],
+    scenario: { name: 'capped', latencyMs: 50, concurrencyLimit: 2, retryAfterMs: 1000 },
+  },
+};
+
+/** The smoke run (CI): every contender and code path on tiny models and workloads, in seconds. */
+export const SMOKE_CONFIG: BenchConfig = {
+  name: 'smoke',
+  local: {
+    standInSize: 'tiny',
+    dtypes: ['fp32'],
+    contenders: [...LOCAL_CONTENDERS],
+    threads: 1,
+    batchSize: 4,
+    corpusTexts: 12,
+    maxTokens: 80,
+    photos: 3,
+    mixed: { texts: 6, photos: 2 },
+    callSizes: { texts: 6, photos: 2, mixed: 4 },
+  },
+  photoSizes: [
+    { width: 320, height: 240 },
+    { width: 800, height: 600 },
+  ],
+  hosted: {
+    texts: 300,
+    photos: 3,
+    models: ['jina-clip-v1'],
+    contenders: [...HOSTED_CONTENDERS],
+    scenario: { name: 'capped', latencyMs: 5, concurrencyLimit: 2, retryAfterMs: 100 },
+  },
+};

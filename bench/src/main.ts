@@ -1,0 +1,261 @@
+/**
+ * `npm run bench` (full: results, README and chart under bench/results) and
+ * `npm run bench:smoke` (tiny models and workloads in a temp folder; exits non-zero when the
+ * harness produced no results). Options: `--only local|hosted`, `--out <folder>`, `--report`
+ * (re-render README.md and the chart from the JSON already there).
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Tokenizer } from '@huggingface/tokenizers';
+import { type BenchConfig, FULL_CONFIG, SMOKE_CONFIG } from './bench-config.js';
+import { floatJsonResponseBytes } from './hosted/float-json-reference.js';
+import { HOSTED_CLIENT_SHAPES } from './hosted/hosted-contender.js';
+import { runHostedSuite } from './hosted/hosted-suite.js';
+import { runLocalSuite } from './local/local-suite.js';
+import { buildLocalWorkloads } from './local/local-workloads.js';
+import { quantile } from './measurement/latency-summary.js';
+import {
+  type HostedBenchResults,
+  type LocalBenchResults,
+  RESULT_FILES,
+  readResults,
+  type TokenStats,
+  writeResults,
+} from './report/bench-results.js';
+import { machineInfo } from './report/machine-info.js';
+import { ratioChartSvg } from './report/ratio-chart-svg.js';
+import { renderReadme } from './report/render-readme.js';
+import { hostedRatios, localRatios } from './report/targets.js';
+import {
+  STAND_IN_SUFFIXES,
+  standInParameters,
+  writeStandInRepo,
+} from './stand-in-models/write-stand-in-repo.js';
+import { benchCacheDir } from './workloads/bench-cache-dir.js';
+import { makePhotoFolder, type Photo } from './workloads/photo-folder.js';
+import { generateTextCorpus } from './workloads/text-corpus.js';
+
+const BENCH_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+function log(line: string): void {
+  console.log(line);
+}
+
+async function tokenStats(modelPath: string, texts: readonly string[]): Promise<TokenStats> {
+  const read = async (file: string) => JSON.parse(await readFile(join(modelPath, file), 'utf8')) as object;
+  const tokenizer = new Tokenizer(await read('tokenizer.json'), await read('tokenizer_config.json'));
+  const counts = texts.map((text) => tokenizer.encode(text).ids.length);
+  return {
+    min: Math.min(...counts),
+    median: quantile(counts, 0.5),
+    mean: counts.reduce((sum, count) => sum + count, 0) / counts.length,
+    p95: quantile(counts, 0.95),
+    max: Math.max(...counts),
+  };
+}
+
+async function runLocal(
+  config: BenchConfig,
+  cacheDir: string,
+  photos: readonly Photo[],
+  resultsDir: string,
+): Promise<LocalBenchResults> {
+  const { local } = config;
+  log(`Stand-in jina-clip-v1 (${local.standInSize}, ${local.dtypes.join(' + ')})…`);
+  const repo = await writeStandInRepo({
+    directory: join(cacheDir, `stand-in-jina-clip-v1-${local.standInSize}`),
+    size: local.standInSize,
+    dtypes: local.dtypes,
+  });
+  log(`  ${repo.directory} (${repo.generatedMs > 0 ? `generated in ${(repo.generatedMs / 1000).toFixed(1)} s` : 'cached'})`);
+  const corpus = generateTextCorpus({ count: local.corpusTexts, maxTokens: local.maxTokens });
+  const localPhotos = photos.slice(0, local.photos);
+  const workloads = buildLocalWorkloads(corpus, localPhotos, local.mixed, local.callSizes);
+  log('Local backend benchmark…');
+  const results = await runLocalSuite({
+    modelPath: repo.directory,
+    dtypes: local.dtypes,
+    workloads,
+    contenders: local.contenders,
+    threads: local.threads,
+    batchSize: local.batchSize,
+    log,
+  });
+  const fileBytes: Record<string, number> = {};
+  for (const dtype of local.dtypes) {
+    for (const tower of ['text_model', 'vision_model']) {
+      const file = `onnx/${tower}${STAND_IN_SUFFIXES[dtype]}.onnx`;
+      fileBytes[file] = (await stat(join(repo.directory, file))).size;
+    }
+  }
+  const parameters = standInParameters(repo.shape);
+  const localResults: LocalBenchResults = {
+    kind: 'local',
+    name: config.name,
+    date: new Date().toISOString(),
+    machine: machineInfo(),
+    config: {
+      threads: local.threads,
+      batchSize: local.batchSize,
+      callSizes: local.callSizes,
+      dtypes: local.dtypes,
+      standIn: {
+        size: local.standInSize,
+        textParameters: parameters.text,
+        visionParameters: parameters.vision,
+        fileBytes,
+      },
+      corpus: { texts: corpus.length, tokens: await tokenStats(repo.directory, corpus.map((entry) => entry.text)) },
+      photos: {
+        count: localPhotos.length,
+        sizes: [...new Set(localPhotos.map((photo) => `${photo.width}x${photo.height}`))],
+        bytes: localPhotos.reduce((sum, photo) => sum + photo.bytes, 0),
+      },
+      mixed: local.mixed,
+    },
+    results,
+    ratios: localRatios(results),
+  };
+  log(`  wrote ${await writeResults(resultsDir, localResults)}`);
+  return localResults;
+}
+
+async function runHosted(
+  config: BenchConfig,
+  photos: readonly Photo[],
+  resultsDir: string,
+): Promise<HostedBenchResults> {
+  const { hosted } = config;
+  const texts = generateTextCorpus({ count: hosted.texts, seed: 7 }).map((entry) => entry.text);
+  const images = photos.slice(0, hosted.photos).map((photo) => photo.path);
+  log(`Hosted client benchmark (${texts.length} texts, ${images.length} photos)…`);
+  const results = await runHostedSuite({
+    scenario: hosted.scenario,
+    models: hosted.models,
+    contenders: hosted.contenders,
+    texts,
+    images,
+    log,
+  });
+  const floatJson = Object.fromEntries(
+    hosted.models.map((model) => [
+      model,
+      floatJsonResponseBytes(texts, model, HOSTED_CLIENT_SHAPES['jina-clip-runtime'].batchSize),
+    ]),
+  );
+  const hostedResults: HostedBenchResults = {
+    kind: 'hosted',
+    name: config.name,
+    date: new Date().toISOString(),
+    machine: machineInfo(),
+    scenario: hosted.scenario,
+    config: {
+      texts: texts.length,
+      images: images.length,
+      models: hosted.models,
+      contenders: hosted.contenders,
+      configurations: Object.fromEntries(
+        results.filter((result) => result.configuration !== '').map((result) => [result.contender, result.configuration]),
+      ),
+    },
+    floatJson,
+    results,
+    ratios: hostedRatios(results, floatJson),
+  };
+  log(`  wrote ${await writeResults(resultsDir, hostedResults)}`);
+  return hostedResults;
+}
+
+async function renderReport(resultsDir: string): Promise<void> {
+  const results = await readResults(resultsDir);
+  const notesPath = join(resultsDir, 'analysis.md');
+  const notes = existsSync(notesPath) ? await readFile(notesPath, 'utf8') : undefined;
+  await writeFile(join(resultsDir, RESULT_FILES.readme), renderReadme({ ...results, notes }));
+  const ratios = [...(results.local?.ratios ?? []), ...(results.hosted?.ratios ?? [])];
+  await writeFile(
+    join(resultsDir, RESULT_FILES.chart),
+    ratioChartSvg('jina-clip-runtime vs the floor and the peers (higher is better)', ratios),
+  );
+  log(`Report: ${join(resultsDir, RESULT_FILES.readme)}, ${join(resultsDir, RESULT_FILES.chart)}`);
+}
+
+/** The smoke run's checks: every contender ran, ours embedded everything, the files exist. */
+function smokeProblems(local?: LocalBenchResults, hosted?: HostedBenchResults): string[] {
+  const problems: string[] = [];
+  if (local !== undefined) {
+    for (const result of local.results) {
+      const expected = result.texts + result.images;
+      if (result.error !== undefined) problems.push(`local ${result.workload} ${result.contender}: ${result.error}`);
+      else if (result.latency.inputs !== expected) {
+        problems.push(`local ${result.workload} ${result.contender}: ${result.latency.inputs}/${expected} vectors`);
+      }
+    }
+    const expectedRuns = local.config.dtypes.length * 3 * SMOKE_CONFIG.local.contenders.length;
+    if (local.results.length !== expectedRuns) problems.push(`local: ${local.results.length}/${expectedRuns} runs`);
+  }
+  if (hosted !== undefined) {
+    const expectedRuns = hosted.config.models.length * hosted.config.contenders.length * 2;
+    if (hosted.results.length !== expectedRuns) problems.push(`hosted: ${hosted.results.length}/${expectedRuns} runs`);
+    for (const result of hosted.results) {
+      if (!result.contender.startsWith('jina-clip-runtime')) continue;
+      if (result.error !== undefined || result.embedded !== result.inputs || result.requests === 0) {
+        problems.push(`hosted ${result.model} ${result.phase} ${result.contender}: ${result.error ?? `${result.embedded}/${result.inputs}`}`);
+      }
+    }
+  }
+  return problems;
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      smoke: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      out: { type: 'string' },
+      report: { type: 'boolean', default: false },
+    },
+  });
+  const config = values.smoke ? SMOKE_CONFIG : FULL_CONFIG;
+  const scratch = values.smoke ? await mkdtemp(join(tmpdir(), 'jina-clip-bench-smoke-')) : undefined;
+  const resultsDir = resolve(values.out ?? (scratch !== undefined ? join(scratch, 'results') : join(BENCH_ROOT, 'results')));
+  if (values.report) {
+    await renderReport(resultsDir);
+    return 0;
+  }
+  const started = performance.now();
+  try {
+    const cacheDir = scratch !== undefined ? join(scratch, 'cache') : benchCacheDir();
+    const runLocalSuiteToo = values.only === undefined || values.only === 'local';
+    const runHostedSuiteToo = values.only === undefined || values.only === 'hosted';
+    const photoCount = Math.max(runLocalSuiteToo ? config.local.photos : 0, runHostedSuiteToo ? config.hosted.photos : 0);
+    log(`Photo folder (${photoCount} JPEGs) in ${join(cacheDir, 'photos')}…`);
+    const photos = await makePhotoFolder({ count: photoCount, folder: join(cacheDir, 'photos'), sizes: config.photoSizes });
+    const local = runLocalSuiteToo ? await runLocal(config, cacheDir, photos, resultsDir) : undefined;
+    const hosted = runHostedSuiteToo ? await runHosted(config, photos, resultsDir) : undefined;
+    await renderReport(resultsDir);
+    log(`Done in ${((performance.now() - started) / 1000).toFixed(0)} s.`);
+    if (!values.smoke) return 0;
+    const problems = smokeProblems(local, hosted);
+    for (const file of [RESULT_FILES.readme, RESULT_FILES.chart]) {
+      if (!existsSync(join(resultsDir, file)) || (await stat(join(resultsDir, file))).size === 0) {
+        problems.push(`${file} was not written`);
+      }
+    }
+    for (const problem of problems) console.error(`bench:smoke: ${problem}`);
+    return problems.length === 0 ? 0 : 1;
+  } finally {
+    if (scratch !== undefined && values.out === undefined) await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,114 @@
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { decodeRgb } from './decode-rgb.js';
+
+/** PNG bytes of raw samples (8-bit from a Uint8Array, 16-bit from a Uint16Array). */
+function png(
+  samples: Uint8Array | Uint16Array,
+  width: number,
+  channels: 1 | 2 | 3 | 4,
+  colourspace?: string,
+): Promise<Buffer> {
+  const height = samples.length / width / channels;
+  let pipeline = sharp(samples, { raw: { width, height, channels } });
+  if (colourspace !== undefined) pipeline = pipeline.toColourspace(colourspace);
+  return pipeline.png().toBuffer();
+}
+
+/** An uncompressed CMYK TIFF (photometric "separated", ink set CMYK) of one row of pixels. */
+function cmykTiff(samples: readonly number[]): Uint8Array {
+  const width = samples.length / 4;
+  const entries: [tag: number, type: number, count: number, value: number][] = [
+    [256, 3, 1, width], // ImageWidth
+    [257, 3, 1, 1], // ImageLength
+    [258, 3, 4, 0], // BitsPerSample: 8, 8, 8, 8 (offset patched below)
+    [259, 3, 1, 1], // Compression: none
+    [262, 3, 1, 5], // PhotometricInterpretation: separated
+    [273, 4, 1, 0], // StripOffsets (patched below)
+    [277, 3, 1, 4], // SamplesPerPixel
+    [278, 3, 1, 1], // RowsPerStrip
+    [279, 4, 1, samples.length], // StripByteCounts
+    [284, 3, 1, 1], // PlanarConfiguration: chunky
+    [332, 3, 1, 1], // InkSet: CMYK
+  ];
+  const ifdSize = 2 + entries.length * 12 + 4;
+  const bitsOffset = 8 + ifdSize;
+  const dataOffset = bitsOffset + 8;
+  const bytes = new Uint8Array(dataOffset + samples.length);
+  const view = new DataView(bytes.buffer);
+  bytes.set([0x49, 0x49, 42, 0]);
+  view.setUint32(4, 8, true);
+  view.setUint16(8, entries.length, true);
+  entries.forEach(([tag, type, count, value], index) => {
+    const at = 10 + index * 12;
+    view.setUint16(at, tag, true);
+    view.setUint16(at + 2, type, true);
+    view.setUint32(at + 4, count, true);
+    const patched = tag === 258 ? bitsOffset : tag === 273 ? dataOffset : value;
+    if (type === 3 && count === 1) view.setUint16(at + 8, patched, true);
+    else view.setUint32(at + 8, patched, true);
+  });
+  for (let index = 0; index < 4; index++) view.setUint16(bitsOffset + index * 2, 8, true);
+  bytes.set(samples, dataOffset);
+  return bytes;
+}
+
+async function rgb(bytes: Uint8Array): Promise<number[]> {
+  return Array.from((await decodeRgb(bytes)).data);
+}
+
+describe("decodeRgb (PIL's open + convert('RGB'))", () => {
+  it('keeps the colour of transparent pixels: alpha is dropped, not composited', async () => {
+    const bytes = await png(Uint8Array.from([200, 100, 50, 0, 10, 20, 30, 128]), 2, 4);
+    expect(await rgb(bytes)).toEqual([200, 100, 50, 10, 20, 30]);
+  });
+
+  it('replicates grey, with or without alpha', async () => {
+    expect(await rgb(await png(Uint8Array.from([0, 77, 255]), 3, 1))).toEqual([
+      0, 0, 0, 77, 77, 77, 255, 255, 255,
+    ]);
+    expect(await rgb(await png(Uint8Array.from([77, 0, 99, 255]), 2, 2))).toEqual([
+      77, 77, 77, 99, 99, 99,
+    ]);
+  });
+
+  it('keeps the high byte of 16-bit colour samples', async () => {
+    const samples = Uint16Array.from([0x1234, 0xff00, 0x00ff, 0xabcd, 0x8080, 0x7fff]);
+    expect(await rgb(await png(samples, 2, 3, 'rgb16'))).toEqual([
+      0x12, 0xff, 0x00, 0xab, 0x80, 0x7f,
+    ]);
+  });
+
+  it('clips 16-bit grey to 0..255, as PIL converts its mode I', async () => {
+    const samples = Uint16Array.from([0, 100, 255, 256, 40000]);
+    expect(await rgb(await png(samples, 5, 1, 'grey16'))).toEqual([
+      0, 0, 0, 100, 100, 100, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+    ]);
+  });
+
+  it("converts CMYK with PIL's naive formula, not through a colour profile", async () => {
+    const cmyk = cmykTiff([0, 0, 0, 0, 255, 0, 0, 0, 100, 50, 25, 60, 10, 20, 30, 255]);
+    expect((await sharp(cmyk).metadata()).space).toBe('cmyk');
+    // PIL cmyk2rgb: nk = 255 - k; channel = nk - MULDIV255(value, nk) (value * nk / 255 rounded).
+    const nk = 255 - 60;
+    const channel = (value: number) => nk - Math.round((value * nk) / 255);
+    expect(await rgb(cmyk)).toEqual([
+      255, 255, 255, 0, 255, 255, channel(100), channel(50), channel(25), 0, 0, 0,
+    ]);
+  });
+
+  it('applies the EXIF orientation and reports the oriented size', async () => {
+    // 2x1, red then blue, orientation 6 (rotate 90 clockwise): 1x2, red on top.
+    const bytes = await sharp(Uint8Array.from([255, 0, 0, 0, 0, 255]), {
+      raw: { width: 2, height: 1, channels: 3 },
+    })
+      .withMetadata({ orientation: 6 })
+      .png()
+      .toBuffer();
+    const decoded = await decodeRgb(bytes);
+    expect([decoded.width, decoded.height, decoded.sourceWidth, decoded.sourceHeight]).toEqual([
+      1, 2, 1, 2,
+    ]);
+    expect(Array.from(decoded.data)).toEqual([255, 0, 0, 0, 0, 255]);
+  });
+});
