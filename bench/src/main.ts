@@ -46,8 +46,12 @@ function log(line: string): void {
 }
 
 async function tokenStats(modelPath: string, texts: readonly string[]): Promise<TokenStats> {
-  const read = async (file: string) => JSON.parse(await readFile(join(modelPath, file), 'utf8')) as object;
-  const tokenizer = new Tokenizer(await read('tokenizer.json'), await read('tokenizer_config.json'));
+  const read = async (file: string) =>
+    JSON.parse(await readFile(join(modelPath, file), 'utf8')) as object;
+  const tokenizer = new Tokenizer(
+    await read('tokenizer.json'),
+    await read('tokenizer_config.json'),
+  );
   const counts = texts.map((text) => tokenizer.encode(text).ids.length);
   return {
     min: Math.min(...counts),
@@ -71,7 +75,9 @@ async function runLocal(
     size: local.standInSize,
     dtypes: local.dtypes,
   });
-  log(`  ${repo.directory} (${repo.generatedMs > 0 ? `generated in ${(repo.generatedMs / 1000).toFixed(1)} s` : 'cached'})`);
+  log(
+    `  ${repo.directory} (${repo.generatedMs > 0 ? `generated in ${(repo.generatedMs / 1000).toFixed(1)} s` : 'cached'})`,
+  );
   const corpus = generateTextCorpus({ count: local.corpusTexts, maxTokens: local.maxTokens });
   const localPhotos = photos.slice(0, local.photos);
   const workloads = buildLocalWorkloads(corpus, localPhotos, local.mixed, local.callSizes);
@@ -109,7 +115,13 @@ async function runLocal(
         visionParameters: parameters.vision,
         fileBytes,
       },
-      corpus: { texts: corpus.length, tokens: await tokenStats(repo.directory, corpus.map((entry) => entry.text)) },
+      corpus: {
+        texts: corpus.length,
+        tokens: await tokenStats(
+          repo.directory,
+          corpus.map((entry) => entry.text),
+        ),
+      },
       photos: {
         count: localPhotos.length,
         sizes: [...new Set(localPhotos.map((photo) => `${photo.width}x${photo.height}`))],
@@ -159,7 +171,9 @@ async function runHosted(
       models: hosted.models,
       contenders: hosted.contenders,
       configurations: Object.fromEntries(
-        results.filter((result) => result.configuration !== '').map((result) => [result.contender, result.configuration]),
+        results
+          .filter((result) => result.configuration !== '')
+          .map((result) => [result.contender, result.configuration]),
       ),
     },
     floatJson,
@@ -189,21 +203,32 @@ function smokeProblems(local?: LocalBenchResults, hosted?: HostedBenchResults): 
   if (local !== undefined) {
     for (const result of local.results) {
       const expected = result.texts + result.images;
-      if (result.error !== undefined) problems.push(`local ${result.workload} ${result.contender}: ${result.error}`);
+      if (result.error !== undefined)
+        problems.push(`local ${result.workload} ${result.contender}: ${result.error}`);
       else if (result.latency.inputs !== expected) {
-        problems.push(`local ${result.workload} ${result.contender}: ${result.latency.inputs}/${expected} vectors`);
+        problems.push(
+          `local ${result.workload} ${result.contender}: ${result.latency.inputs}/${expected} vectors`,
+        );
       }
     }
     const expectedRuns = local.config.dtypes.length * 3 * SMOKE_CONFIG.local.contenders.length;
-    if (local.results.length !== expectedRuns) problems.push(`local: ${local.results.length}/${expectedRuns} runs`);
+    if (local.results.length !== expectedRuns)
+      problems.push(`local: ${local.results.length}/${expectedRuns} runs`);
   }
   if (hosted !== undefined) {
     const expectedRuns = hosted.config.models.length * hosted.config.contenders.length * 2;
-    if (hosted.results.length !== expectedRuns) problems.push(`hosted: ${hosted.results.length}/${expectedRuns} runs`);
+    if (hosted.results.length !== expectedRuns)
+      problems.push(`hosted: ${hosted.results.length}/${expectedRuns} runs`);
     for (const result of hosted.results) {
       if (!result.contender.startsWith('jina-clip-runtime')) continue;
-      if (result.error !== undefined || result.embedded !== result.inputs || result.requests === 0) {
-        problems.push(`hosted ${result.model} ${result.phase} ${result.contender}: ${result.error ?? `${result.embedded}/${result.inputs}`}`);
+      if (
+        result.error !== undefined ||
+        result.embedded !== result.inputs ||
+        result.requests === 0
+      ) {
+        problems.push(
+          `hosted ${result.model} ${result.phase} ${result.contender}: ${result.error ?? `${result.embedded}/${result.inputs}`}`,
+        );
       }
     }
   }
@@ -220,8 +245,12 @@ async function main(): Promise<number> {
     },
   });
   const config = values.smoke ? SMOKE_CONFIG : FULL_CONFIG;
-  const scratch = values.smoke ? await mkdtemp(join(tmpdir(), 'jina-clip-bench-smoke-')) : undefined;
-  const resultsDir = resolve(values.out ?? (scratch !== undefined ? join(scratch, 'results') : join(BENCH_ROOT, 'results')));
+  const scratch = values.smoke
+    ? await mkdtemp(join(tmpdir(), 'jina-clip-bench-smoke-'))
+    : undefined;
+  const resultsDir = resolve(
+    values.out ?? (scratch !== undefined ? join(scratch, 'results') : join(BENCH_ROOT, 'results')),
+  );
   if (values.report) {
     await renderReport(resultsDir);
     return 0;
@@ -231,10 +260,19 @@ async function main(): Promise<number> {
     const cacheDir = scratch !== undefined ? join(scratch, 'cache') : benchCacheDir();
     const runLocalSuiteToo = values.only === undefined || values.only === 'local';
     const runHostedSuiteToo = values.only === undefined || values.only === 'hosted';
-    const photoCount = Math.max(runLocalSuiteToo ? config.local.photos : 0, runHostedSuiteToo ? config.hosted.photos : 0);
+    const photoCount = Math.max(
+      runLocalSuiteToo ? config.local.photos : 0,
+      runHostedSuiteToo ? config.hosted.photos : 0,
+    );
     log(`Photo folder (${photoCount} JPEGs) in ${join(cacheDir, 'photos')}…`);
-    const photos = await makePhotoFolder({ count: photoCount, folder: join(cacheDir, 'photos'), sizes: config.photoSizes });
-    const local = runLocalSuiteToo ? await runLocal(config, cacheDir, photos, resultsDir) : undefined;
+    const photos = await makePhotoFolder({
+      count: photoCount,
+      folder: join(cacheDir, 'photos'),
+      sizes: config.photoSizes,
+    });
+    const local = runLocalSuiteToo
+      ? await runLocal(config, cacheDir, photos, resultsDir)
+      : undefined;
     const hosted = runHostedSuiteToo ? await runHosted(config, photos, resultsDir) : undefined;
     await renderReport(resultsDir);
     log(`Done in ${((performance.now() - started) / 1000).toFixed(0)} s.`);
@@ -248,7 +286,8 @@ async function main(): Promise<number> {
     for (const problem of problems) console.error(`bench:smoke: ${problem}`);
     return problems.length === 0 ? 0 : 1;
   } finally {
-    if (scratch !== undefined && values.out === undefined) await rm(scratch, { recursive: true, force: true });
+    if (scratch !== undefined && values.out === undefined)
+      await rm(scratch, { recursive: true, force: true });
   }
 }
 

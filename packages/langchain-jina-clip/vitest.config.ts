@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
@@ -12,14 +11,6 @@ export default defineConfig({
       { find: /^jina-clip-runtime$/, replacement: runtimeSource('index') },
       { find: /^jina-clip-runtime\/local$/, replacement: runtimeSource('local') },
       { find: /^jina-clip-runtime\/testing$/, replacement: runtimeSource('testing') },
-      // npm nests @lancedb/lancedb@0.37 under this workspace (it is outside the ^0.19 peer range
-      // @langchain/community declares), where the hoisted @langchain/community cannot resolve it.
-      // In an application both sit at the top of node_modules; here the import is pointed at
-      // this workspace's copy (with @langchain/community inlined below, so the alias applies).
-      {
-        find: /^@lancedb\/lancedb$/,
-        replacement: createRequire(import.meta.url).resolve('@lancedb/lancedb'),
-      },
     ],
   },
   test: {
@@ -28,6 +19,5 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    server: { deps: { inline: ['@langchain/community'] } },
   },
 });

@@ -5,8 +5,17 @@ export const HOSTED_CONTENDERS = [
   'llamaindex-jina-clip',
   '@langchain/community JinaEmbeddings',
   '@llamaindex/jinaai JinaAIEmbedding',
+  '@llamaindex/jinaai JinaAIEmbedding (translated)',
   'jina-clip-runtime (originals)',
 ] as const;
+
+/**
+ * Contenders whose requests pass through the legacy-field translator (`encoding_type` and
+ * `{ bytes }` renamed to the current schema) on their way to the loopback server.
+ */
+export const TRANSLATED_CONTENDERS: ReadonlySet<HostedContenderName> = new Set([
+  '@llamaindex/jinaai JinaAIEmbedding (translated)',
+]);
 
 /** A hosted contender's name. */
 export type HostedContenderName = (typeof HOSTED_CONTENDERS)[number];
@@ -45,4 +54,5 @@ export const HOSTED_CLIENT_SHAPES: Record<
   // embedDocuments sends every batch at once with Promise.all (its maxConcurrency is unused).
   '@langchain/community JinaEmbeddings': { batchSize: 24, concurrency: Number.POSITIVE_INFINITY },
   '@llamaindex/jinaai JinaAIEmbedding': { batchSize: 10, concurrency: 1 },
+  '@llamaindex/jinaai JinaAIEmbedding (translated)': { batchSize: 10, concurrency: 1 },
 };

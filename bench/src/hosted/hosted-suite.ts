@@ -5,7 +5,9 @@ import {
   HOSTED_CLIENT_SHAPES,
   type HostedContenderName,
   type HostedSetup,
+  TRANSLATED_CONTENDERS,
 } from './hosted-contender.js';
+import { startLegacyFieldTranslator } from './legacy-field-translator.js';
 import type { HostedPhaseName, HostedRun, HostedTask } from './run-hosted-task.js';
 
 /** The loopback service's behaviour during the hosted benchmark. */
@@ -96,7 +98,9 @@ export async function runHostedSuite(options: HostedSuiteOptions): Promise<Hoste
   server.setConcurrencyLimit(scenario.concurrencyLimit, scenario.retryAfterMs);
   const billing = await startJinaApiServer({ apiKey: server.apiKey });
   const port = Number(new URL(server.url).port);
-  const proxy = await startByteCountingProxy(port);
+  const translator = await startLegacyFieldTranslator(new URL(server.url).origin);
+  const direct = await startByteCountingProxy(port);
+  const translated = await startByteCountingProxy(Number(new URL(translator.origin).port));
   const results: HostedResult[] = [];
   try {
     for (const model of options.models) {
@@ -104,6 +108,7 @@ export async function runHostedSuite(options: HostedSuiteOptions): Promise<Hoste
         for (const phase of ['texts', 'images'] as const satisfies readonly HostedPhaseName[]) {
           const inputs = phase === 'texts' ? options.texts : options.images;
           if (inputs.length === 0) continue;
+          const proxy = TRANSLATED_CONTENDERS.has(contender) ? translated : direct;
           server.reset();
           proxy.reset();
           const task: HostedTask = {
@@ -127,7 +132,11 @@ export async function runHostedSuite(options: HostedSuiteOptions): Promise<Hoste
               inputs: inputs.length,
               embedded: 0,
               wallMs: Number.NaN,
-              error: `The client process failed: ${error instanceof Error ? error.message : String(error)}`.slice(0, 300),
+              error:
+                `The client process failed: ${error instanceof Error ? error.message : String(error)}`.slice(
+                  0,
+                  300,
+                ),
               peakRssBytes: Number.NaN,
             };
           }
@@ -150,7 +159,8 @@ export async function runHostedSuite(options: HostedSuiteOptions): Promise<Hoste
             bytesSent: bytes.sent,
             bytesReceived: bytes.received,
             billedTokens: await billedTokens(records, billing),
-            idealWallMs: (Math.ceil(inputs.length / shape.batchSize) / concurrency) * scenario.latencyMs,
+            idealWallMs:
+              (Math.ceil(inputs.length / shape.batchSize) / concurrency) * scenario.latencyMs,
           };
           results.push(result);
           options.log(
@@ -164,7 +174,9 @@ export async function runHostedSuite(options: HostedSuiteOptions): Promise<Hoste
       }
     }
   } finally {
-    await proxy.close();
+    await direct.close();
+    await translated.close();
+    await translator.close();
     await server.close();
     await billing.close();
   }

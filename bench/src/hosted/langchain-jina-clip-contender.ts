@@ -9,7 +9,8 @@ export function createLangchainJinaClipContender(setup: HostedSetup): HostedCont
     baseURL: setup.baseURL,
   });
   return {
-    configuration: 'new JinaClipEmbeddings({ model, apiKey, baseURL }); embedDocuments / embedImages',
+    configuration:
+      'new JinaClipEmbeddings({ model, apiKey, baseURL }); embedDocuments / embedImages',
     embedTexts: (texts) => embeddings.embedDocuments(texts),
     embedImages: (paths) => embeddings.embedImages(paths),
     close: () => embeddings.backend.close(),

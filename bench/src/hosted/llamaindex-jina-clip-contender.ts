@@ -1,10 +1,11 @@
-import { batchEmbeddings } from '@llamaindex/core/embeddings';
 import { JinaClipEmbedding } from 'llamaindex-jina-clip';
+import { embedInChunks } from './embed-in-chunks.js';
 import type { HostedContender, HostedSetup } from './hosted-contender.js';
 
 /**
  * This project's LlamaIndex adapter, driven the way `VectorStoreIndex` ingestion drives an embed
- * model: `batchEmbeddings` over `embedBatchSize` chunks, one chunk after the other.
+ * model: `getTextEmbeddingsBatch` (LlamaIndex's `batchEmbeddings` over `embedBatchSize`
+ * chunks, one after the other), and the same loop over `getImageEmbeddings` for images.
  */
 export function createLlamaindexJinaClipContender(setup: HostedSetup): HostedContender {
   const embedding = new JinaClipEmbedding({
@@ -14,11 +15,12 @@ export function createLlamaindexJinaClipContender(setup: HostedSetup): HostedCon
   });
   return {
     configuration:
-      'new JinaClipEmbedding({ model, apiKey, baseURL }); batchEmbeddings(…, embedBatchSize) as ingestion does',
-    embedTexts: (texts) =>
-      batchEmbeddings(texts, embedding.getTextEmbeddings, embedding.embedBatchSize),
+      'new JinaClipEmbedding({ model, apiKey, baseURL }); getTextEmbeddingsBatch / getImageEmbeddings per embedBatchSize chunk, as ingestion does',
+    embedTexts: (texts) => embedding.getTextEmbeddingsBatch(texts),
     embedImages: (paths) =>
-      batchEmbeddings(paths, embedding.getImageEmbeddings.bind(embedding), embedding.embedBatchSize),
+      embedInChunks(paths, embedding.embedBatchSize, (chunk) =>
+        embedding.getImageEmbeddings(chunk),
+      ),
     close: () => embedding.backend.close(),
   };
 }

@@ -1,13 +1,14 @@
 import { pathToFileURL } from 'node:url';
-import { batchEmbeddings } from '@llamaindex/core/embeddings';
 import { JinaAIEmbedding } from '@llamaindex/jinaai';
+import { embedInChunks } from './embed-in-chunks.js';
 import type { HostedContender, HostedSetup } from './hosted-contender.js';
 
 /**
  * `@llamaindex/jinaai`'s `JinaAIEmbedding` (0.0.39) as its docs configure it: `apiKey`, `model`
  * and its own `baseURL` option (the full embeddings endpoint), driven the way ingestion drives
- * it (`batchEmbeddings` over `embedBatchSize`, default 10, one request at a time). Local images
- * are given as `file:` URL objects (a path string or `file:` string fails its reader), which it reads and sends as `{ bytes: base64 }`.
+ * it (`getTextEmbeddingsBatch`: `embedBatchSize` chunks, default 10, one request at a time).
+ * Local images are given as `file:` URL objects (a path or a `file:` string fails its reader),
+ * which it reads and sends whole as `{ bytes: base64 }`.
  */
 export function createLlamaindexJinaaiContender(setup: HostedSetup): HostedContender {
   const embedding = new JinaAIEmbedding({
@@ -17,13 +18,12 @@ export function createLlamaindexJinaaiContender(setup: HostedSetup): HostedConte
   });
   return {
     configuration: "new JinaAIEmbedding({ apiKey, model, baseURL: '<loopback>/v1/embeddings' })",
-    embedTexts: (texts) =>
-      batchEmbeddings(texts, embedding.getTextEmbeddings, embedding.embedBatchSize),
+    embedTexts: (texts) => embedding.getTextEmbeddingsBatch(texts),
     embedImages: (paths) =>
-      batchEmbeddings(
+      embedInChunks(
         paths.map((path) => pathToFileURL(path)),
-        embedding.getImageEmbeddings.bind(embedding),
         embedding.embedBatchSize,
+        (chunk) => embedding.getImageEmbeddings(chunk),
       ),
   };
 }

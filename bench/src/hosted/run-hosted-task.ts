@@ -35,6 +35,8 @@ export interface HostedRun {
   error?: string;
   /** Text vectors that are not the server's vector for that text (wrong order or content). */
   wrongVectors?: number;
+  /** Text vectors that are not unit length. */
+  notUnitVectors?: number;
   peakRssBytes: number;
 }
 
@@ -42,9 +44,12 @@ const FACTORIES: Record<HostedContenderName, (setup: HostedSetup) => Promise<Hos
   'jina-clip-runtime': async (setup) =>
     (await import('./jina-clip-runtime-api-contender.js')).createJinaClipRuntimeApiContender(setup),
   'jina-clip-runtime (originals)': async (setup) =>
-    (await import('./jina-clip-runtime-api-contender.js')).createJinaClipRuntimeApiContender(setup, {
-      resizeImages: false,
-    }),
+    (await import('./jina-clip-runtime-api-contender.js')).createJinaClipRuntimeApiContender(
+      setup,
+      {
+        resizeImages: false,
+      },
+    ),
   'langchain-jina-clip': async (setup) =>
     (await import('./langchain-jina-clip-contender.js')).createLangchainJinaClipContender(setup),
   'llamaindex-jina-clip': async (setup) =>
@@ -53,6 +58,15 @@ const FACTORIES: Record<HostedContenderName, (setup: HostedSetup) => Promise<Hos
     (await import('./langchain-community-contender.js')).createLangchainCommunityContender(setup),
   '@llamaindex/jinaai JinaAIEmbedding': async (setup) =>
     (await import('./llamaindex-jinaai-contender.js')).createLlamaindexJinaaiContender(setup),
+  '@llamaindex/jinaai JinaAIEmbedding (translated)': async (setup) => {
+    const contender = (
+      await import('./llamaindex-jinaai-contender.js')
+    ).createLlamaindexJinaaiContender(setup);
+    return {
+      ...contender,
+      configuration: `${contender.configuration}, through a relay renaming encoding_type to embedding_type and { bytes } to { image }`,
+    };
+  },
 };
 
 function describeError(error: unknown, apiKey: string): string {
@@ -60,12 +74,19 @@ function describeError(error: unknown, apiKey: string): string {
   return text.split(apiKey).join('[redacted]').slice(0, 300);
 }
 
-function countWrongVectors(
+/**
+ * Checks each text vector against the server's own vector for that text: `wrong` when its
+ * direction differs (order lost or content changed; cosine below 1 - 1e-6), `notUnit` when its
+ * length is not 1 (the client did not ask for normalised vectors and the server's default
+ * applied).
+ */
+function checkTextVectors(
   texts: readonly string[],
   vectors: readonly ArrayLike<number>[],
   model: HostedSetup['model'],
-): number {
+): { wrong: number; notUnit: number } {
   let wrong = 0;
+  let notUnit = 0;
   for (const [index, text] of texts.entries()) {
     const vector = vectors[index];
     const expected = expectedServerEmbedding(text, model);
@@ -73,14 +94,17 @@ function countWrongVectors(
       wrong++;
       continue;
     }
+    let dot = 0;
+    let norm = 0;
     for (let component = 0; component < expected.length; component++) {
-      if (Math.abs(vector[component]! - expected[component]!) > 1e-6) {
-        wrong++;
-        break;
-      }
+      dot += vector[component]! * expected[component]!;
+      norm += vector[component]! * vector[component]!;
     }
+    norm = Math.sqrt(norm);
+    if (dot / norm < 1 - 1e-6) wrong++;
+    if (Math.abs(norm - 1) > 1e-4) notUnit++;
   }
-  return wrong;
+  return { wrong, notUnit };
 }
 
 /** Runs one hosted task (in a child process of its own) and returns what the client saw. */
@@ -100,6 +124,10 @@ export async function runHostedTask(task: HostedTask): Promise<HostedRun> {
   }
   const wallMs = performance.now() - started;
   await contender.close?.().catch(() => undefined);
+  const checked =
+    task.phase === 'texts' && error === undefined
+      ? checkTextVectors(task.inputs, vectors, setup.model)
+      : undefined;
   return {
     contender: task.contender,
     scenario: task.scenario,
@@ -110,10 +138,8 @@ export async function runHostedTask(task: HostedTask): Promise<HostedRun> {
     embedded: vectors.length,
     wallMs,
     error,
-    wrongVectors:
-      task.phase === 'texts' && error === undefined
-        ? countWrongVectors(task.inputs, vectors, setup.model)
-        : undefined,
+    wrongVectors: checked?.wrong,
+    notUnitVectors: checked?.notUnit,
     peakRssBytes: peakRssBytes(),
   };
 }

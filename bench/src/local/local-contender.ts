@@ -4,7 +4,11 @@ import type { StandInDtype } from '../stand-in-models/graph-builder.js';
 export type WorkItem = { text: string } | { image: string };
 
 /** The local contenders, in the order they run and are reported. */
-export const LOCAL_CONTENDERS = ['onnxruntime-floor', 'jina-clip-runtime', 'transformers.js'] as const;
+export const LOCAL_CONTENDERS = [
+  'onnxruntime-floor',
+  'jina-clip-runtime',
+  'transformers.js',
+] as const;
 
 /** A local contender's name. */
 export type LocalContenderName = (typeof LOCAL_CONTENDERS)[number];

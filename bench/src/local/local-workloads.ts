@@ -46,7 +46,8 @@ export function buildLocalWorkloads(
   const step = Math.max(1, Math.round(mixedTexts.length / Math.max(1, mixedPhotos.length)));
   for (let index = 0, photo = 0; index < mixedTexts.length || photo < mixedPhotos.length; index++) {
     if (index < mixedTexts.length) mixedItems.push(mixedTexts[index]!);
-    if ((index + 1) % step === 0 && photo < mixedPhotos.length) mixedItems.push(mixedPhotos[photo++]!);
+    if ((index + 1) % step === 0 && photo < mixedPhotos.length)
+      mixedItems.push(mixedPhotos[photo++]!);
   }
   return [
     {

@@ -45,10 +45,16 @@ export async function createOnnxruntimeFloorContender(setup: LocalSetup): Promis
   const suffix = STAND_IN_SUFFIXES[setup.dtype];
   const options: ort.InferenceSession.SessionOptions = { intraOpNumThreads: setup.threads };
   const textSession = setup.modalities.text
-    ? await ort.InferenceSession.create(join(setup.modelPath, 'onnx', `text_model${suffix}.onnx`), options)
+    ? await ort.InferenceSession.create(
+        join(setup.modelPath, 'onnx', `text_model${suffix}.onnx`),
+        options,
+      )
     : undefined;
   const visionSession = setup.modalities.image
-    ? await ort.InferenceSession.create(join(setup.modelPath, 'onnx', `vision_model${suffix}.onnx`), options)
+    ? await ort.InferenceSession.create(
+        join(setup.modelPath, 'onnx', `vision_model${suffix}.onnx`),
+        options,
+      )
     : undefined;
   const readJson = async (file: string) =>
     JSON.parse(await readFile(join(setup.modelPath, file), 'utf8')) as Record<string, unknown>;
@@ -63,7 +69,10 @@ export async function createOnnxruntimeFloorContender(setup: LocalSetup): Promis
     const texts = items
       .map((item, position) => ({ item, position }))
       .filter((entry): entry is { item: { text: string }; position: number } => isText(entry.item))
-      .map(({ item, position }) => ({ ids: tokenizer.encode(item.text).ids.slice(0, maxTokens), position }))
+      .map(({ item, position }) => ({
+        ids: tokenizer.encode(item.text).ids.slice(0, maxTokens),
+        position,
+      }))
       .sort((a, b) => a.ids.length - b.ids.length);
     for (let start = 0; start < texts.length; start += setup.batchSize) {
       const batch = texts.slice(start, start + setup.batchSize);
@@ -81,14 +90,22 @@ export async function createOnnxruntimeFloorContender(setup: LocalSetup): Promis
       if (textSession?.inputNames.includes('attention_mask')) {
         feeds.attention_mask = new ort.Tensor('int64', mask, dims);
       }
-      batches.push({ feeds, output: 'text_embeds', positions: batch.map((entry) => entry.position) });
+      batches.push({
+        feeds,
+        output: 'text_embeds',
+        positions: batch.map((entry) => entry.position),
+      });
     }
     const images = items
       .map((item, position) => ({ item, position }))
-      .filter((entry): entry is { item: { image: string }; position: number } => !isText(entry.item));
+      .filter(
+        (entry): entry is { item: { image: string }; position: number } => !isText(entry.item),
+      );
     for (let start = 0; start < images.length; start += setup.batchSize) {
       const batch = images.slice(start, start + setup.batchSize);
-      const pixels = await Promise.all(batch.map((entry) => pixelValues(entry.item.image, imageSize)));
+      const pixels = await Promise.all(
+        batch.map((entry) => pixelValues(entry.item.image, imageSize)),
+      );
       const plane = 3 * imageSize * imageSize;
       const values = new Float32Array(batch.length * plane);
       for (const [row, entryPixels] of pixels.entries()) values.set(entryPixels, row * plane);

@@ -35,7 +35,9 @@ export async function createTransformersJsContender(setup: LocalSetup): Promise<
     device: 'cpu',
     session_options: { intraOpNumThreads: setup.threads },
   } as const;
-  const tokenizer = setup.modalities.text ? await AutoTokenizer.from_pretrained(modelId) : undefined;
+  const tokenizer = setup.modalities.text
+    ? await AutoTokenizer.from_pretrained(modelId)
+    : undefined;
   const textModel = setup.modalities.text
     ? await CLIPTextModelWithProjection.from_pretrained(modelId, modelOptions)
     : undefined;

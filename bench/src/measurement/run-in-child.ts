@@ -22,7 +22,10 @@ export interface RunInChildOptions {
  * its result: each contender gets its own heap, its own native threads and its own peak RSS, and
  * nothing it loads lingers into the next contender's measurement.
  */
-export function runInChild<Result>(task: unknown, options: RunInChildOptions = {}): Promise<Result> {
+export function runInChild<Result>(
+  task: unknown,
+  options: RunInChildOptions = {},
+): Promise<Result> {
   return new Promise((resolvePromise, reject) => {
     const child = fork(CHILD_ENTRY, [], {
       execArgv: ['--import', 'tsx'],
@@ -44,7 +47,12 @@ export function runInChild<Result>(task: unknown, options: RunInChildOptions = {
         error.name = reply.error.name;
         error.stack = reply.error.stack;
         reject(error);
-      } else reject(new Error(`The contender process exited (code ${code}, signal ${signal}) without a result.`));
+      } else
+        reject(
+          new Error(
+            `The contender process exited (code ${code}, signal ${signal}) without a result.`,
+          ),
+        );
     });
     child.send(task as object);
   });

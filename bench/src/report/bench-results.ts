@@ -3,8 +3,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { HostedContenderName } from '../hosted/hosted-contender.js';
 import type { HostedResult, HostedScenario } from '../hosted/hosted-suite.js';
-import type { CallSizes } from '../local/local-workloads.js';
 import type { LocalResult } from '../local/local-suite.js';
+import type { CallSizes } from '../local/local-workloads.js';
 import type { StandInDtype } from '../stand-in-models/graph-builder.js';
 import type { MachineInfo } from './machine-info.js';
 import type { FloatJsonReference, Ratio } from './targets.js';
@@ -30,7 +30,12 @@ export interface LocalBenchResults {
     batchSize: number;
     callSizes: CallSizes;
     dtypes: StandInDtype[];
-    standIn: { size: string; textParameters: number; visionParameters: number; fileBytes: Record<string, number> };
+    standIn: {
+      size: string;
+      textParameters: number;
+      visionParameters: number;
+      fileBytes: Record<string, number>;
+    };
     corpus: { texts: number; tokens: TokenStats };
     photos: { count: number; sizes: string[]; bytes: number };
     mixed: { texts: number; photos: number };

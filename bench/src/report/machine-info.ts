@@ -36,7 +36,8 @@ const REPORTED_PACKAGES = [
 function installedVersion(name: string): string {
   for (const folder of [join(BENCH_ROOT, 'node_modules'), join(BENCH_ROOT, '..', 'node_modules')]) {
     const path = join(folder, name, 'package.json');
-    if (existsSync(path)) return (JSON.parse(readFileSync(path, 'utf8')) as { version: string }).version;
+    if (existsSync(path))
+      return (JSON.parse(readFileSync(path, 'utf8')) as { version: string }).version;
   }
   return 'not installed';
 }

@@ -25,7 +25,8 @@ export function ratioChartSvg(title: string, ratios: readonly Ratio[]): string {
   const high = Math.max(2, ...values) * 1.2;
   const x = (value: number) =>
     PLOT_LEFT +
-    ((Math.log(value) - Math.log(low)) / (Math.log(high) - Math.log(low))) * (PLOT_RIGHT - PLOT_LEFT);
+    ((Math.log(value) - Math.log(low)) / (Math.log(high) - Math.log(low))) *
+      (PLOT_RIGHT - PLOT_LEFT);
   const height = TOP + rows.length * ROW_HEIGHT + BOTTOM;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,

@@ -5,11 +5,14 @@ import type { Ratio } from './targets.js';
 const MIB = 2 ** 20;
 
 function number(value: number | null | undefined, digits = 0): string {
-  return value === null || value === undefined || !Number.isFinite(value) ? 'n/a' : value.toFixed(digits);
+  return value === null || value === undefined || !Number.isFinite(value)
+    ? 'n/a'
+    : value.toFixed(digits);
 }
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const line = (cells: readonly string[]) => `| ${cells.map((cell) => cell.replace(/\|/g, '\\|')).join(' | ')} |`;
+  const line = (cells: readonly string[]) =>
+    `| ${cells.map((cell) => cell.replace(/\|/g, '\\|')).join(' | ')} |`;
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
@@ -33,7 +36,7 @@ function renderLocal(local: LocalBenchResults): string {
     `Stand-in jina-clip-v1 (${config.standIn.size}): random weights, the real architecture and graph signatures ` +
       `(text: BERT-base encoder, ${(config.standIn.textParameters / 1e6).toFixed(0)} M parameters; ` +
       `vision: ViT-B/16 at 224 px, ${(config.standIn.visionParameters / 1e6).toFixed(0)} M parameters), ` +
-      'written by the runtime\'s own ONNX writer. Vectors are meaningless, costs are real.',
+      "written by the runtime's own ONNX writer. Vectors are meaningless, costs are real.",
     '',
     `Same files, ${config.threads} intra-op threads and batches of ${config.batchSize} for every contender. ` +
       `Text corpus: ${config.corpus.texts} texts, tokens min ${config.corpus.tokens.min} / median ` +
@@ -52,8 +55,8 @@ function renderLocal(local: LocalBenchResults): string {
       'then `normalize`.',
     '',
     'Session start is construction plus the first call on one input of each kind. Peak RSS is the ' +
-      'kernel\'s high-water mark of the contender\'s own process. Agreement is the lowest cosine ' +
-      'similarity to the floor\'s vector of the same input (1 = the same work).',
+      "kernel's high-water mark of the contender's own process. Agreement is the lowest cosine " +
+      "similarity to the floor's vector of the same input (1 = the same work).",
   ];
   for (const dtype of config.dtypes) {
     const rows = local.results
@@ -68,7 +71,9 @@ function renderLocal(local: LocalBenchResults): string {
         return [
           result.workload,
           result.contender,
-          result.error === undefined ? number(result.latency.inputsPerSecond, 2) : `failed: ${result.error}`,
+          result.error === undefined
+            ? number(result.latency.inputsPerSecond, 2)
+            : `failed: ${result.error}`,
           number(result.latency.p50Ms),
           number(result.latency.p95Ms),
           number(result.sessionStartMs / 1000, 2),
@@ -111,10 +116,11 @@ function renderHosted(hosted: HostedBenchResults): string {
       `per request, at most ${scenario.concurrencyLimit} requests at once (more get 429 with ` +
       `Retry-After ${scenario.retryAfterMs / 1000} s), answers shuffled. ${config.texts} texts, then ` +
       `${config.images} local photos, each phase in a fresh process. Bytes are counted on the wire by a ` +
-      'TCP relay in front of the server (headers included); billed tokens are the server\'s usage for ' +
+      "TCP relay in front of the server (headers included); billed tokens are the server's usage for " +
       'the requests it answered 200. Ideal wall time is ceil(N / batch) / min(concurrency, cap) x latency ' +
-      'with each client\'s own defaults. "Wrong vectors" counts text vectors that are not the server\'s ' +
-      'vector for that text (order lost).',
+      'with each client\'s own defaults. "Wrong / not unit" counts text vectors whose direction is not ' +
+      'the server\'s vector for that text (order lost), and those not of unit length (the client did not ' +
+      'send `normalized: true`, so the service default applied).',
     '',
     'How each client was configured and pointed at the server:',
     '',
@@ -134,7 +140,9 @@ function renderHosted(hosted: HostedBenchResults): string {
         number(result.bytesSent / MIB, 1),
         number(result.bytesReceived / MIB, 2),
         String(result.billedTokens),
-        result.wrongVectors === undefined || result.wrongVectors === null ? '' : String(result.wrongVectors),
+        result.wrongVectors === undefined || result.wrongVectors === null
+          ? ''
+          : String(result.wrongVectors),
         number(result.peakRssBytes / MIB),
         result.error ?? '',
       ]);
@@ -155,7 +163,7 @@ function renderHosted(hosted: HostedBenchResults): string {
           'sent MiB',
           'received MiB',
           'billed tokens',
-          'wrong vectors',
+          'wrong / not unit',
           'peak RSS MiB',
           'error',
         ],
@@ -178,7 +186,9 @@ export function renderReadme(results: {
   if (first === undefined) return '# Benchmarks\n\nNo results yet: run `npm run bench`.\n';
   const { machine } = first;
   const ratios = [...(results.local?.ratios ?? []), ...(results.hosted?.ratios ?? [])];
-  const dates = [...new Set([results.local?.date, results.hosted?.date].filter(Boolean))].join(', ');
+  const dates = [...new Set([results.local?.date, results.hosted?.date].filter(Boolean))].join(
+    ', ',
+  );
   const sections = [
     '# Benchmarks',
     '',

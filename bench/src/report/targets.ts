@@ -109,7 +109,8 @@ export function hostedRatios(
   const ratios: Ratio[] = [];
   const find = (model: string, contender: string, phase: string) =>
     results.find(
-      (result) => result.model === model && result.contender === contender && result.phase === phase,
+      (result) =>
+        result.model === model && result.contender === contender && result.phase === phase,
     );
   for (const model of [...new Set(results.map((result) => result.model))]) {
     const texts = find(model, 'jina-clip-runtime', 'texts');
@@ -155,7 +156,9 @@ export function hostedRatios(
     const ours = results.filter(
       (result) => result.model === model && result.contender === 'jina-clip-runtime',
     );
-    const oursFailed = ours.some((result) => result.error !== undefined || result.embedded !== result.inputs);
+    const oursFailed = ours.some(
+      (result) => result.error !== undefined || result.embedded !== result.inputs,
+    );
     const peersFailed = results.filter(
       (result) =>
         result.model === model &&

@@ -88,7 +88,10 @@ export function bertTextGraph(
     dtype: 'int64',
     shape: ['batch_size', 'sequence_length'],
   });
-  const inputs = [tokens('input_ids'), ...(options.attentionMask ? [tokens('attention_mask')] : [])];
+  const inputs = [
+    tokens('input_ids'),
+    ...(options.attentionMask ? [tokens('attention_mask')] : []),
+  ];
   return graph.build(inputs, [
     { name: 'text_embeds', dtype: 'float32', shape: ['batch_size', shape.projection] },
   ]);

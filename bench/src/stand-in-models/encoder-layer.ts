@@ -67,10 +67,18 @@ function selfAttention(
     new BigInt64Array([0n, 0n, BigInt(shape.hidden)]),
   );
   const heads = (projection: string, perm: number[]) =>
-    graph.op('Transpose', [graph.op('Reshape', [projection, splitShape])], { perm: { ints: perm } });
-  const query = heads(graph.linear(`${name}.query`, input, shape.hidden, shape.hidden), [0, 2, 1, 3]);
+    graph.op('Transpose', [graph.op('Reshape', [projection, splitShape])], {
+      perm: { ints: perm },
+    });
+  const query = heads(
+    graph.linear(`${name}.query`, input, shape.hidden, shape.hidden),
+    [0, 2, 1, 3],
+  );
   const key = heads(graph.linear(`${name}.key`, input, shape.hidden, shape.hidden), [0, 2, 3, 1]);
-  const value = heads(graph.linear(`${name}.value`, input, shape.hidden, shape.hidden), [0, 2, 1, 3]);
+  const value = heads(
+    graph.linear(`${name}.value`, input, shape.hidden, shape.hidden),
+    [0, 2, 1, 3],
+  );
   const scale = graph.constant(`${name}.scale`, [], new Float32Array([1 / Math.sqrt(headSize)]));
   let scores = graph.op('Mul', [graph.op('MatMul', [query, key]), scale]);
   if (maskBias !== undefined) scores = graph.op('Add', [scores, maskBias]);
@@ -82,8 +90,16 @@ function selfAttention(
   return graph.linear(`${name}.output`, merged, shape.hidden, shape.hidden);
 }
 
-function feedForward(graph: GraphBuilder, name: string, input: string, shape: EncoderShape): string {
-  const inner = gelu(graph, graph.linear(`${name}.intermediate`, input, shape.hidden, shape.intermediate));
+function feedForward(
+  graph: GraphBuilder,
+  name: string,
+  input: string,
+  shape: EncoderShape,
+): string {
+  const inner = gelu(
+    graph,
+    graph.linear(`${name}.intermediate`, input, shape.hidden, shape.intermediate),
+  );
   return graph.linear(`${name}.output`, inner, shape.intermediate, shape.hidden);
 }
 

@@ -45,7 +45,11 @@ export function vitVisionGraph(
       strides: { ints: [shape.patchSize, shape.patchSize] },
     },
   );
-  const flatShape = graph.constant('patch_flat_shape', [3], new BigInt64Array([0n, BigInt(hidden), -1n]));
+  const flatShape = graph.constant(
+    'patch_flat_shape',
+    [3],
+    new BigInt64Array([0n, BigInt(hidden), -1n]),
+  );
   const tokens = graph.op('Transpose', [graph.op('Reshape', [convolved, flatShape])], {
     perm: { ints: [0, 2, 1] },
   });
@@ -77,7 +81,13 @@ export function vitVisionGraph(
   const projected = graph.linear('visual_projection', pooled, hidden, shape.projection, false);
   graph.nameOutput(projected, 'image_embeds');
   return graph.build(
-    [{ name: 'pixel_values', dtype: 'float32', shape: ['batch_size', 3, shape.imageSize, shape.imageSize] }],
+    [
+      {
+        name: 'pixel_values',
+        dtype: 'float32',
+        shape: ['batch_size', 3, shape.imageSize, shape.imageSize],
+      },
+    ],
     [{ name: 'image_embeds', dtype: 'float32', shape: ['batch_size', shape.projection] }],
   );
 }

@@ -4,7 +4,11 @@ import { join } from 'node:path';
 import { writeOnnxModel } from 'jina-clip-runtime/testing';
 import { bertTextGraph, JINA_CLIP_V1_TEXT_SHAPE, type TextTowerShape } from './bert-text-graph.js';
 import type { StandInDtype } from './graph-builder.js';
-import { JINA_CLIP_V1_VISION_SHAPE, type VisionTowerShape, vitVisionGraph } from './vit-vision-graph.js';
+import {
+  JINA_CLIP_V1_VISION_SHAPE,
+  type VisionTowerShape,
+  vitVisionGraph,
+} from './vit-vision-graph.js';
 import {
   wordPieceTokenizerConfig,
   wordPieceTokenizerJson,
@@ -78,7 +82,9 @@ async function readManifest(directory: string): Promise<Manifest> {
   const path = join(directory, MANIFEST);
   if (!existsSync(path)) return { version: GENERATOR_VERSION, files: [] };
   const manifest = JSON.parse(await readFile(path, 'utf8')) as Manifest;
-  return manifest.version === GENERATOR_VERSION ? manifest : { version: GENERATOR_VERSION, files: [] };
+  return manifest.version === GENERATOR_VERSION
+    ? manifest
+    : { version: GENERATOR_VERSION, files: [] };
 }
 
 async function writeAtomically(path: string, write: (temporary: string) => Promise<void>) {
@@ -170,7 +176,10 @@ export async function writeStandInRepo(options: StandInRepoOptions): Promise<Sta
   for (const dtype of dtypes) {
     const suffix = STAND_IN_SUFFIXES[dtype];
     await ensure(`onnx/text_model${suffix}.onnx`, async (path) => {
-      await writeOnnxModel(path, bertTextGraph(shape.text, { dtype, seed: 1, attentionMask: true }));
+      await writeOnnxModel(
+        path,
+        bertTextGraph(shape.text, { dtype, seed: 1, attentionMask: true }),
+      );
     });
     await ensure(`onnx/vision_model${suffix}.onnx`, async (path) => {
       await writeOnnxModel(path, vitVisionGraph(shape.vision, { dtype, seed: 2 }));

@@ -65,7 +65,7 @@ function addGrain(pixels: Buffer, seed: number): void {
   const random = createSeededRandom(seed);
   for (let index = 0; index < pixels.length; index++) {
     const value = pixels[index]! + Math.floor(random.next() * 25) - 12;
-    pixels[index] = value < 0 ? 0 : value > 255 ? 255 : value;
+    pixels[index] = Math.max(0, Math.min(255, value));
   }
 }
 
@@ -104,8 +104,7 @@ export async function makePhotoFolder(options: PhotoFolderOptions): Promise<Phot
   for (let index = 0; index < options.count; index++) {
     const landscape = sizes[index % sizes.length]!;
     const round = Math.floor(index / (sizes.length * sources.length));
-    const size =
-      round % 2 === 0 ? landscape : { width: landscape.height, height: landscape.width };
+    const size = round % 2 === 0 ? landscape : { width: landscape.height, height: landscape.width };
     const source = sources[Math.floor(index / sizes.length) % sources.length]!;
     const name = `photo-${String(index).padStart(3, '0')}-${size.width}x${size.height}-q${quality}.jpg`;
     const path = join(options.folder, name);

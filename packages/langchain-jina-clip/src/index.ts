@@ -2,11 +2,7 @@
  * `langchain-jina-clip`: Jina CLIP multimodal embeddings for LangChain.js.
  * @packageDocumentation
  */
-export {
-  JinaClipEmbeddings,
-  type JinaClipEmbeddingsCallOptions,
-  type JinaClipEmbeddingsParams,
-} from './jina-clip-embeddings.js';
+
 // What a user of the adapter names without installing the runtime themselves.
 export {
   ApiError,
@@ -23,3 +19,8 @@ export {
   RateLimitError,
   TimeoutError,
 } from 'jina-clip-runtime';
+export {
+  JinaClipEmbeddings,
+  type JinaClipEmbeddingsCallOptions,
+  type JinaClipEmbeddingsParams,
+} from './jina-clip-embeddings.js';

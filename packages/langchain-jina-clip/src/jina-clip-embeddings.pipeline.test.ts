@@ -7,7 +7,11 @@ import { LanceDB } from '@langchain/community/vectorstores/lancedb';
 import { Document } from '@langchain/core/documents';
 import { createApiBackend, type EmbeddingBackend, type EmbeddingInput } from 'jina-clip-runtime';
 import { createLocalBackend } from 'jina-clip-runtime/local';
-import { type JinaApiServer, startJinaApiServer, writeTinyModelRepo } from 'jina-clip-runtime/testing';
+import {
+  type JinaApiServer,
+  startJinaApiServer,
+  writeTinyModelRepo,
+} from 'jina-clip-runtime/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JinaClipEmbeddings } from './jina-clip-embeddings.js';
 import { type TestImage, writeTestImages } from './test-images.js';
@@ -87,7 +91,8 @@ async function oracleRanking(
 }
 
 const textCandidates = () => TEXTS.map((text) => ({ key: text, input: text }));
-const imageCandidates = () => images.map((image) => ({ key: image.name, input: { image: image.path } }));
+const imageCandidates = () =>
+  images.map((image) => ({ key: image.name, input: { image: image.path } }));
 
 describe.each(Object.entries(setups))('LangChain pipelines on %s', (_name, createSetup) => {
   let setup: Setup;

@@ -126,9 +126,7 @@ describe('JinaClipEmbeddings on the api backend', () => {
         }),
       ),
     );
-    expect(documents).toEqual(
-      await runtimeVectors('jina-clip-v2', ['a red bus', 'a green field']),
-    );
+    expect(documents).toEqual(await runtimeVectors('jina-clip-v2', ['a red bus', 'a green field']));
     expect([query]).toEqual(
       await runtimeVectors('jina-clip-v2', ['which bus is red?'], { task: 'retrieval.query' }),
     );

@@ -2,7 +2,7 @@
  * `llamaindex-jina-clip`: Jina CLIP multimodal embeddings for LlamaIndex.TS.
  * @packageDocumentation
  */
-export { JinaClipEmbedding, type JinaClipEmbeddingOptions } from './jina-clip-embedding.js';
+
 // What a user of the adapter names without installing the runtime themselves.
 export {
   ApiError,
@@ -19,3 +19,4 @@ export {
   RateLimitError,
   TimeoutError,
 } from 'jina-clip-runtime';
+export { JinaClipEmbedding, type JinaClipEmbeddingOptions } from './jina-clip-embedding.js';

@@ -4,7 +4,11 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createApiBackend, type EmbeddingBackend, type EmbeddingInput } from 'jina-clip-runtime';
 import { createLocalBackend } from 'jina-clip-runtime/local';
-import { type JinaApiServer, startJinaApiServer, writeTinyModelRepo } from 'jina-clip-runtime/testing';
+import {
+  type JinaApiServer,
+  startJinaApiServer,
+  writeTinyModelRepo,
+} from 'jina-clip-runtime/testing';
 import {
   ImageNode,
   MetadataMode,
@@ -111,89 +115,95 @@ function hitsOf(results: NodeWithScore[], kind: 'TEXT' | 'IMAGE') {
   return results.filter((result) => result.node.type === kind);
 }
 
-describe.each(Object.entries(setups))('a LlamaIndex VectorStoreIndex on %s', (_name, createSetup) => {
-  let setup: Setup;
-  beforeAll(async () => {
-    setup = await createSetup();
-  });
-  afterAll(async () => {
-    await setup.embedModel.close();
-    await setup.oracle.close();
-  });
-
-  it('indexes TextNodes and ImageNodes, persists, reloads, and retrieves across modalities', async () => {
-    const { embedModel, oracle } = setup;
-    Settings.embedModel = embedModel;
-    const persistDir = await mkdtemp(join(tmpdir(), 'llamaindex-'));
-    const nodes = [
-      ...TEXTS.map((text) => new TextNode({ text })),
-      // An ImageNode's id is its path: LlamaIndex rebuilds the image URL from it on retrieval.
-      ...images.map((image) => new ImageNode({ id_: image.path, image: image.path })),
-    ];
-    const progress: Array<[number, number]> = [];
-    await VectorStoreIndex.init({
-      nodes,
-      storageContext: await openStorage(persistDir, embedModel),
-      progressCallback: (done, total) => progress.push([done, total]),
+describe.each(Object.entries(setups))(
+  'a LlamaIndex VectorStoreIndex on %s',
+  (_name, createSetup) => {
+    let setup: Setup;
+    beforeAll(async () => {
+      setup = await createSetup();
     });
-    // Each modality was embedded by one batch of the embed model, into its own store on disk.
-    expect(progress).toEqual([
-      [TEXTS.length, TEXTS.length],
-      [images.length, images.length],
-    ]);
-    const imageStoreFile = JSON.parse(
-      await readFile(join(persistDir, 'images', 'vector_store.json'), 'utf8'),
-    );
-    expect(Object.keys(imageStoreFile.embeddingDict).sort()).toEqual(
-      images.map((image) => image.path).sort(),
-    );
-
-    // A new index on the same folder, as a later process would open it.
-    const index = await VectorStoreIndex.init({
-      storageContext: await openStorage(persistDir, embedModel),
-    });
-    const retriever = index.asRetriever({
-      topK: {
-        [ModalityType.TEXT]: TEXTS.length,
-        [ModalityType.IMAGE]: images.length,
-        [ModalityType.AUDIO]: 1,
-      },
+    afterAll(async () => {
+      await setup.embedModel.close();
+      await setup.oracle.close();
     });
 
-    // A text query retrieves the images, ranked as the runtime's vectors rank them.
-    const textQuery = await retriever.retrieve({ query: 'a red bus' });
-    const expectedImages = await oracleRanking(
-      oracle,
-      'a red bus',
-      images.map((image) => ({ key: pathToFileURL(image.path).href, input: { image: image.path } })),
-    );
-    const imageHits = hitsOf(textQuery, 'IMAGE');
-    expect(imageHits.map((hit) => String((hit.node as ImageNode).image))).toEqual(
-      expectedImages.map((hit) => hit.key),
-    );
-    for (const [rank, hit] of imageHits.entries()) {
-      expect(hit.score).toBeCloseTo(expectedImages[rank]!.similarity, 6);
-    }
+    it('indexes TextNodes and ImageNodes, persists, reloads, and retrieves across modalities', async () => {
+      const { embedModel, oracle } = setup;
+      Settings.embedModel = embedModel;
+      const persistDir = await mkdtemp(join(tmpdir(), 'llamaindex-'));
+      const nodes = [
+        ...TEXTS.map((text) => new TextNode({ text })),
+        // An ImageNode's id is its path: LlamaIndex rebuilds the image URL from it on retrieval.
+        ...images.map((image) => new ImageNode({ id_: image.path, image: image.path })),
+      ];
+      const progress: Array<[number, number]> = [];
+      await VectorStoreIndex.init({
+        nodes,
+        storageContext: await openStorage(persistDir, embedModel),
+        progressCallback: (done, total) => progress.push([done, total]),
+      });
+      // Each modality was embedded by one batch of the embed model, into its own store on disk.
+      expect(progress).toEqual([
+        [TEXTS.length, TEXTS.length],
+        [images.length, images.length],
+      ]);
+      const imageStoreFile = JSON.parse(
+        await readFile(join(persistDir, 'images', 'vector_store.json'), 'utf8'),
+      );
+      expect(Object.keys(imageStoreFile.embeddingDict).sort()).toEqual(
+        images.map((image) => image.path).sort(),
+      );
 
-    // An image query (an image_url detail) retrieves the texts likewise, and itself first.
-    const red = images[0]!;
-    const imageQuery = await retriever.retrieve({
-      query: [{ type: 'image_url', image_url: { url: pathToFileURL(red.path).href } }],
+      // A new index on the same folder, as a later process would open it.
+      const index = await VectorStoreIndex.init({
+        storageContext: await openStorage(persistDir, embedModel),
+      });
+      const retriever = index.asRetriever({
+        topK: {
+          [ModalityType.TEXT]: TEXTS.length,
+          [ModalityType.IMAGE]: images.length,
+          [ModalityType.AUDIO]: 1,
+        },
+      });
+
+      // A text query retrieves the images, ranked as the runtime's vectors rank them.
+      const textQuery = await retriever.retrieve({ query: 'a red bus' });
+      const expectedImages = await oracleRanking(
+        oracle,
+        'a red bus',
+        images.map((image) => ({
+          key: pathToFileURL(image.path).href,
+          input: { image: image.path },
+        })),
+      );
+      const imageHits = hitsOf(textQuery, 'IMAGE');
+      expect(imageHits.map((hit) => String((hit.node as ImageNode).image))).toEqual(
+        expectedImages.map((hit) => hit.key),
+      );
+      for (const [rank, hit] of imageHits.entries()) {
+        expect(hit.score).toBeCloseTo(expectedImages[rank]!.similarity, 6);
+      }
+
+      // An image query (an image_url detail) retrieves the texts likewise, and itself first.
+      const red = images[0]!;
+      const imageQuery = await retriever.retrieve({
+        query: [{ type: 'image_url', image_url: { url: pathToFileURL(red.path).href } }],
+      });
+      const expectedTexts = await oracleRanking(
+        oracle,
+        { image: red.path },
+        TEXTS.map((text) => ({ key: text, input: text })),
+      );
+      const textHits = hitsOf(imageQuery, 'TEXT');
+      expect(textHits.map((hit) => hit.node.getContent(MetadataMode.NONE))).toEqual(
+        expectedTexts.map((hit) => hit.key),
+      );
+      for (const [rank, hit] of textHits.entries()) {
+        expect(hit.score).toBeCloseTo(expectedTexts[rank]!.similarity, 6);
+      }
+      const [bestImage] = hitsOf(imageQuery, 'IMAGE');
+      expect(bestImage?.node.id_).toBe(red.path);
+      expect(bestImage?.score).toBeCloseTo(1, 6);
     });
-    const expectedTexts = await oracleRanking(
-      oracle,
-      { image: red.path },
-      TEXTS.map((text) => ({ key: text, input: text })),
-    );
-    const textHits = hitsOf(imageQuery, 'TEXT');
-    expect(textHits.map((hit) => hit.node.getContent(MetadataMode.NONE))).toEqual(
-      expectedTexts.map((hit) => hit.key),
-    );
-    for (const [rank, hit] of textHits.entries()) {
-      expect(hit.score).toBeCloseTo(expectedTexts[rank]!.similarity, 6);
-    }
-    const [bestImage] = hitsOf(imageQuery, 'IMAGE');
-    expect(bestImage?.node.id_).toBe(red.path);
-    expect(bestImage?.score).toBeCloseTo(1, 6);
-  });
-});
+  },
+);

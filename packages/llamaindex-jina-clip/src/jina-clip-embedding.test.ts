@@ -143,7 +143,9 @@ describe('JinaClipEmbedding on the api backend', () => {
     ];
     const remote = ['https://example.com/bus.jpg', new URL('https://example.com/bus.jpg')];
 
-    const one = await Promise.all([...local, ...remote].map((image) => embedding.getImageEmbedding(image)));
+    const one = await Promise.all(
+      [...local, ...remote].map((image) => embedding.getImageEmbedding(image)),
+    );
     server.reset();
     const batch = await embedding.getImageEmbeddings([...local, ...remote]);
     const batchBodies = bodies();
@@ -185,7 +187,11 @@ describe('JinaClipEmbedding on the api backend', () => {
     expect(
       await embedding.getQueryEmbedding({ type: 'audio', data: 'AAAA', mimeType: 'audio/wav' }),
     ).toBeNull();
-    expect(bodies().map((body) => body.task)).toEqual(['retrieval.query', 'retrieval.query', 'retrieval.query']);
+    expect(bodies().map((body) => body.task)).toEqual([
+      'retrieval.query',
+      'retrieval.query',
+      'retrieval.query',
+    ]);
   });
 
   it('honours embedBatchSize and the progress callback in the base class batching', async () => {
@@ -197,7 +203,9 @@ describe('JinaClipEmbedding on the api backend', () => {
     ];
     const progress: Array<[number, number]> = [];
 
-    await embedding(nodes, { progressCallback: (done: number, total: number) => progress.push([done, total]) });
+    await embedding(nodes, {
+      progressCallback: (done: number, total: number) => progress.push([done, total]),
+    });
 
     // LlamaIndex's batches of 4 (texts, then images), each one backend call and one request.
     expect(bodies().map((body) => body.input.length)).toEqual([4, 4, 2, 3]);

@@ -94,7 +94,8 @@ export class JinaClipEmbedding extends MultiModalEmbedding {
     let input: EmbeddingInput;
     if (query.type === 'text') input = query.text;
     else if (query.type === 'image_url') input = { image: query.image_url.url };
-    else if (query.type === 'image') input = { image: `data:${query.mimeType};base64,${query.data}` };
+    else if (query.type === 'image')
+      input = { image: `data:${query.mimeType};base64,${query.data}` };
     else return null;
     const [vector] = await this.#embed([input], 'retrieval.query');
     return vector!;

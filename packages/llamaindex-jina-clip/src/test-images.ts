@@ -32,7 +32,9 @@ export async function writeTestImages(
         pixels[offset + 2] = left ? blue : 255 - blue;
       }
     }
-    const bytes = await sharp(pixels, { raw: { width, height, channels: 3 } }).png().toBuffer();
+    const bytes = await sharp(pixels, { raw: { width, height, channels: 3 } })
+      .png()
+      .toBuffer();
     const path = join(directory, `${name}.png`);
     await writeFile(path, bytes);
     images.push({ name, path, bytes: new Uint8Array(bytes) });

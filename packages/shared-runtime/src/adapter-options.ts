@@ -123,7 +123,10 @@ export function resolveAdapterOptions(options: AdapterOptions = {}): AdapterConf
     config = { backend, ownsBackend: false, dimensions, signal };
   } else if (backend === 'api') {
     rejectOptions(options, optionsOf('local'), "is a local-backend option: set `backend: 'local'`");
-    const apiOptions = pick(options, [...optionsOf('both'), ...optionsOf('api')]) as ApiBackendOptions;
+    const apiOptions = pick(options, [
+      ...optionsOf('both'),
+      ...optionsOf('api'),
+    ]) as ApiBackendOptions;
     config = { backend: createBackend(apiOptions), ownsBackend: true, dimensions, signal };
   } else if (backend === 'local') {
     rejectOptions(options, optionsOf('api'), "is an api-backend option: set `backend: 'api'`");

@@ -64,12 +64,12 @@ describe("decodeRgb (PIL's open + convert('RGB'))", () => {
   });
 
   it('replicates grey, with or without alpha', async () => {
-    expect(await rgb(await png(Uint8Array.from([0, 77, 255]), 3, 1))).toEqual([
-      0, 0, 0, 77, 77, 77, 255, 255, 255,
-    ]);
-    expect(await rgb(await png(Uint8Array.from([77, 0, 99, 255]), 2, 2))).toEqual([
-      77, 77, 77, 99, 99, 99,
-    ]);
+    const grey = await png(Uint8Array.from([0, 77, 255]), 3, 1, 'b-w');
+    expect((await sharp(grey).metadata()).channels).toBe(1);
+    expect(await rgb(grey)).toEqual([0, 0, 0, 77, 77, 77, 255, 255, 255]);
+    const greyAlpha = await png(Uint8Array.from([77, 0, 99, 255]), 2, 2, 'b-w');
+    expect((await sharp(greyAlpha).metadata()).channels).toBe(2);
+    expect(await rgb(greyAlpha)).toEqual([77, 77, 77, 99, 99, 99]);
   });
 
   it('keeps the high byte of 16-bit colour samples', async () => {
@@ -93,7 +93,18 @@ describe("decodeRgb (PIL's open + convert('RGB'))", () => {
     const nk = 255 - 60;
     const channel = (value: number) => nk - Math.round((value * nk) / 255);
     expect(await rgb(cmyk)).toEqual([
-      255, 255, 255, 0, 255, 255, channel(100), channel(50), channel(25), 0, 0, 0,
+      255,
+      255,
+      255,
+      0,
+      255,
+      255,
+      channel(100),
+      channel(50),
+      channel(25),
+      0,
+      0,
+      0,
     ]);
   });
 

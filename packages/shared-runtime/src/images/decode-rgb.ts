@@ -121,20 +121,24 @@ export async function decodeRgb(
     pipeline = pipeline.toColourspace(channels <= 2 ? 'grey16' : 'rgb16');
   }
   const { data, info } = await pipeline
-    .raw(sixteenBit && !cmyk ? { depth: 'ushort' } : {})
+    .raw(sixteenBit ? { depth: 'ushort' } : {})
     .toBuffer({ resolveWithObject: true });
   const pixels = info.width * info.height;
-  const bytesOut = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   let rgb: Uint8Array;
-  if (cmyk) {
-    rgb = cmykToRgb(bytesOut, pixels);
-  } else if (sixteenBit) {
+  if (sixteenBit) {
     const samples = new Uint16Array(
       data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength),
     );
-    rgb = samplesToRgb(samples, pixels, info.channels, channels === 1);
+    rgb = cmyk
+      ? // PIL's CMYK;16B unpacker keeps the high byte.
+        cmykToRgb(
+          Uint8Array.from(samples, (sample) => sample >> 8),
+          pixels,
+        )
+      : samplesToRgb(samples, pixels, info.channels, channels === 1);
   } else {
-    rgb = samplesToRgb(bytesOut, pixels, info.channels, false);
+    const samples = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    rgb = cmyk ? cmykToRgb(samples, pixels) : samplesToRgb(samples, pixels, info.channels, false);
   }
   return { data: rgb, width: info.width, height: info.height, sourceWidth, sourceHeight };
 }

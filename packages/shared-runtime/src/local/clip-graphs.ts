@@ -1,7 +1,11 @@
 import type { InferenceSession, OnnxValue, Tensor } from 'onnxruntime-node';
 import { ModelLoadError } from '../errors/model-load-error.js';
 import { importOptionalPeer } from '../optional-peer.js';
-import { createOnnxSession, type OnnxSessionOptions } from './create-onnx-session.js';
+import {
+  createOnnxSession,
+  type OnnxSessionOptions,
+  onnxSessionStatistics,
+} from './create-onnx-session.js';
 import type { TokenBatch } from './text-batches.js';
 
 type OnnxRuntime = typeof import('onnxruntime-node');
@@ -115,7 +119,9 @@ function lazySession(graph: GraphFile, options: ClipGraphsOptions): LazySession 
       opening = undefined;
       if (pending === undefined) return;
       const opened = await pending.catch(() => undefined);
-      await opened?.session.release();
+      if (opened === undefined) return;
+      await opened.session.release();
+      onnxSessionStatistics.released++;
     },
   };
 }

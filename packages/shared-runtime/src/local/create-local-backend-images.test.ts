@@ -13,6 +13,7 @@ import {
   writeTinyModelRepo,
 } from '../testing/tiny-model-repo/write-tiny-model-repo.js';
 import { createLocalBackend } from './create-local-backend.js';
+import { onnxSessionStatistics } from './create-onnx-session.js';
 
 const SIZE = 32;
 let root: string;
@@ -165,6 +166,42 @@ describe('createLocalBackend images', () => {
       { image: others[2]! },
     ]);
     expectClose(mixed.embeddings[2]!, alone);
+    await backend.close();
+  });
+
+  it('opens the vision tower only for images, and close() releases every session it opened', async () => {
+    const backend = createLocalBackend({ modelPath: v1.directory });
+    const before = { ...onnxSessionStatistics };
+    await backend.embed(['cat']);
+    expect(onnxSessionStatistics.created - before.created).toBe(1);
+    await backend.embed([{ image: await png(pattern(SIZE, SIZE, 10), SIZE, SIZE) }, 'dog']);
+    expect(onnxSessionStatistics.created - before.created).toBe(2);
+    await backend.close();
+    expect(onnxSessionStatistics.released - before.released).toBe(2);
+  });
+
+  it('stops between image batches when aborted, rejecting with the signal reason', async () => {
+    const backend = createLocalBackend({ modelPath: v1.directory, batchSize: 1 });
+    const images = await Promise.all(
+      [11, 12, 13].map((seed) => png(pattern(SIZE, SIZE, seed), SIZE, SIZE)),
+    );
+    const controller = new AbortController();
+    const reason = new Error('enough');
+    const progress: number[] = [];
+    const error = await backend
+      .embed(
+        images.map((image) => ({ image })),
+        {
+          signal: controller.signal,
+          onProgress: (done) => {
+            progress.push(done);
+            controller.abort(reason);
+          },
+        },
+      )
+      .catch((caught: unknown) => caught);
+    expect(error).toBe(reason);
+    expect(progress).toEqual([1]);
     await backend.close();
   });
 

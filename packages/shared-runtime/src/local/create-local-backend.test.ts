@@ -351,6 +351,12 @@ describe('createLocalBackend lifecycle', () => {
     await backend.close();
   });
 
+  it('answers an empty call without loading anything', async () => {
+    const backend = createLocalBackend({ modelPath: join(root, 'does-not-exist') });
+    expect(await backend.embed([])).toEqual({ embeddings: [], usage: { totalTokens: 0 } });
+    await backend.close();
+  });
+
   it('rejects embed after close()', async () => {
     const backend = createLocalBackend({ modelPath: v1.directory });
     await backend.embed(['cat']);

@@ -18,8 +18,11 @@ export const CUDA_INSTALL_HINT =
   'Reinstall it with `ONNXRUNTIME_NODE_INSTALL=cuda12 npm install onnxruntime-node` (Linux x64; CUDA 12 and cuDNN 9 must be installed), ' +
   "or use device: 'cpu' (or 'auto' to fall back to the CPU).";
 
-/** @internal Sessions created in this process: lets tests check that a model loads once. */
-export const onnxSessionStatistics = { created: 0 };
+/**
+ * @internal Sessions created and released in this process: lets tests check that a model loads
+ * once and that `close()` releases what it opened, without imitating onnxruntime.
+ */
+export const onnxSessionStatistics = { created: 0, released: 0 };
 
 /** `auto` found CUDA unusable once in this process: later graphs go straight to the CPU. */
 let cudaUnavailable = false;

@@ -84,11 +84,15 @@ export async function runLocalEmbedding(
   };
 
   const imageBatches = planImageBatches(images, batchSize);
+  // Stops a prefetch nobody will wait for once the call ends (done, failed or aborted).
+  const callEnded = new AbortController();
+  const decodeSignal =
+    signal === undefined ? callEnded.signal : AbortSignal.any([signal, callEnded.signal]);
   const decode = (index: number) => {
     const batch = imageBatches[index];
     return batch === undefined
       ? undefined
-      : prefetch(decodeImageBatch(batch, model.imageConfig, signal));
+      : prefetch(decodeImageBatch(batch, model.imageConfig, decodeSignal));
   };
   let nextPixels = decode(0);
 
@@ -111,6 +115,8 @@ export async function runLocalEmbedding(
   } catch (error) {
     if (signal?.aborted) throw signal.reason;
     throw error;
+  } finally {
+    callEnded.abort();
   }
   return { embeddings, usage: { totalTokens } };
 }
