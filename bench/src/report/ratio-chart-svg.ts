@@ -6,8 +6,8 @@ const ROW_HEIGHT = 24;
 const TOP = 40;
 const BOTTOM = 36;
 const PLOT_LEFT = LABEL_WIDTH + 10;
-const PLOT_RIGHT = WIDTH - 70;
-const TICKS = [0.25, 0.5, 1, 2, 5, 10, 20, 50, 100, 200];
+const PLOT_RIGHT = WIDTH - 80;
+const TICKS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500];
 
 function escapeXml(text: string): string {
   return text.replace(/[<>&"']/g, (character) => `&#${character.charCodeAt(0)};`);
@@ -48,7 +48,7 @@ export function ratioChartSvg(title: string, ratios: readonly Ratio[]): string {
     parts.push(
       `<text x="${LABEL_WIDTH}" y="${y + 16}" text-anchor="end">${escapeXml(ratio.label)}</text>`,
       `<rect x="${from.toFixed(1)}" y="${y + 5}" width="${Math.max(1, to - from).toFixed(1)}" height="${ROW_HEIGHT - 10}" fill="${colour}"/>`,
-      `<text x="${(to + 4).toFixed(1)}" y="${y + 16}">${ratio.value.toFixed(2)}x</text>`,
+      `<text x="${WIDTH - 8}" y="${y + 16}" text-anchor="end" fill="${colour}" font-weight="bold">${ratio.value.toFixed(2)}x</text>`,
     );
     if (ratio.target !== undefined) {
       const target = x(ratio.target).toFixed(1);

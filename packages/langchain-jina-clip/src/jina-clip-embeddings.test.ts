@@ -2,6 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { inspect } from 'node:util';
 import { Embeddings } from '@langchain/core/embeddings';
 import {
   ApiError,
@@ -301,6 +302,29 @@ describe('JinaClipEmbeddings on the api backend', () => {
 });
 
 describe('JinaClipEmbeddings options', () => {
+  it('keeps the API key out of everything enumerable or printed', async () => {
+    const embeddings = apiEmbeddings({ apiKey: 'jina_secret_key_123' });
+    await rejection(embeddings.embedQuery('a red bus'));
+
+    expect(JSON.stringify(embeddings)).not.toContain('jina_secret_key_123');
+    expect(inspect(embeddings, { depth: 10, showHidden: true })).not.toContain(
+      'jina_secret_key_123',
+    );
+  });
+
+  it('names the argument that is not an array', async () => {
+    const embeddings = apiEmbeddings();
+    expect(await rejection(embeddings.embedDocuments('a red bus' as never))).toMatchObject({
+      name: 'InvalidInputError',
+      field: 'texts',
+    });
+    expect(await rejection(embeddings.embedImages('bus.jpg' as never))).toMatchObject({
+      name: 'InvalidInputError',
+      field: 'images',
+    });
+    expect(server.requests).toHaveLength(0);
+  });
+
   it.each([
     [{ backend: 'gpu' }, 'backend'],
     [{ modelPath: '/models/clip' }, 'modelPath'],

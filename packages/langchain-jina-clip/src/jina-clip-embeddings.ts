@@ -60,7 +60,7 @@ export class JinaClipEmbeddings extends Embeddings {
   }
 
   /** Embeds texts as documents (passages), one vector per text in the same order. */
-  override embedDocuments(
+  override async embedDocuments(
     texts: string[],
     options?: JinaClipEmbeddingsCallOptions,
   ): Promise<number[][]> {
@@ -77,7 +77,10 @@ export class JinaClipEmbeddings extends Embeddings {
   }
 
   /** Embeds images as documents, one vector per image in the same order. */
-  embedImages(images: ImageSource[], options?: JinaClipEmbeddingsCallOptions): Promise<number[][]> {
+  async embedImages(
+    images: ImageSource[],
+    options?: JinaClipEmbeddingsCallOptions,
+  ): Promise<number[][]> {
     const inputs = this.#list(images, 'images').map((image) => ({ image }));
     return this.#embed(inputs, undefined, options);
   }

@@ -2,6 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { inspect } from 'node:util';
 import { MultiModalEmbedding } from '@llamaindex/core/embeddings';
 import { ImageNode, MetadataMode, TextNode } from '@llamaindex/core/schema';
 import {
@@ -281,6 +282,16 @@ describe('JinaClipEmbedding on the api backend', () => {
 });
 
 describe('JinaClipEmbedding options', () => {
+  it('keeps the API key out of everything enumerable or printed', async () => {
+    const embedding = apiEmbedding({ apiKey: 'jina_secret_key_123' });
+    await rejection(embedding.getTextEmbedding('a red bus'));
+
+    expect(JSON.stringify({ ...embedding })).not.toContain('jina_secret_key_123');
+    expect(inspect(embedding, { depth: 10, showHidden: true })).not.toContain(
+      'jina_secret_key_123',
+    );
+  });
+
   it.each([
     [{ embedBatchSize: 0 }, 'embedBatchSize'],
     [{ embedBatchSize: 2.5 }, 'embedBatchSize'],

@@ -82,7 +82,7 @@ export class JinaClipEmbedding extends MultiModalEmbedding {
   }
 
   /** Embeds images in one backend call, which batches them into requests. */
-  override getImageEmbeddings(images: ImageType[]): Promise<number[][]> {
+  override async getImageEmbeddings(images: ImageType[]): Promise<number[][]> {
     return this.#embed(images.map((image) => ({ image })));
   }
 
