@@ -1,21 +1,24 @@
 /**
- * Entry of a contender's child process: receives one task over IPC, runs it, sends back the
- * result (or the error) and exits, so no session or thread pool outlives the measurement.
+ * Entry of a contender's child process. It answers requests over IPC one at a time: a hosted
+ * task (one phase, then done), or a local session (`local-start`, then `local-call` per call, then
+ * `local-finish`), and replies with the result or the error.
  */
 import type { HostedTask } from './hosted/run-hosted-task.js';
-import type { LocalTask } from './local/run-local-task.js';
+import type { LocalRequest } from './local/local-contender-session.js';
 import type { ChildReply } from './measurement/run-in-child.js';
 
-async function run(task: LocalTask | HostedTask): Promise<unknown> {
-  if (task.kind === 'local') return (await import('./local/run-local-task.js')).runLocalTask(task);
-  return (await import('./hosted/run-hosted-task.js')).runHostedTask(task);
+async function handle(request: LocalRequest | HostedTask): Promise<unknown> {
+  if (request.kind === 'hosted') {
+    return (await import('./hosted/run-hosted-task.js')).runHostedTask(request);
+  }
+  return (await import('./local/local-contender-session.js')).handleLocalRequest(request);
 }
 
-process.once('message', (task: LocalTask | HostedTask) => {
-  run(task).then(
+process.on('message', (request: LocalRequest | HostedTask) => {
+  handle(request).then(
     (result) => {
       const reply: ChildReply<unknown> = { ok: true, result };
-      process.send!(reply, () => process.exit(0));
+      process.send!(reply);
     },
     (error: unknown) => {
       const failure = error instanceof Error ? error : new Error(String(error));
@@ -23,7 +26,7 @@ process.once('message', (task: LocalTask | HostedTask) => {
         ok: false,
         error: { name: failure.name, message: failure.message, stack: failure.stack },
       };
-      process.send!(reply, () => process.exit(1));
+      process.send!(reply);
     },
   );
 });

@@ -5,7 +5,16 @@ import { fileURLToPath } from 'node:url';
 /** The folder of sample images and texts shipped with the examples. */
 export const SAMPLE_DATA = fileURLToPath(new URL('../data', import.meta.url));
 
-const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif']);
+const IMAGE_EXTENSIONS = new Set([
+  '.jpg',
+  '.jpeg',
+  '.png',
+  '.webp',
+  '.gif',
+  '.tif',
+  '.tiff',
+  '.avif',
+]);
 const TEXT_EXTENSIONS = new Set(['.txt', '.md']);
 
 /** One file of a data folder: an image (embedded from its path) or a text (its content). */

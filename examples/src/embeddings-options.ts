@@ -30,6 +30,7 @@ export function embeddingsOptionsFromEnvironment(
 
 /** One line saying which backend runs, for the examples' first output line. */
 export function describeBackend(options: JinaClipEmbeddingsParams): string {
-  if (options.backend === 'api') return `api backend (${options.baseURL ?? 'https://api.jina.ai/v1'}), ${options.model}`;
+  if (options.backend === 'api')
+    return `api backend (${options.baseURL ?? 'https://api.jina.ai/v1'}), ${options.model}`;
   return `local backend, ${options.model} from ${options.modelPath ?? 'the Hugging Face Hub cache'}`;
 }

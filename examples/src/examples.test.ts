@@ -8,7 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { type JinaApiServer, startJinaApiServer, writeTinyModelRepo } from 'jina-clip-runtime/testing';
+import {
+  type JinaApiServer,
+  startJinaApiServer,
+  writeTinyModelRepo,
+} from 'jina-clip-runtime/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
@@ -18,14 +22,20 @@ let modelPath: string;
 
 beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), 'jina-clip-examples-'));
-  modelPath = (await writeTinyModelRepo(join(scratch, 'tiny-jina-clip-v1'), { model: 'jina-clip-v1' })).directory;
+  modelPath = (
+    await writeTinyModelRepo(join(scratch, 'tiny-jina-clip-v1'), { model: 'jina-clip-v1' })
+  ).directory;
 });
 afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
 
 /** Runs `src/<name>.ts` with tsx; resolves its stdout. */
-async function runExample(name: string, args: string[], environment: Record<string, string>): Promise<string> {
+async function runExample(
+  name: string,
+  args: string[],
+  environment: Record<string, string>,
+): Promise<string> {
   const { JINA_API_KEY: _key, JINA_CLIP_MODEL_PATH: _path, ...inherited } = process.env;
   const { stdout } = await run(process.execPath, ['--import', 'tsx', `src/${name}.ts`, ...args], {
     cwd: examplesDirectory,
@@ -45,7 +55,9 @@ describe('examples on the local backend (tiny model repo)', () => {
     expect(output).toContain('Indexed 5 texts and 5 images into LanceDB');
     expect(output).toMatch(/Text query "a cat looking up":\n {2}1\. /);
     // The image query is the folder's first image: it must come back first, as itself.
-    expect(output).toMatch(/Image query images\/astronaut\.jpg:\n {2}1\. image images\/astronaut\.jpg +cosine 1\.0000/);
+    expect(output).toMatch(
+      /Image query images\/astronaut\.jpg:\n {2}1\. image images\/astronaut\.jpg +cosine 1\.0000/,
+    );
   });
 
   it('multimodal-search answers a text query with the identical stored text first', async () => {
@@ -54,7 +66,9 @@ describe('examples on the local backend (tiny model repo)', () => {
       JINA_CLIP_MODEL_PATH: modelPath,
       JINA_CLIP_LANCEDB: join(scratch, 'search-db-2'),
     });
-    expect(output).toMatch(/Text query "A cup of cappuccino[^"]*":\n {2}1\. text +texts\/coffee\.txt +cosine 1\.0000/);
+    expect(output).toMatch(
+      /Text query "A cup of cappuccino[^"]*":\n {2}1\. text +texts\/coffee\.txt +cosine 1\.0000/,
+    );
   });
 
   it('langchain-rag retrieves context from a MemoryVectorStore', async () => {
@@ -63,13 +77,22 @@ describe('examples on the local backend (tiny model repo)', () => {
       JINA_CLIP_MODEL_PATH: modelPath,
     });
     expect(output).toContain(`Question: ${question}`);
-    expect(output).toMatch(/Context for the chat model:\n {2}- \(texts\/cat\.txt\) A ginger tabby cat/);
+    expect(output).toMatch(
+      /Context for the chat model:\n {2}- \(texts\/cat\.txt\) A ginger tabby cat/,
+    );
     expect(output.match(/^ {2}- /gm)).toHaveLength(3);
   });
 
   it('ingest-lancedb resumes where an interrupted run stopped', async () => {
-    const environment = { JINA_CLIP_MODEL_PATH: modelPath, JINA_CLIP_LANCEDB: join(scratch, 'ingest-db') };
-    const first = await runExample('ingest-lancedb', ['--limit', '3', '--chunk-size', '2'], environment);
+    const environment = {
+      JINA_CLIP_MODEL_PATH: modelPath,
+      JINA_CLIP_LANCEDB: join(scratch, 'ingest-db'),
+    };
+    const first = await runExample(
+      'ingest-lancedb',
+      ['--limit', '3', '--chunk-size', '2'],
+      environment,
+    );
     expect(first).toContain('10 files, 0 already ingested, 3 to embed');
     expect(first).toContain('holds 3 rows');
     const second = await runExample('ingest-lancedb', [], environment);
@@ -108,8 +131,12 @@ describe('examples on the api backend (loopback Jina API server)', () => {
       JINA_CLIP_LANCEDB: join(scratch, 'api-db'),
     });
     expect(output).toContain(`Embedding with the api backend (${server.url}), jina-clip-v1`);
-    expect(output).toMatch(/Image query images\/astronaut\.jpg:\n {2}1\. image images\/astronaut\.jpg +cosine 1\.0000/);
-    const bodies = server.requests.slice(before).map((request) => request.body as { input: object[] });
+    expect(output).toMatch(
+      /Image query images\/astronaut\.jpg:\n {2}1\. image images\/astronaut\.jpg +cosine 1\.0000/,
+    );
+    const bodies = server.requests
+      .slice(before)
+      .map((request) => request.body as { input: object[] });
     const inputs = bodies.flatMap((body) => body.input);
     expect(inputs.filter((input) => 'image' in input)).toHaveLength(6); // 5 stored + 1 query
     expect(inputs.filter((input) => 'text' in input)).toHaveLength(5 + 2); // 5 stored + 2 queries

@@ -42,10 +42,17 @@ const ingested = new Set<string>(
 );
 const items = await readDataFolder(folder);
 const remaining = items.filter((item) => !ingested.has(item.id)).slice(0, limit);
-console.log(`${items.length} files, ${ingested.size} already ingested, ${remaining.length} to embed`);
+console.log(
+  `${items.length} files, ${ingested.size} already ingested, ${remaining.length} to embed`,
+);
 
 const embeddings = new JinaClipEmbeddings(options);
-const store = new LanceDB(embeddings, { uri: databaseDirectory, tableName: values.table, mode: 'create', table });
+const store = new LanceDB(embeddings, {
+  uri: databaseDirectory,
+  tableName: values.table,
+  mode: 'create',
+  table,
+});
 const progress = createItemProgress('embedding');
 progress.start(items.length, ingested.size);
 try {
@@ -57,7 +64,10 @@ try {
       embeddings.embedDocuments(texts.map((item) => item.text)),
       embeddings.embedImages(images.map((item) => item.path)),
     ]);
-    await store.addVectors([...textVectors, ...imageVectors], [...texts, ...images].map(toDocument));
+    await store.addVectors(
+      [...textVectors, ...imageVectors],
+      [...texts, ...images].map(toDocument),
+    );
     progress.increment(chunk.length);
   }
 } finally {

@@ -11,7 +11,8 @@ import { JinaClipEmbeddings } from 'langchain-jina-clip';
 import { readDataFolder, SAMPLE_DATA } from './data-folder.js';
 import { describeBackend, embeddingsOptionsFromEnvironment } from './embeddings-options.js';
 
-const [folder = SAMPLE_DATA, question = 'What is served on the wooden table?'] = process.argv.slice(2);
+const [folder = SAMPLE_DATA, question = 'What is served on the wooden table?'] =
+  process.argv.slice(2);
 const options = embeddingsOptionsFromEnvironment();
 console.log(`Embedding with the ${describeBackend(options)}`);
 
@@ -22,12 +23,16 @@ try {
   const texts = items.filter((item) => item.kind === 'text');
   const images = items.filter((item) => item.kind === 'image');
   await store.addDocuments(
-    texts.map((item) => new Document({ pageContent: item.text, metadata: { kind: 'text', source: item.id } })),
+    texts.map(
+      (item) =>
+        new Document({ pageContent: item.text, metadata: { kind: 'text', source: item.id } }),
+    ),
   );
   await store.addVectors(
     await embeddings.embedImages(images.map((item) => item.path)),
     images.map(
-      (item) => new Document({ pageContent: item.path, metadata: { kind: 'image', source: item.id } }),
+      (item) =>
+        new Document({ pageContent: item.path, metadata: { kind: 'image', source: item.id } }),
     ),
   );
   const retriever = store.asRetriever({ k: 3 });

@@ -20,7 +20,8 @@ import { readDataFolder, SAMPLE_DATA } from './data-folder.js';
 import { describeBackend, embeddingsOptionsFromEnvironment } from './embeddings-options.js';
 
 const [folder = SAMPLE_DATA, query = 'a cat looking up'] = process.argv.slice(2);
-const persistDirectory = process.env.JINA_CLIP_STORAGE ?? join(process.cwd(), '.llamaindex-storage');
+const persistDirectory =
+  process.env.JINA_CLIP_STORAGE ?? join(process.cwd(), '.llamaindex-storage');
 const options = embeddingsOptionsFromEnvironment();
 console.log(`Embedding with the ${describeBackend(options)}`);
 
@@ -33,7 +34,10 @@ async function openStorage(): Promise<StorageContext> {
   return storageContextFromDefaults({
     persistDir: persistDirectory,
     vectorStores: {
-      [ModalityType.IMAGE]: await SimpleVectorStore.fromPersistDir(join(persistDirectory, 'images'), embedModel),
+      [ModalityType.IMAGE]: await SimpleVectorStore.fromPersistDir(
+        join(persistDirectory, 'images'),
+        embedModel,
+      ),
     },
   });
 }
@@ -47,24 +51,34 @@ try {
       : new ImageNode({ id_: item.id, image: item.path, metadata: { source: item.id } }),
   );
   const built = await VectorStoreIndex.init({ nodes, storageContext: await openStorage() });
-  const textCount = nodes.filter((node) => node instanceof TextNode && !(node instanceof ImageNode)).length;
-  console.log(`Persisted ${textCount} text nodes and ${nodes.length - textCount} image nodes to ${persistDirectory}`);
+  const textCount = nodes.filter(
+    (node) => node instanceof TextNode && !(node instanceof ImageNode),
+  ).length;
+  console.log(
+    `Persisted ${textCount} text nodes and ${nodes.length - textCount} image nodes to ${persistDirectory}`,
+  );
   void built;
 
   const index = await VectorStoreIndex.init({ storageContext: await openStorage() });
   console.log(`Reloaded the index from ${persistDirectory}`);
-  const retriever = index.asRetriever({ topK: { [ModalityType.TEXT]: 2, [ModalityType.IMAGE]: 2, [ModalityType.AUDIO]: 0 } });
+  const retriever = index.asRetriever({
+    topK: { [ModalityType.TEXT]: 2, [ModalityType.IMAGE]: 2, [ModalityType.AUDIO]: 0 },
+  });
   const results = await retriever.retrieve({ query });
   const images = results.filter((result) => result.node instanceof ImageNode);
   console.log(`Images for "${query}":`);
   images.forEach((result, rank) => {
-    console.log(`  ${rank + 1}. ${String(result.node.metadata.source)} (score ${result.score?.toFixed(4)})`);
+    console.log(
+      `  ${rank + 1}. ${String(result.node.metadata.source)} (score ${result.score?.toFixed(4)})`,
+    );
   });
   console.log(`Texts for "${query}":`);
   results
     .filter((result) => !(result.node instanceof ImageNode))
     .forEach((result, rank) => {
-      console.log(`  ${rank + 1}. ${String(result.node.metadata.source)} (score ${result.score?.toFixed(4)})`);
+      console.log(
+        `  ${rank + 1}. ${String(result.node.metadata.source)} (score ${result.score?.toFixed(4)})`,
+      );
     });
 } finally {
   await embedModel.close();

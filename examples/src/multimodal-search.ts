@@ -6,8 +6,8 @@
  *   npm start [-- <folder> [query ...]]      (from the repository root)
  */
 import { join } from 'node:path';
-import { Document } from '@langchain/core/documents';
 import { LanceDB } from '@langchain/community/vectorstores/lancedb';
+import { Document } from '@langchain/core/documents';
 import { JinaClipEmbeddings } from 'langchain-jina-clip';
 import { readDataFolder, SAMPLE_DATA } from './data-folder.js';
 import { describeBackend, embeddingsOptionsFromEnvironment } from './embeddings-options.js';
@@ -31,17 +31,26 @@ try {
   // Texts go through the store's own path (embedDocuments); images are embedded here and added
   // with their Documents, so both kinds share one table and one vector space.
   await store.addDocuments(
-    texts.map((item) => new Document({ pageContent: item.text, metadata: { kind: 'text', id: item.id } })),
+    texts.map(
+      (item) => new Document({ pageContent: item.text, metadata: { kind: 'text', id: item.id } }),
+    ),
   );
   const imageVectors = await embeddings.embedImages(images.map((item) => item.path));
   await store.addVectors(
     imageVectors,
-    images.map((item) => new Document({ pageContent: item.id, metadata: { kind: 'image', id: item.id } })),
+    images.map(
+      (item) => new Document({ pageContent: item.id, metadata: { kind: 'image', id: item.id } }),
+    ),
   );
-  console.log(`Indexed ${texts.length} texts and ${images.length} images into LanceDB at ${databaseDirectory}`);
+  console.log(
+    `Indexed ${texts.length} texts and ${images.length} images into LanceDB at ${databaseDirectory}`,
+  );
 
   for (const query of queries.length > 0 ? queries : ['a cat looking up', 'a cup of coffee']) {
-    const results = await store.similaritySearchVectorWithScore(await embeddings.embedQuery(query), 3);
+    const results = await store.similaritySearchVectorWithScore(
+      await embeddings.embedQuery(query),
+      3,
+    );
     printResults(`Text query "${query}"`, results);
   }
   const [firstImage] = images;

@@ -1,10 +1,10 @@
 import { type LatencySummary, summariseLatencies } from '../measurement/latency-summary.js';
-import { runInChild } from '../measurement/run-in-child.js';
+import { type ChildSession, startChild } from '../measurement/run-in-child.js';
 import { type VectorAgreement, vectorAgreement } from '../measurement/vector-agreement.js';
 import type { StandInDtype } from '../stand-in-models/graph-builder.js';
 import type { LocalContenderName } from './local-contender.js';
 import type { LocalWorkload } from './local-workloads.js';
-import type { LocalRun, LocalTask } from './run-local-task.js';
+import type { LocalCallResult, LocalStartRequest } from './local-contender-session.js';
 
 /** Options of {@link runLocalSuite}. */
 export interface LocalSuiteOptions {
@@ -53,21 +53,40 @@ function failedResult(
   };
 }
 
+/** One contender's process during a workload, and what it measured so far. */
+interface Lane {
+  contender: LocalContenderName;
+  child: ChildSession;
+  sessionStartMs: number;
+  callMs: number[];
+  vectors: Float32Array[];
+  error?: unknown;
+}
+
 /**
- * Runs every contender on every workload at every precision, one child process each, one after
- * the other on the same files and thread count (contenders alternate per workload, so drift in
- * machine load touches all of them alike).
+ * Runs every contender on every workload at every precision. Per workload, each contender gets
+ * its own process (its own heap and peak RSS), all are started, and then the calls are made in
+ * turn: call 1 on each contender, call 2 on each (the first contender rotating), and so on, one
+ * at a time. A change in machine load during the run thus touches every contender alike, which
+ * is what makes their ratios meaningful on a shared machine.
  */
 export async function runLocalSuite(options: LocalSuiteOptions): Promise<LocalResult[]> {
   const results: LocalResult[] = [];
   for (const dtype of options.dtypes) {
     for (const workload of options.workloads) {
-      let floorVectors: Float32Array[] | undefined;
+      const lanes: Lane[] = [];
       for (const contender of options.contenders) {
-        const task: LocalTask = {
-          kind: 'local',
+        const lane: Lane = {
           contender,
-          workload: workload.name,
+          child: startChild(),
+          sessionStartMs: Number.NaN,
+          callMs: [],
+          vectors: [],
+        };
+        lanes.push(lane);
+        const start: LocalStartRequest = {
+          kind: 'local-start',
+          contender,
           modelPath: options.modelPath,
           dtype,
           threads: options.threads,
@@ -76,31 +95,64 @@ export async function runLocalSuite(options: LocalSuiteOptions): Promise<LocalRe
           calls: workload.calls,
         };
         try {
-          const run = await runInChild<LocalRun>(task);
-          if (contender === 'onnxruntime-floor') floorVectors = run.vectors;
-          const result: LocalResult = {
-            workload: workload.name,
-            dtype,
-            contender,
-            texts: workload.texts,
-            images: workload.images,
-            sessionStartMs: run.sessionStartMs,
-            latency: summariseLatencies(run.callMs, run.inputs),
-            peakRssBytes: run.peakRssBytes,
-            agreementWithFloor:
-              floorVectors === undefined ? undefined : vectorAgreement(floorVectors, run.vectors),
-          };
-          results.push(result);
-          options.log(
-            `  ${dtype} ${workload.name.padEnd(12)} ${contender.padEnd(18)} ` +
-              `${result.latency.inputsPerSecond.toFixed(2).padStart(8)} inputs/s  ` +
-              `p50 ${result.latency.p50Ms.toFixed(0)} ms  start ${result.sessionStartMs.toFixed(0)} ms  ` +
-              `rss ${(result.peakRssBytes / 2 ** 20).toFixed(0)} MiB`,
-          );
+          lane.sessionStartMs = (
+            await lane.child.request<{ sessionStartMs: number }>(start)
+          ).sessionStartMs;
         } catch (error) {
-          results.push(failedResult(workload, dtype, contender, error));
-          options.log(`  ${dtype} ${workload.name} ${contender} FAILED: ${String(error)}`);
+          lane.error = error;
         }
+      }
+      for (const [index] of workload.calls.entries()) {
+        for (let turn = 0; turn < lanes.length; turn++) {
+          const lane = lanes[(index + turn) % lanes.length]!;
+          if (lane.error !== undefined) continue;
+          try {
+            const call = await lane.child.request<LocalCallResult>({ kind: 'local-call', index });
+            lane.callMs.push(call.ms);
+            lane.vectors.push(...call.vectors);
+          } catch (error) {
+            lane.error = error;
+          }
+        }
+      }
+      const floorVectors = lanes.find(
+        (lane) => lane.contender === 'onnxruntime-floor' && lane.error === undefined,
+      )?.vectors;
+      for (const lane of lanes) {
+        let peak = Number.NaN;
+        if (lane.error === undefined) {
+          try {
+            peak = (await lane.child.request<{ peakRssBytes: number }>({ kind: 'local-finish' }))
+              .peakRssBytes;
+          } catch (error) {
+            lane.error = error;
+          }
+        }
+        await lane.child.close();
+        if (lane.error !== undefined) {
+          results.push(failedResult(workload, dtype, lane.contender, lane.error));
+          options.log(`  ${dtype} ${workload.name} ${lane.contender} FAILED: ${String(lane.error)}`);
+          continue;
+        }
+        const result: LocalResult = {
+          workload: workload.name,
+          dtype,
+          contender: lane.contender,
+          texts: workload.texts,
+          images: workload.images,
+          sessionStartMs: lane.sessionStartMs,
+          latency: summariseLatencies(lane.callMs, lane.vectors.length),
+          peakRssBytes: peak,
+          agreementWithFloor:
+            floorVectors === undefined ? undefined : vectorAgreement(floorVectors, lane.vectors),
+        };
+        results.push(result);
+        options.log(
+          `  ${dtype} ${workload.name.padEnd(12)} ${lane.contender.padEnd(18)} ` +
+            `${result.latency.inputsPerSecond.toFixed(2).padStart(8)} inputs/s  ` +
+            `p50 ${result.latency.p50Ms.toFixed(0)} ms  start ${result.sessionStartMs.toFixed(0)} ms  ` +
+            `rss ${(result.peakRssBytes / 2 ** 20).toFixed(0)} MiB`,
+        );
       }
     }
   }

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 
@@ -52,9 +52,11 @@ const expected = {
 
 describe('the built package', () => {
   beforeAll(() => {
-    // Builds when dist is missing or older than the source (turbo builds before test anyway).
-    const built = newestChange(`${packageDir}/dist`);
-    if (built === 0 || built < newestChange(`${packageDir}/src`)) {
+    // Builds when dist is incomplete or older than the source (turbo builds before test anyway).
+    const complete = ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts'].every((file) =>
+      existsSync(`${packageDir}/dist/${file}`),
+    );
+    if (!complete || newestChange(`${packageDir}/dist`) < newestChange(`${packageDir}/src`)) {
       execFileSync('npm', ['run', 'build', '--silent'], { cwd: packageDir, stdio: 'pipe' });
     }
   }, 120_000);

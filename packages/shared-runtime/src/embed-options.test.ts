@@ -8,24 +8,42 @@ const v2 = MODELS['jina-clip-v2'];
 
 describe('resolveEmbedOptions', () => {
   it('keeps the query task only for models that have tasks', () => {
-    expect(resolveEmbedOptions(v2, { task: 'retrieval.query' })).toEqual({ task: 'retrieval.query', dimensions: undefined });
-    expect(resolveEmbedOptions(v2, { task: 'retrieval.passage' })).toEqual({ task: undefined, dimensions: undefined });
-    expect(resolveEmbedOptions(v1, { task: 'retrieval.query' })).toEqual({ task: undefined, dimensions: undefined });
+    expect(resolveEmbedOptions(v2, { task: 'retrieval.query' })).toEqual({
+      task: 'retrieval.query',
+      dimensions: undefined,
+    });
+    expect(resolveEmbedOptions(v2, { task: 'retrieval.passage' })).toEqual({
+      task: undefined,
+      dimensions: undefined,
+    });
+    expect(resolveEmbedOptions(v1, { task: 'retrieval.query' })).toEqual({
+      task: undefined,
+      dimensions: undefined,
+    });
   });
 
   it('checks dimensions against the model and the available width', () => {
-    expect(resolveEmbedOptions(v2, { dimensions: 256 })).toEqual({ task: undefined, dimensions: 256 });
+    expect(resolveEmbedOptions(v2, { dimensions: 256 })).toEqual({
+      task: undefined,
+      dimensions: 256,
+    });
     expect(resolveEmbedOptions(v2, { dimensions: 1024 }).dimensions).toBeUndefined();
     expect(() => resolveEmbedOptions(v2, { dimensions: 2048 })).toThrow(
-      new InvalidInputError('`dimensions` must be an integer from 1 to 1024 for jina-clip-v2, got 2048.', {
-        field: 'dimensions',
-      }),
+      new InvalidInputError(
+        '`dimensions` must be an integer from 1 to 1024 for jina-clip-v2, got 2048.',
+        {
+          field: 'dimensions',
+        },
+      ),
     );
     expect(() => resolveEmbedOptions(v2, { dimensions: 12 }, 8)).toThrow(/from 1 to 8/);
     expect(() => resolveEmbedOptions(v1, { dimensions: 256 })).toThrow(
-      new InvalidInputError('jina-clip-v1 does not support `dimensions` (no Matryoshka truncation); omit it.', {
-        field: 'dimensions',
-      }),
+      new InvalidInputError(
+        'jina-clip-v1 does not support `dimensions` (no Matryoshka truncation); omit it.',
+        {
+          field: 'dimensions',
+        },
+      ),
     );
     expect(() => resolveEmbedOptions(v2, { dimensions: 1.5 })).toThrow(/got 1.5/);
   });

@@ -86,7 +86,11 @@ describe('error classes', () => {
       name: 'InvalidInputError',
       inputIndex: 1,
     });
-    expect(Object.getOwnPropertySymbols(error).every((symbol) => !Object.getOwnPropertyDescriptor(error, symbol)?.enumerable)).toBe(true);
+    expect(
+      Object.getOwnPropertySymbols(error).every(
+        (symbol) => !Object.getOwnPropertyDescriptor(error, symbol)?.enumerable,
+      ),
+    ).toBe(true);
     expect(inspect(error)).toContain('Input 1 is an empty text.');
   });
 });

@@ -18,7 +18,13 @@ describe('validateInputs', () => {
     const bytes = new Uint8Array([1, 2, 3]);
     const url = new URL('https://example.com/cat.jpg');
     expect(
-      validateInputs(['a cat', { text: 'a dog' }, { image: bytes }, { image: url }, { image: 'cat.png' }]),
+      validateInputs([
+        'a cat',
+        { text: 'a dog' },
+        { image: bytes },
+        { image: url },
+        { image: 'cat.png' },
+      ]),
     ).toEqual([
       { kind: 'text', text: 'a cat' },
       { kind: 'text', text: 'a dog' },
@@ -29,7 +35,10 @@ describe('validateInputs', () => {
   });
 
   it('names the offending input of every kind of bad input', () => {
-    expect(errorOf(['ok', '  '])).toMatchObject({ inputIndex: 1, message: 'Input 1 is an empty text.' });
+    expect(errorOf(['ok', '  '])).toMatchObject({
+      inputIndex: 1,
+      message: 'Input 1 is an empty text.',
+    });
     expect(errorOf(['ok', 'ok', { image: new Uint8Array(0) }])).toMatchObject({
       inputIndex: 2,
       message: 'Input 2 is an empty image.',
@@ -44,7 +53,8 @@ describe('validateInputs', () => {
     });
     expect(errorOf([{ image: { path: 'x' } }])).toMatchObject({
       inputIndex: 0,
-      message: 'Input 0: "image" must be a URL, path, data URI, bytes or Blob, got an object with keys [path].',
+      message:
+        'Input 0: "image" must be a URL, path, data URI, bytes or Blob, got an object with keys [path].',
     });
     expect(errorOf([null])).toMatchObject({
       inputIndex: 0,
