@@ -32,8 +32,10 @@ export interface BenchConfig {
 }
 
 /**
- * The full run: sized to finish in about 15 minutes on 2 cores (fp32 is about 0.8 ms per token
- * and 120 ms per image there; transformers.js pads and decodes more).
+ * The full run, sized to finish in about 15 minutes on 2 quiet cores: a BERT-base forward pass
+ * costs about 0.17 GFLOP per token and ViT-B/16 about 35 GFLOP per image, i.e. about 3 ms per
+ * token and 0.6 s per image in fp32 at the 60 GFLOP/s onnxruntime reaches there, and
+ * transformers.js pads more.
  */
 export const FULL_CONFIG: BenchConfig = {
   name: 'full',
@@ -43,11 +45,11 @@ export const FULL_CONFIG: BenchConfig = {
     contenders: [...LOCAL_CONTENDERS],
     threads: 2,
     batchSize: 8,
-    corpusTexts: 400,
+    corpusTexts: 160,
     maxTokens: 500,
-    photos: 40,
-    mixed: { texts: 96, photos: 32 },
-    callSizes: { texts: 32, photos: 8, mixed: 16 },
+    photos: 24,
+    mixed: { texts: 48, photos: 16 },
+    callSizes: { texts: 32, photos: 4, mixed: 8 },
   },
   photoSizes: PHOTO_SIZES,
   hosted: {

@@ -74,7 +74,8 @@ export async function startLegacyFieldTranslator(
       const answer = await fetch(`${targetOrigin}${request.url ?? '/'}`, {
         method: request.method,
         headers,
-        body: request.method === 'GET' || request.method === 'HEAD' ? undefined : new Uint8Array(body),
+        body:
+          request.method === 'GET' || request.method === 'HEAD' ? undefined : new Uint8Array(body),
       });
       const answerBody = Buffer.from(await answer.arrayBuffer());
       const answerHeaders: Record<string, string> = { 'content-length': String(answerBody.length) };

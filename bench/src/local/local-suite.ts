@@ -3,8 +3,8 @@ import { type ChildSession, startChild } from '../measurement/run-in-child.js';
 import { type VectorAgreement, vectorAgreement } from '../measurement/vector-agreement.js';
 import type { StandInDtype } from '../stand-in-models/graph-builder.js';
 import type { LocalContenderName } from './local-contender.js';
-import type { LocalWorkload } from './local-workloads.js';
 import type { LocalCallResult, LocalStartRequest } from './local-contender-session.js';
+import type { LocalWorkload } from './local-workloads.js';
 
 /** Options of {@link runLocalSuite}. */
 export interface LocalSuiteOptions {
@@ -131,7 +131,9 @@ export async function runLocalSuite(options: LocalSuiteOptions): Promise<LocalRe
         await lane.child.close();
         if (lane.error !== undefined) {
           results.push(failedResult(workload, dtype, lane.contender, lane.error));
-          options.log(`  ${dtype} ${workload.name} ${lane.contender} FAILED: ${String(lane.error)}`);
+          options.log(
+            `  ${dtype} ${workload.name} ${lane.contender} FAILED: ${String(lane.error)}`,
+          );
           continue;
         }
         const result: LocalResult = {

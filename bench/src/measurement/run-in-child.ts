@@ -27,9 +27,7 @@ export function startChild(): ChildSession {
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  let pending:
-    | { resolve: (value: unknown) => void; reject: (error: Error) => void }
-    | undefined;
+  let pending: { resolve: (value: unknown) => void; reject: (error: Error) => void } | undefined;
   let exited: Error | undefined;
   child.on('message', (message) => {
     const reply = message as ChildReply<unknown>;
@@ -59,7 +57,9 @@ export function startChild(): ChildSession {
     },
     async close() {
       if (child.exitCode !== null || child.signalCode !== null) return;
-      const done = new Promise<void>((resolvePromise) => child.once('exit', () => resolvePromise()));
+      const done = new Promise<void>((resolvePromise) =>
+        child.once('exit', () => resolvePromise()),
+      );
       child.kill('SIGKILL');
       await done;
     },

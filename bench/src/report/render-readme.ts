@@ -119,7 +119,7 @@ function renderHosted(hosted: HostedBenchResults): string {
       "TCP relay in front of the server (headers included); billed tokens are the server's usage for " +
       'the requests it answered 200. Ideal wall time is ceil(N / batch) / min(concurrency, cap) x latency ' +
       'with each client\'s own defaults. "Wrong / not unit" counts text vectors whose direction is not ' +
-      'the server\'s vector for that text (order lost), and those not of unit length (the client did not ' +
+      "the server's vector for that text (order lost), and those not of unit length (the client did not " +
       'send `normalized: true`, so the service default applied).',
     '',
     'How each client was configured and pointed at the server:',

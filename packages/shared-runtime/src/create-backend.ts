@@ -2,7 +2,7 @@ import type { ApiBackendOptions } from './api/api-backend-options.js';
 import { createApiBackend } from './api/create-api-backend.js';
 import type { EmbeddingBackend } from './embedding-backend.js';
 import type { LocalBackendOptions } from './local/local-backend-options.js';
-import { DEFAULT_MODEL, getModelInfo } from './models/models.js';
+import { resolveLocalConfig } from './local/resolve-local-config.js';
 
 /** Options of {@link createBackend}: which backend, and its own options. */
 export type BackendOptions =
@@ -32,9 +32,10 @@ function createLazyLocalBackend(options: LocalBackendOptions): EmbeddingBackend 
     });
     return loaded;
   };
+  // Every option is validated now, as createLocalBackend does (the resolver loads nothing heavy).
   // Until the local backend exists the table's facts stand in; afterwards its own (which
   // describe the loaded repository once its first call has loaded it).
-  const modelInfo = getModelInfo(options.model ?? DEFAULT_MODEL);
+  const modelInfo = resolveLocalConfig(options).model;
   return {
     get model() {
       return local?.model ?? modelInfo;

@@ -30,13 +30,17 @@ describe('resolveEmbedOptions', () => {
     expect(resolveEmbedOptions(v2, { dimensions: 1024 }).dimensions).toBeUndefined();
     expect(() => resolveEmbedOptions(v2, { dimensions: 2048 })).toThrow(
       new InvalidInputError(
-        '`dimensions` must be an integer from 1 to 1024 for jina-clip-v2, got 2048.',
+        '`dimensions` must be one of 32, 64, 128, 256, 512, 768, 1024 for jina-clip-v2 (its Matryoshka widths), got 2048.',
         {
           field: 'dimensions',
         },
       ),
     );
-    expect(() => resolveEmbedOptions(v2, { dimensions: 12 }, 8)).toThrow(/from 1 to 8/);
+    expect(() => resolveEmbedOptions(v2, { dimensions: 100 })).toThrow(/got 100\.$/);
+    // Only the widths the loaded graph has are offered.
+    expect(() => resolveEmbedOptions(v2, { dimensions: 64 }, 32)).toThrow(
+      '`dimensions` must be one of 32 for jina-clip-v2 (its Matryoshka widths), got 64.',
+    );
     expect(() => resolveEmbedOptions(v1, { dimensions: 256 })).toThrow(
       new InvalidInputError(
         'jina-clip-v1 does not support `dimensions` (no Matryoshka truncation); omit it.',

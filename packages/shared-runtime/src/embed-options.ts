@@ -33,9 +33,10 @@ export function resolveEmbedOptions(
         { field: 'dimensions' },
       );
     }
-    if (!Number.isInteger(dimensions) || dimensions < 1 || dimensions > width) {
+    const allowed = model.matryoshkaDimensions.filter((value) => value <= width);
+    if (!allowed.includes(dimensions)) {
       throw new InvalidInputError(
-        `\`dimensions\` must be an integer from 1 to ${width} for ${model.id}, got ${dimensions}.`,
+        `\`dimensions\` must be one of ${allowed.join(', ')} for ${model.id} (its Matryoshka widths), got ${dimensions}.`,
         { field: 'dimensions' },
       );
     }

@@ -21,6 +21,7 @@ export type {
   DownloadProgress,
   LocalBackendOptions,
   ModelDtype,
+  TruncatedInput,
 } from './local/local-backend-options.js';
 export type {
   ApiParameter,

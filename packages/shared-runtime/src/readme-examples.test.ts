@@ -7,7 +7,7 @@
  * checked against this file's imports (`jina-clip-runtime` is `./index.js`, `/local` is
  * `./local.js`, `/testing` is `./testing.js`), so each name is proven exported from its entry.
  */
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -31,8 +31,8 @@ import {
   RateLimitError,
   TimeoutError,
 } from './index.js';
-import { createLocalBackend, type LocalBackendOptions } from './local.js';
 import { DEFAULT_LOCAL_BATCH_SIZE } from './local/resolve-local-config.js';
+import { createLocalBackend, type LocalBackendOptions } from './local.js';
 import { textTokens } from './testing/jina-api-server-usage.js';
 import {
   expectedServerEmbedding,
@@ -118,11 +118,15 @@ function readmeSection(readme: string, heading: string): string {
 
 /** First cells (the `code` names) of a section's table rows. */
 function tableNames(section: string): string[] {
-  return [...section.matchAll(/^\| `([^`]+)` \|/gm)].map((match) => match[1]!);
+  return [...section.matchAll(/^\| `([^`]+)` +\|/gm)].map((match) => match[1]!);
 }
 
+/** The table row of `name`, with the padding of aligned columns collapsed to one space. */
 function tableRow(section: string, name: string): string {
-  const row = section.split('\n').find((line) => line.startsWith(`| \`${name}\` |`));
+  const row = section
+    .split('\n')
+    .map((line) => line.replace(/ {2,}/g, ' '))
+    .find((line) => line.startsWith(`| \`${name}\` |`));
   expect(row, `table row ${name}`).toBeDefined();
   return row!;
 }
@@ -153,7 +157,7 @@ let root: string;
 let api: JinaApiServer;
 let v1: TinyModelRepo;
 let v2: TinyModelRepo;
-/** The JPEG the samples read as `./photos/cat.jpg`: 1200 x 800, so the api bills 6 v1 tiles unresized. */
+/** The JPEG the samples read as `./photos/cat.jpg` (1200 x 800). */
 let photo: Buffer;
 
 beforeAll(async () => {
@@ -300,7 +304,10 @@ describe('README samples', () => {
       model: 'jina-clip-v2',
       modelPath: v2.directory, // test-only
     }); // downloaded from the Hugging Face Hub on first use, then cached
-    const documents = await backend.embed(['A cat sleeping on a sofa', { image: './photos/cat.jpg' }]);
+    const documents = await backend.embed([
+      'A cat sleeping on a sofa',
+      { image: './photos/cat.jpg' },
+    ]);
     const query = await backend.embed(['sleepy cat'], { task: 'retrieval.query' });
     await backend.close();
     // #endregion
@@ -356,7 +363,7 @@ describe('README samples', () => {
       { image: './photos/cat.jpg' }, // filesystem path
       { image: bytes }, // Buffer / Uint8Array
       { image: new Uint8Array(bytes).buffer }, // ArrayBuffer
-      { image: new Blob([new Uint8Array(bytes)], { type: 'image/jpeg' }) }, // Blob
+      { image: new Blob([bytes], { type: 'image/jpeg' }) }, // Blob
     ];
     const { embeddings } = await backend.embed(inputs); // one vector per input, in input order
     // #endregion
@@ -402,20 +409,27 @@ describe('README samples', () => {
     // #region readme
     function describeFailure(error: unknown, signal?: AbortSignal): string {
       if (signal?.aborted && error === signal.reason) return 'cancelled'; // the reason, unwrapped
-      if (RateLimitError.isInstance(error)) return `rate limited, retry after ${error.retryAfterMs} ms`;
-      if (AuthenticationError.isInstance(error)) return `check JINA_API_KEY (status ${error.status})`;
+      if (RateLimitError.isInstance(error)) return `rate limited: wait ${error.retryAfterMs} ms`;
+      if (AuthenticationError.isInstance(error)) return `check the key (${error.status})`;
       if (ApiError.isInstance(error)) {
-        return `API ${error.status} ${error.code}: ${error.detail} (request ${error.requestId}, retryable: ${error.retryable})`;
+        const { status, code, detail, requestId, retryable } = error;
+        return `API ${status} ${code}: ${detail} (request ${requestId}, retryable: ${retryable})`;
       }
       if (TimeoutError.isInstance(error)) return `no answer within ${error.timeoutMs} ms`;
-      if (InvalidInputError.isInstance(error)) return `bad ${error.field ?? `input ${error.inputIndex}`}`;
+      if (InvalidInputError.isInstance(error)) {
+        return `invalid ${error.field === undefined ? `input ${error.inputIndex}` : error.field}`;
+      }
       if (ImageLoadError.isInstance(error)) return `unreadable image at input ${error.inputIndex}`;
-      if (ModelLoadError.isInstance(error)) return error.message; // names the file or package, and the fix
+      if (ModelLoadError.isInstance(error)) return error.message; // names the file or package
       if (JinaClipError.isInstance(error)) return error.message;
       throw error;
     }
     // #endregion
-    const failure = async (backend: EmbeddingBackend, inputs: EmbeddingInput[], signal?: AbortSignal) => {
+    const failure = async (
+      backend: EmbeddingBackend,
+      inputs: EmbeddingInput[],
+      signal?: AbortSignal,
+    ) => {
       try {
         await backend.embed(inputs, { signal });
       } catch (error) {
@@ -436,9 +450,9 @@ describe('README samples', () => {
     api.setLatency(0);
 
     api.fail({ status: 429, retryAfterMs: '1500' });
-    expect(await failure(apiBackend(), ['sleepy cat'])).toBe('rate limited, retry after 1500 ms');
+    expect(await failure(apiBackend(), ['sleepy cat'])).toBe('rate limited: wait 1500 ms');
     expect(await failure(apiBackend({ apiKey: 'jina_wrong' }), ['sleepy cat'])).toBe(
-      'check JINA_API_KEY (status 401)',
+      'check the key (401)',
     );
     api.fail({
       status: 400,
@@ -452,10 +466,10 @@ describe('README samples', () => {
       'no answer within 50 ms',
     );
     api.setLatency(0);
-    expect(await failure(apiBackend(), ['fine', ''])).toBe('bad input 1');
+    expect(await failure(apiBackend(), ['fine', ''])).toBe('invalid input 1');
     expect(() => createApiBackend({ batchSize: 0 })).toThrow(InvalidInputError);
     expect(describeFailure(new InvalidInputError('x', { field: 'batchSize' }))).toBe(
-      'bad batchSize',
+      'invalid batchSize',
     );
     expect(await failure(apiBackend(), ['fine', { image: './photos/missing.jpg' }])).toBe(
       'unreadable image at input 1',
@@ -475,12 +489,14 @@ describe('README samples', () => {
         modelPath: v1.directory, // test-only
         onTruncation: (truncated) => {
           for (const { inputIndex, tokens, maxTokens } of truncated) {
-            console.warn(`input ${inputIndex}: ${tokens} tokens, embedded from its first ${maxTokens}`);
+            console.warn(
+              `input ${inputIndex}: ${tokens} tokens, embedded from its first ${maxTokens}`,
+            );
           }
         },
       });
       // #endregion
-      await backend.embed(['hello world', 'one two three four five six seven eight nine']);
+      await backend.embed(['hello world', 'one two three four five one two three four']);
       await backend.close();
       expect(warn.mock.calls).toEqual([['input 1: 11 tokens, embedded from its first 8']]);
     } finally {
@@ -498,7 +514,8 @@ describe('README samples', () => {
       // #region readme
       const backend = createLocalBackend({
         model: 'jina-clip-v2',
-        onDownloadProgress: ({ file, loaded, total }) => console.log(`${file}: ${loaded}/${total}`),
+        onDownloadProgress: ({ file, loaded, total }) =>
+          console.log(`${file}: ${loaded}/${total ?? '?'} bytes`),
       });
       await backend.embed(['warm up']); // downloads what the cache lacks, then loads the model
       await backend.close();
@@ -515,8 +532,9 @@ describe('README samples', () => {
         maxDifference(embeddings[0]!, normalised(expectedTinyEmbedding(v2, { inputIds: ids }))),
       ).toBeLessThanOrEqual(1e-5);
       expect(await readdir(cache)).toEqual(['models--jinaai--jina-clip-v2']);
+      const weightsBytes = (await stat(join(v2.directory, 'onnx', 'model.onnx_data'))).size;
       expect(log.mock.calls.map(([line]) => line)).toContain(
-        `onnx/model.onnx_data: ${v2.weightsBytes}/${v2.weightsBytes}`,
+        `onnx/model.onnx_data: ${weightsBytes}/${weightsBytes} bytes`,
       );
     } finally {
       log.mockRestore();
@@ -554,8 +572,15 @@ describe('README samples', () => {
     afterAll(() => server.close());
 
     it('embeds a query the way my app does', async () => {
-      const backend = createApiBackend({ model: 'jina-clip-v2', apiKey: server.apiKey, baseURL: server.url });
-      const { embeddings } = await backend.embed(['sleepy cat'], { task: 'retrieval.query', dimensions: 64 });
+      const backend = createApiBackend({
+        model: 'jina-clip-v2',
+        apiKey: server.apiKey,
+        baseURL: server.url,
+      });
+      const { embeddings } = await backend.embed(['sleepy cat'], {
+        task: 'retrieval.query',
+        dimensions: 64,
+      });
       await backend.close();
       expect(embeddings[0]).toEqual(
         expectedServerEmbedding('sleepy cat', 'jina-clip-v2', 64, { task: 'retrieval.query' }),

@@ -51,3 +51,24 @@ export {
   type TinyModelRepoOptions,
   writeTinyModelRepo,
 } from './testing/tiny-model-repo/write-tiny-model-repo.js';
+export { cosineSimilarity } from './testing/cosine-similarity.js';
+export { loopbackApiOptions } from './testing/loopback-api-options.js';
+export {
+  type RankBySimilarityOptions,
+  type RankedCandidate,
+  type RankingCandidate,
+  rankBySimilarity,
+} from './testing/rank-by-similarity.js';
+export { referenceEmbeddings } from './testing/reference-embeddings.js';
+export {
+  type OfflineBackends,
+  type OfflineBackendsOptions,
+  startOfflineBackends,
+} from './testing/start-offline-backends.js';
+export {
+  TEST_IMAGE_COLOURS,
+  type TestImage,
+  type TestImageColour,
+  type WriteTestImagesOptions,
+  writeTestImages,
+} from './testing/write-test-images.js';

@@ -267,7 +267,7 @@ describe('createLocalBackend with jina-clip-v2 (text)', () => {
   it('rejects dimensions wider than the loaded graph, before any inference', async () => {
     const backend = createLocalBackend({ model: 'jina-clip-v2', modelPath: v2.directory });
     const before = onnxSessionStatistics.created;
-    for (const dimensions of [33, 0, 2.5]) {
+    for (const dimensions of [33, 0, 2.5, 12]) {
       const error = await backend.embed(['cat'], { dimensions }).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(InvalidInputError);
       expect(error).toMatchObject({ field: 'dimensions' });
@@ -276,7 +276,7 @@ describe('createLocalBackend with jina-clip-v2 (text)', () => {
       .embed(['cat'], { dimensions: 33 })
       .catch((caught: unknown) => caught);
     expect((error as Error).message).toBe(
-      '`dimensions` must be an integer from 1 to 32 for jina-clip-v2, got 33.',
+      '`dimensions` must be one of 4, 8, 16, 32 for jina-clip-v2 (its Matryoshka widths), got 33.',
     );
     // The graph was never opened: nothing ran.
     expect(onnxSessionStatistics.created).toBe(before);

@@ -79,8 +79,11 @@ export function createLocalBackend(options: LocalBackendOptions = {}): Embedding
     const { signal, onProgress } = embedOptions;
     signal?.throwIfAborted();
     const resolvedInputs = validateInputs(inputs);
-    // Checked against the model table before any download, and against the loaded graph after.
-    resolveEmbedOptions(config.model, embedOptions);
+    // Checked before any download: fully for the official repository, whose widths the model
+    // table knows; only the task for another repository (its config.json says its widths). After
+    // loading, always against the loaded repository and graph.
+    const official = config.modelPath === undefined && config.repo === config.model.repo;
+    resolveEmbedOptions(config.model, official ? embedOptions : { task: embedOptions.task });
     if (onProgress !== undefined && typeof onProgress !== 'function') {
       throw new InvalidInputError('`onProgress` must be a function.', { field: 'onProgress' });
     }

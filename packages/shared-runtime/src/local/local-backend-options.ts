@@ -48,9 +48,15 @@ export interface LocalBackendOptions {
   dtype?: ModelDtype;
   /** A local folder in Hub layout to load from, with no network. */
   modelPath?: string;
-  /** Hugging Face cache folder. @default HF_HUB_CACHE, else HF_HOME/hub, else ~/.cache/huggingface/hub */
+  /**
+   * Hugging Face cache folder, shared with Python's huggingface_hub.
+   * @default HF_HUB_CACHE, else HUGGINGFACE_HUB_CACHE, else HF_HOME/hub, else XDG_CACHE_HOME/huggingface/hub, else ~/.cache/huggingface/hub
+   */
   cacheDir?: string;
-  /** Use the cache only, never the network. @default HF_HUB_OFFLINE === '1' */
+  /**
+   * Use the cache only, never the network.
+   * @default true when HF_HUB_OFFLINE (or TRANSFORMERS_OFFLINE) is 1, true, yes or on
+   */
   offline?: boolean;
   /** Where to run. @default 'cpu' */
   device?: Device;
@@ -62,7 +68,7 @@ export interface LocalBackendOptions {
   normalized?: boolean;
   /** Called as model files download. */
   onDownloadProgress?: (progress: DownloadProgress) => void;
-  /** Hugging Face token for gated or private repositories. @default process.env.HF_TOKEN */
+  /** Hugging Face token for gated or private repositories. @default HF_TOKEN, else HUGGING_FACE_HUB_TOKEN */
   hfToken?: string;
   /** Hub base URL. @default process.env.HF_ENDPOINT ?? 'https://huggingface.co' */
   endpoint?: string;

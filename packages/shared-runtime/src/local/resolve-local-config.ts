@@ -94,14 +94,14 @@ function optionalFunction<T>(value: T | undefined, field: string): T | undefined
  */
 export function resolveLocalConfig(options: LocalBackendOptions = {}): LocalConfig {
   const modelId = options.model ?? DEFAULT_MODEL;
-  const model = getModelInfo(modelId);
-  const layout = LAYOUTS[model.id];
+  const layout = LAYOUTS[modelId];
   if (layout === undefined) {
     throw new InvalidInputError(
       `The local backend runs ${Object.keys(LAYOUTS).join(' and ')}, not "${modelId}".`,
       { field: 'model' },
     );
   }
+  const model = getModelInfo(modelId);
   const repo = optionalString(options.repo, 'repo') ?? model.repo;
   if (!/^[\w.-]+\/[\w.-]+$/.test(repo)) {
     throw new InvalidInputError(`\`repo\` must look like "org/name", got "${repo}".`, {
