@@ -3,13 +3,15 @@
  * tiny generated model repo through `JINA_CLIP_MODEL_PATH`, and on the loopback Jina API server.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import {
+  type HubServer,
   type JinaApiServer,
+  startHubServer,
   startJinaApiServer,
   writeTinyModelRepo,
 } from 'jina-clip-runtime/testing';
@@ -111,6 +113,56 @@ describe('examples on the local backend (tiny model repo)', () => {
     expect(output).toContain('Persisted 5 text nodes and 5 image nodes');
     expect(output).toContain('Reloaded the index from');
     expect(output).toMatch(/Images for "[^"]+":\n {2}1\. images\//);
+  });
+});
+
+describe('the main job on the embedded default: the model downloaded from the Hub', () => {
+  let hub: HubServer;
+  beforeAll(async () => {
+    hub = await startHubServer({ repos: { 'jinaai/jina-clip-v1': modelPath } });
+  });
+  afterAll(async () => {
+    await hub.close();
+  });
+
+  it('downloads jina-clip-v1 into the Hugging Face cache on first use, then runs from it', async () => {
+    const cache = join(scratch, 'hf-cache');
+    const environment = {
+      HF_ENDPOINT: hub.url,
+      HF_HUB_CACHE: cache,
+      HF_HUB_OFFLINE: '0',
+      JINA_CLIP_LANCEDB: join(scratch, 'hub-db'),
+    };
+    const first = await runExample('multimodal-search', [], environment);
+    expect(first).toContain(
+      'Embedding with the local backend, jina-clip-v1 from the Hugging Face Hub cache',
+    );
+    expect(first).toMatch(
+      /Image query images\/astronaut\.jpg:\n {2}1\. image images\/astronaut\.jpg +cosine 1\.0000/,
+    );
+    const downloaded = hub.requests
+      .filter((request) => request.method === 'GET')
+      .map((request) => request.file);
+    expect(downloaded).toEqual(
+      expect.arrayContaining([
+        'config.json',
+        'tokenizer.json',
+        'preprocessor_config.json',
+        'onnx/text_model.onnx',
+        'onnx/vision_model.onnx',
+      ]),
+    );
+    expect(await readdir(join(cache, 'models--jinaai--jina-clip-v1'))).toEqual(
+      expect.arrayContaining(['blobs', 'refs', 'snapshots']),
+    );
+    // A second run offline reuses the cache without a request.
+    hub.clearRequests();
+    const second = await runExample('multimodal-search', [], {
+      ...environment,
+      HF_HUB_OFFLINE: '1',
+    });
+    expect(second).toContain('Indexed 5 texts and 5 images into LanceDB');
+    expect(hub.requests).toEqual([]);
   });
 });
 

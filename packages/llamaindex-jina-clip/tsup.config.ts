@@ -1,12 +1,3 @@
-import { defineConfig } from 'tsup';
+import { defineAdapterTsupConfig } from '../../tsup.shared.js';
 
-export default defineConfig({
-  entry: { index: 'src/index.ts' },
-  format: ['esm', 'cjs'],
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  target: 'node20',
-  // The runtime is a dependency and LlamaIndex a peer: both stay imports, never bundled.
-  external: ['jina-clip-runtime', '@llamaindex/core'],
-});
+export default defineAdapterTsupConfig('@llamaindex/core');

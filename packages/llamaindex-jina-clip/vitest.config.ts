@@ -1,23 +1,3 @@
-import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vitest/config';
+import { defineAdapterVitestConfig } from '../../vitest.shared.js';
 
-const runtimeSource = (entry: string) =>
-  fileURLToPath(new URL(`../shared-runtime/src/${entry}.ts`, import.meta.url));
-
-export default defineConfig({
-  resolve: {
-    // Tests run on the runtime's source: no build needed, and a runtime change is seen at once.
-    alias: [
-      { find: /^jina-clip-runtime$/, replacement: runtimeSource('index') },
-      { find: /^jina-clip-runtime\/local$/, replacement: runtimeSource('local') },
-      { find: /^jina-clip-runtime\/testing$/, replacement: runtimeSource('testing') },
-    ],
-  },
-  test: {
-    include: ['src/**/*.test.ts'],
-    // onnxruntime-node and sharp are native addons: each file runs in its own forked process.
-    pool: 'forks',
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
-  },
-});
+export default defineAdapterVitestConfig();

@@ -5,16 +5,16 @@ import { connect } from '@lancedb/lancedb';
 import { MemoryVectorStore } from '@langchain/classic/vectorstores/memory';
 import { LanceDB } from '@langchain/community/vectorstores/lancedb';
 import { Document } from '@langchain/core/documents';
-import { createApiBackend, type EmbeddingBackend, type EmbeddingInput } from 'jina-clip-runtime';
-import { createLocalBackend } from 'jina-clip-runtime/local';
+import { createBackend, type EmbeddingBackend } from 'jina-clip-runtime';
 import {
-  type JinaApiServer,
-  startJinaApiServer,
-  writeTinyModelRepo,
+  type OfflineBackends,
+  rankBySimilarity,
+  startOfflineBackends,
+  type TestImage,
+  writeTestImages,
 } from 'jina-clip-runtime/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JinaClipEmbeddings } from './jina-clip-embeddings.js';
-import { type TestImage, writeTestImages } from './test-images.js';
 
 /*
  * The pipelines run on vectors that carry no meaning (the loopback server hashes its inputs; the
@@ -25,87 +25,38 @@ import { type TestImage, writeTestImages } from './test-images.js';
 
 const TEXTS = ['a red double-decker bus', 'a green field of grass', 'a bowl of ripe oranges'];
 
-interface Setup {
-  embeddings: JinaClipEmbeddings;
-  /** A separate runtime backend of the same model: the vectors the stores must rank by. */
-  oracle: EmbeddingBackend;
-}
-
-let server: JinaApiServer;
+let offline: OfflineBackends;
 let images: TestImage[];
 
 beforeAll(async () => {
-  server = await startJinaApiServer();
-  images = await writeTestImages({
-    red: [220, 30, 30],
-    green: [30, 200, 60],
-    blue: [40, 60, 210],
-    yellow: [230, 220, 40],
-  });
+  [offline, images] = await Promise.all([
+    startOfflineBackends({ apiModel: 'jina-clip-v2' }),
+    writeTestImages(),
+  ]);
 });
-afterAll(() => server.close());
-
-const setups = {
-  'the api backend (jina-clip-v2, loopback server)': async (): Promise<Setup> => {
-    const options = { model: 'jina-clip-v2', baseURL: server.url, apiKey: server.apiKey };
-    return { embeddings: new JinaClipEmbeddings(options), oracle: createApiBackend(options) };
-  },
-  'the local backend (jina-clip-v1, tiny repo)': async (): Promise<Setup> => {
-    const repo = await writeTinyModelRepo(await mkdtemp(join(tmpdir(), 'tiny-v1-')), {
-      model: 'jina-clip-v1',
-    });
-    const options = { model: 'jina-clip-v1', modelPath: repo.directory };
-    return {
-      embeddings: new JinaClipEmbeddings({ backend: 'local', ...options }),
-      oracle: createLocalBackend(options),
-    };
-  },
-};
-
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let dot = 0;
-  let normA = 0;
-  let normB = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    normA += a[i]! * a[i]!;
-    normB += b[i]! * b[i]!;
-  }
-  return dot / Math.sqrt(normA * normB);
-}
-
-/** Candidates ranked by the cosine of their oracle vectors to the query's, best first. */
-async function oracleRanking(
-  oracle: EmbeddingBackend,
-  query: EmbeddingInput,
-  candidates: Array<{ key: string; input: EmbeddingInput }>,
-): Promise<Array<{ key: string; similarity: number }>> {
-  const [queryVector] = (await oracle.embed([query], { task: 'retrieval.query' })).embeddings;
-  const { embeddings } = await oracle.embed(candidates.map((candidate) => candidate.input));
-  return candidates
-    .map((candidate, index) => ({
-      key: candidate.key,
-      similarity: cosine(queryVector!, embeddings[index]!),
-    }))
-    .sort((a, b) => b.similarity - a.similarity);
-}
+afterAll(() => offline.close());
 
 const textCandidates = () => TEXTS.map((text) => ({ key: text, input: text }));
 const imageCandidates = () =>
   images.map((image) => ({ key: image.name, input: { image: image.path } }));
 
-describe.each(Object.entries(setups))('LangChain pipelines on %s', (_name, createSetup) => {
-  let setup: Setup;
-  beforeAll(async () => {
-    setup = await createSetup();
+describe.each([
+  ['api', 'jina-clip-v2, loopback server'],
+  ['local', 'jina-clip-v1, tiny repo'],
+] as const)('LangChain pipelines on the %s backend (%s)', (kind) => {
+  let embeddings: JinaClipEmbeddings;
+  /** A separate runtime backend of the same options: the vectors the stores must rank by. */
+  let oracle: EmbeddingBackend;
+  beforeAll(() => {
+    embeddings = new JinaClipEmbeddings(offline[kind]);
+    oracle = createBackend(offline[kind]);
   });
   afterAll(async () => {
-    await setup.embeddings.close();
-    await setup.oracle.close();
+    await embeddings.close();
+    await oracle.close();
   });
 
   it('MemoryVectorStore: texts by addDocuments, images by addVectors, searched across modalities', async () => {
-    const { embeddings, oracle } = setup;
     const store = new MemoryVectorStore(embeddings);
     await store.addDocuments(
       TEXTS.map((text) => new Document({ pageContent: text, metadata: { kind: 'text' } })),
@@ -122,7 +73,7 @@ describe.each(Object.entries(setups))('LangChain pipelines on %s', (_name, creat
 
     // A text query retrieves images, ranked as the runtime's vectors rank them.
     const imageHits = await store.similaritySearchWithScore('a red bus', images.length, isImage);
-    const expectedImages = await oracleRanking(oracle, 'a red bus', imageCandidates());
+    const expectedImages = await rankBySimilarity(oracle, 'a red bus', imageCandidates());
     expect(imageHits.map(([document]) => document.pageContent)).toEqual(
       expectedImages.map((hit) => hit.key),
     );
@@ -137,7 +88,7 @@ describe.each(Object.entries(setups))('LangChain pipelines on %s', (_name, creat
       TEXTS.length,
       isText,
     );
-    const expectedTexts = await oracleRanking(oracle, { image: red.path }, textCandidates());
+    const expectedTexts = await rankBySimilarity(oracle, { image: red.path }, textCandidates());
     expect(textHits.map(([document]) => document.pageContent)).toEqual(
       expectedTexts.map((hit) => hit.key),
     );
@@ -155,7 +106,6 @@ describe.each(Object.entries(setups))('LangChain pipelines on %s', (_name, creat
   });
 
   it('LanceDB: texts and images in their own tables on disk, reopened and searched across modalities', async () => {
-    const { embeddings, oracle } = setup;
     const uri = await mkdtemp(join(tmpdir(), 'lancedb-'));
     const textStore = await LanceDB.fromDocuments(
       TEXTS.map((text) => new Document({ pageContent: text, metadata: { kind: 'text' } })),
@@ -181,7 +131,7 @@ describe.each(Object.entries(setups))('LangChain pipelines on %s', (_name, creat
 
     // LanceDB ranks by squared L2 distance: for unit vectors, 2 - 2 x cosine.
     const imageHits = await images2.similaritySearchWithScore('a red bus', images.length);
-    const expectedImages = await oracleRanking(oracle, 'a red bus', imageCandidates());
+    const expectedImages = await rankBySimilarity(oracle, 'a red bus', imageCandidates());
     expect(imageHits.map(([document]) => document.pageContent)).toEqual(
       expectedImages.map((hit) => hit.key),
     );
@@ -195,7 +145,7 @@ describe.each(Object.entries(setups))('LangChain pipelines on %s', (_name, creat
       await embeddings.embedImageQuery(red.path),
       TEXTS.length,
     );
-    const expectedTexts = await oracleRanking(oracle, { image: red.path }, textCandidates());
+    const expectedTexts = await rankBySimilarity(oracle, { image: red.path }, textCandidates());
     expect(textHits.map(([document]) => document.pageContent)).toEqual(
       expectedTexts.map((hit) => hit.key),
     );

@@ -6,7 +6,6 @@ import { inspect } from 'node:util';
 import { Embeddings } from '@langchain/core/embeddings';
 import {
   ApiError,
-  createApiBackend,
   type EmbeddingBackend,
   type EmbeddingInput,
   type EmbedOptions,
@@ -18,23 +17,24 @@ import { createLocalBackend } from 'jina-clip-runtime/local';
 import {
   expectedServerEmbedding,
   type JinaApiServer,
+  loopbackApiOptions,
+  referenceEmbeddings,
   startJinaApiServer,
+  type TestImage,
+  writeTestImages,
   writeTinyModelRepo,
 } from 'jina-clip-runtime/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { JinaClipEmbeddings, type JinaClipEmbeddingsParams } from './jina-clip-embeddings.js';
-import { type TestImage, writeTestImages } from './test-images.js';
 
 let server: JinaApiServer;
 let images: TestImage[];
-const open: Array<{ close(): Promise<void> }> = [];
 
 beforeAll(async () => {
   server = await startJinaApiServer();
   images = await writeTestImages({ red: [220, 30, 30], green: [30, 200, 60] });
 });
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((item) => item.close()));
+afterEach(() => {
   server.reset();
   server.setLatency(0);
 });
@@ -42,43 +42,18 @@ afterAll(() => server.close());
 
 /** An adapter on the loopback server, closed after the test. */
 function apiEmbeddings(params: JinaClipEmbeddingsParams = {}): JinaClipEmbeddings {
-  const embeddings = new JinaClipEmbeddings({
-    baseURL: server.url,
-    apiKey: server.apiKey,
-    backoff: { initialDelayMs: 1, maxDelayMs: 5 },
-    ...params,
-  });
-  open.push(embeddings);
+  const embeddings = new JinaClipEmbeddings({ ...loopbackApiOptions(server), ...params });
+  onTestFinished(() => embeddings.close());
   return embeddings;
 }
 
 /** The runtime's own api backend on the same server: what the adapter must return. */
-async function runtimeVectors(
-  model: string,
-  inputs: EmbeddingInput[],
-  options: EmbedOptions = {},
-): Promise<number[][]> {
-  const backend = createApiBackend({ model, baseURL: server.url, apiKey: server.apiKey });
-  try {
-    const { embeddings } = await backend.embed(inputs, options);
-    return embeddings.map((vector) => Array.from(vector));
-  } finally {
-    await backend.close();
-  }
-}
+const runtimeVectors = (model: string, inputs: EmbeddingInput[], options?: EmbedOptions) =>
+  referenceEmbeddings({ ...loopbackApiOptions(server), model }, inputs, options);
 
 /** The bodies the server received, in arrival order. */
 function bodies(): Array<Record<string, unknown>> {
   return server.requests.map((request) => request.body as Record<string, unknown>);
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
 }
 
 /** Waits until the server holds `count` requests unanswered. */
@@ -228,17 +203,17 @@ describe('JinaClipEmbeddings on the api backend', () => {
     const embeddings = apiEmbeddings({ maxRetries: 2 });
     server.fail(...Array.from({ length: 10 }, () => ({ status: 503 })));
 
-    const error = await rejection(embeddings.embedDocuments(['a red bus']));
+    const call = embeddings.embedDocuments(['a red bus']);
 
-    expect(error).toBeInstanceOf(ApiError);
-    expect(error).toMatchObject({ status: 503, retryable: true });
+    await expect(call).rejects.toBeInstanceOf(ApiError);
+    await expect(call).rejects.toMatchObject({ status: 503, retryable: true });
     expect(server.requests).toHaveLength(3);
   });
 
   it('sends a request once with maxRetries 0, and recovers from a transient failure', async () => {
     const once = apiEmbeddings({ maxRetries: 0 });
     server.fail({ status: 500 });
-    expect(await rejection(once.embedQuery('a red bus'))).toMatchObject({ status: 500 });
+    await expect(once.embedQuery('a red bus')).rejects.toMatchObject({ status: 500 });
     expect(server.requests).toHaveLength(1);
 
     server.reset();
@@ -255,11 +230,12 @@ describe('JinaClipEmbeddings on the api backend', () => {
     server.setLatency(10_000);
     const controller = new AbortController();
 
-    const call = rejection(embeddings.embedDocuments(['a red bus'], { signal: controller.signal }));
+    const call = embeddings.embedDocuments(['a red bus'], { signal: controller.signal });
+    const rejected = expect(call).rejects.toBe('stopped by the user');
     await untilInFlight(1);
     controller.abort('stopped by the user');
 
-    expect(await call).toBe('stopped by the user');
+    await rejected;
     expect(server.requests).toHaveLength(1);
   });
 
@@ -269,13 +245,13 @@ describe('JinaClipEmbeddings on the api backend', () => {
     server.setLatency(10_000);
     const reason = new Error('shutting down');
 
-    const call = rejection(embeddings.embedQuery('a red bus'));
+    const rejected = expect(embeddings.embedQuery('a red bus')).rejects.toBe(reason);
     await untilInFlight(1);
     controller.abort(reason);
 
-    expect(await call).toBe(reason);
+    await rejected;
     // Already aborted: nothing more is sent.
-    expect(await rejection(embeddings.embedImages([images[0]!.path]))).toBe(reason);
+    await expect(embeddings.embedImages([images[0]!.path])).rejects.toBe(reason);
     expect(server.requests).toHaveLength(1);
   });
 
@@ -284,17 +260,19 @@ describe('JinaClipEmbeddings on the api backend', () => {
     await embeddings.embedQuery('a red bus');
     await embeddings.close();
 
-    expect(await rejection(embeddings.embedQuery('a red bus'))).toBeInstanceOf(JinaClipError);
+    await expect(embeddings.embedQuery('a red bus')).rejects.toBeInstanceOf(JinaClipError);
   });
 
   it('passes errors through unchanged, with their class and fields', async () => {
     const embeddings = apiEmbeddings({ apiKey: 'jina_wrong_key' });
-    const error = await rejection(embeddings.embedQuery('a red bus'));
+    const call = embeddings.embedQuery('a red bus');
 
-    expect(error).toBeInstanceOf(ApiError);
-    expect(error).toMatchObject({ name: 'AuthenticationError', status: 401 });
-    expect(String((error as Error).message)).not.toContain('jina_wrong_key');
-    expect(await rejection(embeddings.embedDocuments(['fine', '   ']))).toMatchObject({
+    await expect(call).rejects.toBeInstanceOf(ApiError);
+    await expect(call).rejects.toMatchObject({ name: 'AuthenticationError', status: 401 });
+    await expect(call).rejects.toSatisfy(
+      (error: Error) => !String(error.message).includes('jina_wrong_key'),
+    );
+    await expect(embeddings.embedDocuments(['fine', '   '])).rejects.toMatchObject({
       name: 'InvalidInputError',
       inputIndex: 1,
     });
@@ -304,7 +282,7 @@ describe('JinaClipEmbeddings on the api backend', () => {
 describe('JinaClipEmbeddings options', () => {
   it('keeps the API key out of everything enumerable or printed', async () => {
     const embeddings = apiEmbeddings({ apiKey: 'jina_secret_key_123' });
-    await rejection(embeddings.embedQuery('a red bus'));
+    await expect(embeddings.embedQuery('a red bus')).rejects.toBeInstanceOf(ApiError);
 
     expect(JSON.stringify(embeddings)).not.toContain('jina_secret_key_123');
     expect(inspect(embeddings, { depth: 10, showHidden: true })).not.toContain(
@@ -314,11 +292,11 @@ describe('JinaClipEmbeddings options', () => {
 
   it('names the argument that is not an array', async () => {
     const embeddings = apiEmbeddings();
-    expect(await rejection(embeddings.embedDocuments('a red bus' as never))).toMatchObject({
+    await expect(embeddings.embedDocuments('a red bus' as never)).rejects.toMatchObject({
       name: 'InvalidInputError',
       field: 'texts',
     });
-    expect(await rejection(embeddings.embedImages('bus.jpg' as never))).toMatchObject({
+    await expect(embeddings.embedImages('bus.jpg' as never)).rejects.toMatchObject({
       name: 'InvalidInputError',
       field: 'images',
     });
@@ -396,9 +374,9 @@ describe('JinaClipEmbeddings on the local backend', () => {
       model: 'jina-clip-v2',
       modelPath: repo.directory,
     });
-    open.push(embeddings);
+    onTestFinished(() => embeddings.close());
     const runtime = createLocalBackend({ modelPath: repo.directory, model: 'jina-clip-v2' });
-    open.push(runtime);
+    onTestFinished(() => runtime.close());
     const texts = ['a red bus', 'a green field', 'a bus'];
     const image = images[0]!.path;
 

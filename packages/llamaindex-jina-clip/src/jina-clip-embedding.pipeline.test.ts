@@ -2,12 +2,13 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createApiBackend, type EmbeddingBackend, type EmbeddingInput } from 'jina-clip-runtime';
-import { createLocalBackend } from 'jina-clip-runtime/local';
+import { createBackend, type EmbeddingBackend } from 'jina-clip-runtime';
 import {
-  type JinaApiServer,
-  startJinaApiServer,
-  writeTinyModelRepo,
+  type OfflineBackends,
+  rankBySimilarity,
+  startOfflineBackends,
+  type TestImage,
+  writeTestImages,
 } from 'jina-clip-runtime/testing';
 import {
   ImageNode,
@@ -22,7 +23,6 @@ import {
 } from 'llamaindex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JinaClipEmbedding } from './jina-clip-embedding.js';
-import { type TestImage, writeTestImages } from './test-images.js';
 
 /*
  * The vectors carry no meaning here (the loopback server hashes its inputs; the tiny model has
@@ -33,70 +33,16 @@ import { type TestImage, writeTestImages } from './test-images.js';
 
 const TEXTS = ['a red double-decker bus', 'a green field of grass', 'a bowl of ripe oranges'];
 
-interface Setup {
-  embedModel: JinaClipEmbedding;
-  /** A separate runtime backend of the same model: the vectors the index must rank by. */
-  oracle: EmbeddingBackend;
-}
-
-let server: JinaApiServer;
+let offline: OfflineBackends;
 let images: TestImage[];
 
 beforeAll(async () => {
-  server = await startJinaApiServer();
-  images = await writeTestImages({
-    red: [220, 30, 30],
-    green: [30, 200, 60],
-    blue: [40, 60, 210],
-    yellow: [230, 220, 40],
-  });
+  [offline, images] = await Promise.all([
+    startOfflineBackends({ apiModel: 'jina-clip-v2' }),
+    writeTestImages(),
+  ]);
 });
-afterAll(() => server.close());
-
-const setups = {
-  'the api backend (jina-clip-v2, loopback server)': async (): Promise<Setup> => {
-    const options = { model: 'jina-clip-v2', baseURL: server.url, apiKey: server.apiKey };
-    return { embedModel: new JinaClipEmbedding(options), oracle: createApiBackend(options) };
-  },
-  'the local backend (jina-clip-v1, tiny repo)': async (): Promise<Setup> => {
-    const repo = await writeTinyModelRepo(await mkdtemp(join(tmpdir(), 'tiny-v1-')), {
-      model: 'jina-clip-v1',
-    });
-    const options = { model: 'jina-clip-v1', modelPath: repo.directory };
-    return {
-      embedModel: new JinaClipEmbedding({ backend: 'local', ...options }),
-      oracle: createLocalBackend(options),
-    };
-  },
-};
-
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let dot = 0;
-  let normA = 0;
-  let normB = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    normA += a[i]! * a[i]!;
-    normB += b[i]! * b[i]!;
-  }
-  return dot / Math.sqrt(normA * normB);
-}
-
-/** Candidates ranked by the cosine of their oracle vectors to the query's, best first. */
-async function oracleRanking(
-  oracle: EmbeddingBackend,
-  query: EmbeddingInput,
-  candidates: Array<{ key: string; input: EmbeddingInput }>,
-): Promise<Array<{ key: string; similarity: number }>> {
-  const [queryVector] = (await oracle.embed([query], { task: 'retrieval.query' })).embeddings;
-  const { embeddings } = await oracle.embed(candidates.map((candidate) => candidate.input));
-  return candidates
-    .map((candidate, index) => ({
-      key: candidate.key,
-      similarity: cosine(queryVector!, embeddings[index]!),
-    }))
-    .sort((a, b) => b.similarity - a.similarity);
-}
+afterAll(() => offline.close());
 
 /** Opens (or creates) the index's storage in `persistDir`: texts and images in their own stores. */
 async function openStorage(persistDir: string, embedModel: JinaClipEmbedding) {
@@ -115,95 +61,97 @@ function hitsOf(results: NodeWithScore[], kind: 'TEXT' | 'IMAGE') {
   return results.filter((result) => result.node.type === kind);
 }
 
-describe.each(Object.entries(setups))(
-  'a LlamaIndex VectorStoreIndex on %s',
-  (_name, createSetup) => {
-    let setup: Setup;
-    beforeAll(async () => {
-      setup = await createSetup();
+describe.each([
+  ['api', 'jina-clip-v2, loopback server'],
+  ['local', 'jina-clip-v1, tiny repo'],
+] as const)('a LlamaIndex VectorStoreIndex on the %s backend (%s)', (kind) => {
+  let embedModel: JinaClipEmbedding;
+  /** A separate runtime backend of the same options: the vectors the index must rank by. */
+  let oracle: EmbeddingBackend;
+  beforeAll(() => {
+    embedModel = new JinaClipEmbedding(offline[kind]);
+    oracle = createBackend(offline[kind]);
+  });
+  afterAll(async () => {
+    await embedModel.close();
+    await oracle.close();
+  });
+
+  it('indexes TextNodes and ImageNodes, persists, reloads, and retrieves across modalities', async () => {
+    Settings.embedModel = embedModel;
+    const persistDir = await mkdtemp(join(tmpdir(), 'llamaindex-'));
+    const nodes = [
+      ...TEXTS.map((text) => new TextNode({ text })),
+      // An ImageNode's id is its path: LlamaIndex rebuilds the image URL from it on retrieval.
+      ...images.map((image) => new ImageNode({ id_: image.path, image: image.path })),
+    ];
+    const progress: Array<[number, number]> = [];
+    await VectorStoreIndex.init({
+      nodes,
+      storageContext: await openStorage(persistDir, embedModel),
+      progressCallback: (done, total) => progress.push([done, total]),
     });
-    afterAll(async () => {
-      await setup.embedModel.close();
-      await setup.oracle.close();
+    // Each modality was embedded by one batch of the embed model, into its own store on disk.
+    expect(progress).toEqual([
+      [TEXTS.length, TEXTS.length],
+      [images.length, images.length],
+    ]);
+    const imageStoreFile = JSON.parse(
+      await readFile(join(persistDir, 'images', 'vector_store.json'), 'utf8'),
+    );
+    expect(Object.keys(imageStoreFile.embeddingDict).sort()).toEqual(
+      images.map((image) => image.path).sort(),
+    );
+
+    // A new index on the same folder, as a later process would open it.
+    const index = await VectorStoreIndex.init({
+      storageContext: await openStorage(persistDir, embedModel),
+    });
+    const retriever = index.asRetriever({
+      topK: {
+        [ModalityType.TEXT]: TEXTS.length,
+        [ModalityType.IMAGE]: images.length,
+        [ModalityType.AUDIO]: 1,
+      },
     });
 
-    it('indexes TextNodes and ImageNodes, persists, reloads, and retrieves across modalities', async () => {
-      const { embedModel, oracle } = setup;
-      Settings.embedModel = embedModel;
-      const persistDir = await mkdtemp(join(tmpdir(), 'llamaindex-'));
-      const nodes = [
-        ...TEXTS.map((text) => new TextNode({ text })),
-        // An ImageNode's id is its path: LlamaIndex rebuilds the image URL from it on retrieval.
-        ...images.map((image) => new ImageNode({ id_: image.path, image: image.path })),
-      ];
-      const progress: Array<[number, number]> = [];
-      await VectorStoreIndex.init({
-        nodes,
-        storageContext: await openStorage(persistDir, embedModel),
-        progressCallback: (done, total) => progress.push([done, total]),
-      });
-      // Each modality was embedded by one batch of the embed model, into its own store on disk.
-      expect(progress).toEqual([
-        [TEXTS.length, TEXTS.length],
-        [images.length, images.length],
-      ]);
-      const imageStoreFile = JSON.parse(
-        await readFile(join(persistDir, 'images', 'vector_store.json'), 'utf8'),
-      );
-      expect(Object.keys(imageStoreFile.embeddingDict).sort()).toEqual(
-        images.map((image) => image.path).sort(),
-      );
+    // A text query retrieves the images, ranked as the runtime's vectors rank them.
+    const textQuery = await retriever.retrieve({ query: 'a red bus' });
+    const expectedImages = await rankBySimilarity(
+      oracle,
+      'a red bus',
+      images.map((image) => ({
+        key: pathToFileURL(image.path).href,
+        input: { image: image.path },
+      })),
+    );
+    const imageHits = hitsOf(textQuery, 'IMAGE');
+    expect(imageHits.map((hit) => String((hit.node as ImageNode).image))).toEqual(
+      expectedImages.map((hit) => hit.key),
+    );
+    for (const [rank, hit] of imageHits.entries()) {
+      expect(hit.score).toBeCloseTo(expectedImages[rank]!.similarity, 6);
+    }
 
-      // A new index on the same folder, as a later process would open it.
-      const index = await VectorStoreIndex.init({
-        storageContext: await openStorage(persistDir, embedModel),
-      });
-      const retriever = index.asRetriever({
-        topK: {
-          [ModalityType.TEXT]: TEXTS.length,
-          [ModalityType.IMAGE]: images.length,
-          [ModalityType.AUDIO]: 1,
-        },
-      });
-
-      // A text query retrieves the images, ranked as the runtime's vectors rank them.
-      const textQuery = await retriever.retrieve({ query: 'a red bus' });
-      const expectedImages = await oracleRanking(
-        oracle,
-        'a red bus',
-        images.map((image) => ({
-          key: pathToFileURL(image.path).href,
-          input: { image: image.path },
-        })),
-      );
-      const imageHits = hitsOf(textQuery, 'IMAGE');
-      expect(imageHits.map((hit) => String((hit.node as ImageNode).image))).toEqual(
-        expectedImages.map((hit) => hit.key),
-      );
-      for (const [rank, hit] of imageHits.entries()) {
-        expect(hit.score).toBeCloseTo(expectedImages[rank]!.similarity, 6);
-      }
-
-      // An image query (an image_url detail) retrieves the texts likewise, and itself first.
-      const red = images[0]!;
-      const imageQuery = await retriever.retrieve({
-        query: [{ type: 'image_url', image_url: { url: pathToFileURL(red.path).href } }],
-      });
-      const expectedTexts = await oracleRanking(
-        oracle,
-        { image: red.path },
-        TEXTS.map((text) => ({ key: text, input: text })),
-      );
-      const textHits = hitsOf(imageQuery, 'TEXT');
-      expect(textHits.map((hit) => hit.node.getContent(MetadataMode.NONE))).toEqual(
-        expectedTexts.map((hit) => hit.key),
-      );
-      for (const [rank, hit] of textHits.entries()) {
-        expect(hit.score).toBeCloseTo(expectedTexts[rank]!.similarity, 6);
-      }
-      const [bestImage] = hitsOf(imageQuery, 'IMAGE');
-      expect(bestImage?.node.id_).toBe(red.path);
-      expect(bestImage?.score).toBeCloseTo(1, 6);
+    // An image query (an image_url detail) retrieves the texts likewise, and itself first.
+    const red = images[0]!;
+    const imageQuery = await retriever.retrieve({
+      query: [{ type: 'image_url', image_url: { url: pathToFileURL(red.path).href } }],
     });
-  },
-);
+    const expectedTexts = await rankBySimilarity(
+      oracle,
+      { image: red.path },
+      TEXTS.map((text) => ({ key: text, input: text })),
+    );
+    const textHits = hitsOf(imageQuery, 'TEXT');
+    expect(textHits.map((hit) => hit.node.getContent(MetadataMode.NONE))).toEqual(
+      expectedTexts.map((hit) => hit.key),
+    );
+    for (const [rank, hit] of textHits.entries()) {
+      expect(hit.score).toBeCloseTo(expectedTexts[rank]!.similarity, 6);
+    }
+    const [bestImage] = hitsOf(imageQuery, 'IMAGE');
+    expect(bestImage?.node.id_).toBe(red.path);
+    expect(bestImage?.score).toBeCloseTo(1, 6);
+  });
+});

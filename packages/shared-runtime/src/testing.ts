@@ -1,9 +1,12 @@
 /**
  * `jina-clip-runtime/testing`: what a test needs to run a pipeline offline: a loopback server
- * speaking the Jina API protocol, a loopback Hugging Face Hub, and a builder of tiny model repos.
+ * speaking the Jina API protocol, a loopback Hugging Face Hub, a builder of tiny model repos
+ * (both backends at once: `startOfflineBackends`), test images, and the reference vectors and
+ * ranking a pipeline must reproduce (`referenceEmbeddings`, `rankBySimilarity`).
  * @packageDocumentation
  */
 
+export { cosineSimilarity } from './testing/cosine-similarity.js';
 export {
   type HubRequestRecord,
   type HubServer,
@@ -23,6 +26,7 @@ export {
   type ServerInput,
 } from './testing/jina-api-server-embedding.js';
 export type { JinaApiFault, JinaApiStatusFault } from './testing/jina-api-server-faults.js';
+export { loopbackApiOptions } from './testing/loopback-api-options.js';
 export {
   type EncodedOnnxModel,
   encodeOnnxModel,
@@ -41,19 +45,6 @@ export {
   writeOnnxModel,
 } from './testing/onnx-model-writer.js';
 export {
-  expectedTinyEmbedding,
-  type TinyEmbeddingInput,
-  tinyPixelValues,
-} from './testing/tiny-model-repo/expected-tiny-embedding.js';
-export type { TinyModelWeights } from './testing/tiny-model-repo/tiny-model-weights.js';
-export {
-  type TinyModelRepo,
-  type TinyModelRepoOptions,
-  writeTinyModelRepo,
-} from './testing/tiny-model-repo/write-tiny-model-repo.js';
-export { cosineSimilarity } from './testing/cosine-similarity.js';
-export { loopbackApiOptions } from './testing/loopback-api-options.js';
-export {
   type RankBySimilarityOptions,
   type RankedCandidate,
   type RankingCandidate,
@@ -65,6 +56,17 @@ export {
   type OfflineBackendsOptions,
   startOfflineBackends,
 } from './testing/start-offline-backends.js';
+export {
+  expectedTinyEmbedding,
+  type TinyEmbeddingInput,
+  tinyPixelValues,
+} from './testing/tiny-model-repo/expected-tiny-embedding.js';
+export type { TinyModelWeights } from './testing/tiny-model-repo/tiny-model-weights.js';
+export {
+  type TinyModelRepo,
+  type TinyModelRepoOptions,
+  writeTinyModelRepo,
+} from './testing/tiny-model-repo/write-tiny-model-repo.js';
 export {
   TEST_IMAGE_COLOURS,
   type TestImage,

@@ -11,8 +11,7 @@ import { rankBySimilarity } from './rank-by-similarity.js';
 
 /** A backend answering fixed vectors per text (the query's under the query task), recording its calls. */
 function tableBackend(documents: Record<string, number[]>, queries: Record<string, number[]>) {
-  const calls: Array<{ inputs: readonly EmbeddingInput[]; options: EmbedOptions | undefined }> =
-    [];
+  const calls: Array<{ inputs: readonly EmbeddingInput[]; options: EmbedOptions | undefined }> = [];
   const backend: EmbeddingBackend = {
     model: MODELS['jina-clip-v2'],
     async embed(inputs, options) {

@@ -32,9 +32,7 @@ describe('referenceEmbeddings', () => {
     expect(vectors.every((vector) => Array.isArray(vector))).toBe(true);
     expect(vectors).toEqual(
       ['a red bus', 'a bus'].map((text) =>
-        Array.from(
-          expectedServerEmbedding(text, 'jina-clip-v2', 64, { task: 'retrieval.query' }),
-        ),
+        Array.from(expectedServerEmbedding(text, 'jina-clip-v2', 64, { task: 'retrieval.query' })),
       ),
     );
     expect(server.requests.map((request) => request.body)).toEqual([

@@ -40,7 +40,10 @@ export interface OfflineBackends {
 }
 
 /** The models a tiny repo imitates. */
-const TINY_MODELS: readonly string[] = ['jina-clip-v1', 'jina-clip-v2'] satisfies readonly TinyModelRepoOptions['model'][];
+const TINY_MODELS: readonly string[] = [
+  'jina-clip-v1',
+  'jina-clip-v2',
+] satisfies readonly TinyModelRepoOptions['model'][];
 
 /** Defaults applied and checked, before anything is started. */
 function resolveOptions(options: OfflineBackendsOptions): Required<OfflineBackendsOptions> {

@@ -49,7 +49,9 @@ describe('writeTestImages', () => {
       expect(data.equals(expectedPixels(colour, 300, 200))).toBe(true);
     }
     // Every picture differs from every other.
-    expect(new Set(images.map((image) => Buffer.from(image.bytes).toString('base64'))).size).toBe(4);
+    expect(new Set(images.map((image) => Buffer.from(image.bytes).toString('base64'))).size).toBe(
+      4,
+    );
     await rm(directory, { recursive: true });
   });
 
