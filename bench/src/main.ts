@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { type BenchConfig, FULL_CONFIG, SMOKE_CONFIG } from './bench-config.js';
 import { floatJsonResponseBytes } from './hosted/float-json-reference.js';
-import { HOSTED_CLIENT_SHAPES } from './hosted/hosted-contender.js';
+import { HOSTED_CLIENT_SHAPES, HOSTED_CONTENDER_PHASES } from './hosted/hosted-contender.js';
 import { runHostedSuite } from './hosted/hosted-suite.js';
 import { runLocalSuite } from './local/local-suite.js';
 import { buildLocalWorkloads } from './local/local-workloads.js';
@@ -216,11 +216,15 @@ function smokeProblems(local?: LocalBenchResults, hosted?: HostedBenchResults): 
       problems.push(`local: ${local.results.length}/${expectedRuns} runs`);
   }
   if (hosted !== undefined) {
-    const expectedRuns = hosted.config.models.length * hosted.config.contenders.length * 2;
+    const expectedRuns =
+      hosted.config.models.length *
+      hosted.config.contenders.reduce((sum, name) => sum + HOSTED_CONTENDER_PHASES[name].length, 0);
     if (hosted.results.length !== expectedRuns)
       problems.push(`hosted: ${hosted.results.length}/${expectedRuns} runs`);
     for (const result of hosted.results) {
-      if (!result.contender.startsWith('jina-clip-runtime')) continue;
+      if (!result.contender.startsWith('jina-clip-runtime') && result.contender !== 'http floor') {
+        continue;
+      }
       if (
         result.error !== undefined ||
         result.embedded !== result.inputs ||

@@ -1,5 +1,6 @@
 /** The hosted-API contenders, in the order they run and are reported. */
 export const HOSTED_CONTENDERS = [
+  'http floor',
   'jina-clip-runtime',
   'langchain-jina-clip',
   'llamaindex-jina-clip',
@@ -13,6 +14,19 @@ export const HOSTED_CONTENDERS = [
  * Contenders whose requests pass through the legacy-field translator (`encoding_type` and
  * `{ bytes }` renamed to the current schema) on their way to the loopback server.
  */
+/** Phases each contender runs: the floor only sends texts, the originals only matter for images. */
+export const HOSTED_CONTENDER_PHASES: Record<HostedContenderName, readonly ('texts' | 'images')[]> =
+  {
+    'http floor': ['texts'],
+    'jina-clip-runtime': ['texts', 'images'],
+    'langchain-jina-clip': ['texts', 'images'],
+    'llamaindex-jina-clip': ['texts', 'images'],
+    '@langchain/community JinaEmbeddings': ['texts', 'images'],
+    '@llamaindex/jinaai JinaAIEmbedding': ['texts', 'images'],
+    '@llamaindex/jinaai JinaAIEmbedding (translated)': ['texts', 'images'],
+    'jina-clip-runtime (originals)': ['images'],
+  };
+
 export const TRANSLATED_CONTENDERS: ReadonlySet<HostedContenderName> = new Set([
   '@llamaindex/jinaai JinaAIEmbedding (translated)',
 ]);
@@ -32,6 +46,8 @@ export interface HostedSetup {
 export interface HostedContender {
   /** How the client was configured and pointed at the server, for the report. */
   readonly configuration: string;
+  /** Untimed work before the call (the floor serialises its bodies here). */
+  prepare?(inputs: string[]): void;
   embedTexts(texts: string[]): Promise<ArrayLike<number>[]>;
   embedImages(paths: string[]): Promise<ArrayLike<number>[]>;
   close?(): Promise<void>;
@@ -46,6 +62,7 @@ export const HOSTED_CLIENT_SHAPES: Record<
   HostedContenderName,
   { batchSize: number; concurrency: number }
 > = {
+  'http floor': { batchSize: 32, concurrency: 2 },
   'jina-clip-runtime': { batchSize: 32, concurrency: 2 },
   'jina-clip-runtime (originals)': { batchSize: 32, concurrency: 2 },
   'langchain-jina-clip': { batchSize: 32, concurrency: 2 },

@@ -1,14 +1,15 @@
 import { type RecordedRequest, startJinaApiServer } from 'jina-clip-runtime/testing';
 import { startByteCountingProxy } from '../measurement/byte-counting-proxy.js';
-import { runInChild } from '../measurement/run-in-child.js';
+import { startChild } from '../measurement/run-in-child.js';
 import {
   HOSTED_CLIENT_SHAPES,
+  HOSTED_CONTENDER_PHASES,
   type HostedContenderName,
   type HostedSetup,
   TRANSLATED_CONTENDERS,
 } from './hosted-contender.js';
 import { startLegacyFieldTranslator } from './legacy-field-translator.js';
-import type { HostedPhaseName, HostedRun, HostedTask } from './run-hosted-task.js';
+import type { HostedRun, HostedTask } from './run-hosted-task.js';
 
 /** The loopback service's behaviour during the hosted benchmark. */
 export interface HostedScenario {
@@ -51,9 +52,13 @@ export interface HostedResult extends Omit<HostedRun, 'peakRssBytes'> {
   peakRssBytes: number;
 }
 
+/** Waits until the server has had nothing in flight for 300 ms (or `timeoutMs` passed). */
 async function waitForIdle(server: { readonly inFlight: number }, timeoutMs: number) {
   const deadline = Date.now() + timeoutMs;
-  while (server.inFlight > 0 && Date.now() < deadline) {
+  let idleSince = Date.now();
+  while (Date.now() < deadline) {
+    if (server.inFlight > 0) idleSince = Date.now();
+    else if (Date.now() - idleSince >= 300) return;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
@@ -90,7 +95,8 @@ async function billedTokens(
 /**
  * Runs each hosted contender against one loopback Jina API server (injected latency, a
  * concurrency cap answered with 429 + Retry-After), behind a byte-counting TCP relay, one child
- * process per contender and phase; between runs the server drains and its records are taken.
+ * process per contender (texts, then images); between phases the server drains and its records
+ * are taken.
  */
 export async function runHostedSuite(options: HostedSuiteOptions): Promise<HostedResult[]> {
   const { scenario } = options;
@@ -105,7 +111,8 @@ export async function runHostedSuite(options: HostedSuiteOptions): Promise<Hoste
   try {
     for (const model of options.models) {
       for (const contender of options.contenders) {
-        for (const phase of ['texts', 'images'] as const satisfies readonly HostedPhaseName[]) {
+        const child = startChild();
+        for (const phase of HOSTED_CONTENDER_PHASES[contender]) {
           const inputs = phase === 'texts' ? options.texts : options.images;
           if (inputs.length === 0) continue;
           const proxy = TRANSLATED_CONTENDERS.has(contender) ? translated : direct;
@@ -121,7 +128,7 @@ export async function runHostedSuite(options: HostedSuiteOptions): Promise<Hoste
           };
           let run: HostedRun;
           try {
-            run = await runInChild<HostedRun>(task);
+            run = await child.request<HostedRun>(task);
           } catch (error) {
             run = {
               contender,
@@ -171,6 +178,7 @@ export async function runHostedSuite(options: HostedSuiteOptions): Promise<Hoste
               (result.error === undefined ? '' : `  ERROR ${result.error.slice(0, 120)}`),
           );
         }
+        await child.close();
       }
     }
   } finally {

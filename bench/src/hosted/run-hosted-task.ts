@@ -6,8 +6,8 @@ import type { HostedContender, HostedContenderName, HostedSetup } from './hosted
 export type HostedPhaseName = 'texts' | 'images';
 
 /**
- * What a child process is asked to run: one hosted contender on one phase. Phases run in
- * separate processes so that requests a failed call left in flight are drained, counted and
+ * What a child process is asked to run: one hosted contender on one phase. The parent drains
+ * the server between phases, so that requests a failed call left in flight are counted and
  * billed to the phase that sent them.
  */
 export interface HostedTask {
@@ -41,6 +41,8 @@ export interface HostedRun {
 }
 
 const FACTORIES: Record<HostedContenderName, (setup: HostedSetup) => Promise<HostedContender>> = {
+  'http floor': async (setup) =>
+    (await import('./http-floor-contender.js')).createHttpFloorContender(setup),
   'jina-clip-runtime': async (setup) =>
     (await import('./jina-clip-runtime-api-contender.js')).createJinaClipRuntimeApiContender(setup),
   'jina-clip-runtime (originals)': async (setup) =>
@@ -107,10 +109,20 @@ function checkTextVectors(
   return { wrong, notUnit };
 }
 
-/** Runs one hosted task (in a child process of its own) and returns what the client saw. */
+/** The client of this process, built at its first phase and kept for the next. */
+let current: { name: HostedContenderName; contender: HostedContender } | undefined;
+
+/**
+ * Runs one phase of a hosted contender (in a child process of its own; the same client serves
+ * its texts and then its images) and returns what the client saw.
+ */
 export async function runHostedTask(task: HostedTask): Promise<HostedRun> {
   const { setup } = task;
-  const contender = await FACTORIES[task.contender](setup);
+  if (current?.name !== task.contender) {
+    current = { name: task.contender, contender: await FACTORIES[task.contender](setup) };
+  }
+  const { contender } = current;
+  contender.prepare?.(task.inputs);
   const started = performance.now();
   let vectors: ArrayLike<number>[] = [];
   let error: string | undefined;
@@ -123,9 +135,8 @@ export async function runHostedTask(task: HostedTask): Promise<HostedRun> {
     error = describeError(caught, setup.apiKey);
   }
   const wallMs = performance.now() - started;
-  await contender.close?.().catch(() => undefined);
   const checked =
-    task.phase === 'texts' && error === undefined
+    task.phase === 'texts' && error === undefined && task.contender !== 'http floor'
       ? checkTextVectors(task.inputs, vectors, setup.model)
       : undefined;
   return {

@@ -99,7 +99,8 @@ export type FloatJsonReference = Record<string, number>;
 
 /**
  * The hosted ratios, per model, for this project's API backend: ideal over actual wall time on
- * the texts (target 1 / 1.1), float JSON bytes over its response bytes (target 2.5), billed image
+ * the texts (target 1 / 1.1), the same against the HTTP floor (what any client reaches against
+ * this server on this machine, the server's own processing included), float JSON bytes over its response bytes (target 2.5), billed image
  * tokens of the originals over its own (target 10), and no failures where a peer failed.
  */
 export function hostedRatios(
@@ -114,6 +115,7 @@ export function hostedRatios(
     );
   for (const model of [...new Set(results.map((result) => result.model))]) {
     const texts = find(model, 'jina-clip-runtime', 'texts');
+    const floor = find(model, 'http floor', 'texts');
     const images = find(model, 'jina-clip-runtime', 'images');
     const originals = find(model, 'jina-clip-runtime (originals)', 'images');
     if (texts !== undefined) {
@@ -127,6 +129,18 @@ export function hostedRatios(
           1 / 1.1,
         ),
       );
+      if (floor !== undefined && floor.error === undefined) {
+        ratios.push(
+          ratio(
+            `hosted.${model}.wall-floor`,
+            `${model}: HTTP floor / actual wall time, ${texts.inputs} texts`,
+            floor.wallMs,
+            texts.wallMs,
+            `${(texts.wallMs / 1000).toFixed(2)} s vs ${(floor.wallMs / 1000).toFixed(2)} s for bare undici with prebuilt bodies`,
+            1 / 1.1,
+          ),
+        );
+      }
       const reference = floatJson[model];
       if (reference !== undefined) {
         ratios.push(
@@ -163,6 +177,7 @@ export function hostedRatios(
       (result) =>
         result.model === model &&
         !result.contender.startsWith('jina-clip-runtime') &&
+        result.contender !== 'http floor' &&
         (result.error !== undefined || result.embedded !== result.inputs),
     );
     ratios.push({

@@ -43,7 +43,7 @@ const imageCandidates = () =>
 describe.each([
   ['api', 'jina-clip-v2, loopback server'],
   ['local', 'jina-clip-v1, tiny repo'],
-] as const)('LangChain pipelines on the %s backend (%s)', (kind) => {
+] as const)('LangChain pipelines on the %s backend (%s)', (kind, _description) => {
   let embeddings: JinaClipEmbeddings;
   /** A separate runtime backend of the same options: the vectors the stores must rank by. */
   let oracle: EmbeddingBackend;

@@ -6,7 +6,6 @@ import { inspect } from 'node:util';
 import { Embeddings } from '@langchain/core/embeddings';
 import {
   ApiError,
-  type EmbeddingBackend,
   type EmbeddingInput,
   type EmbedOptions,
   InvalidInputError,
@@ -15,6 +14,7 @@ import {
 } from 'jina-clip-runtime';
 import { createLocalBackend } from 'jina-clip-runtime/local';
 import {
+  createRecordingBackend,
   expectedServerEmbedding,
   type JinaApiServer,
   loopbackApiOptions,
@@ -231,6 +231,7 @@ describe('JinaClipEmbeddings on the api backend', () => {
     const controller = new AbortController();
 
     const call = embeddings.embedDocuments(['a red bus'], { signal: controller.signal });
+    // Awaited once aborted; asserted from now on, so the rejection is never unhandled.
     const rejected = expect(call).rejects.toBe('stopped by the user');
     await untilInFlight(1);
     controller.abort('stopped by the user');
@@ -313,38 +314,21 @@ describe('JinaClipEmbeddings options', () => {
     [{ model: 'jina-clip-v9' }, 'model'],
     [{ batchSize: 0 }, 'batchSize'],
   ])('rejects %j naming the field', (params, field) => {
-    let error: unknown;
-    try {
-      new JinaClipEmbeddings(params as JinaClipEmbeddingsParams);
-    } catch (caught) {
-      error = caught;
-    }
-    expect(error).toBeInstanceOf(InvalidInputError);
-    expect(error).toMatchObject({ field });
+    const create = () => new JinaClipEmbeddings(params as JinaClipEmbeddingsParams);
+    expect(create).toThrow(InvalidInputError);
+    expect(create).toThrow(expect.objectContaining({ field }));
   });
 
   it('uses a given backend as it is, rejects options meant for another, never closes it', async () => {
-    const calls: Array<{ inputs: readonly EmbeddingInput[]; options: EmbedOptions | undefined }> =
-      [];
-    let closed = false;
-    const backend: EmbeddingBackend = {
+    const backend = createRecordingBackend({
       model: MODELS['jina-clip-v2'],
-      async embed(inputs, options) {
-        calls.push({ inputs, options });
-        return {
-          embeddings: inputs.map((_, index) => new Float32Array([index, 1, 2])),
-          usage: { totalTokens: 0 },
-        };
-      },
-      async close() {
-        closed = true;
-      },
-    };
+      vector: (_input, index) => [index, 1, 2],
+    });
     expect(() => new JinaClipEmbeddings({ backend, apiKey: 'jina_key' })).toThrow(
       InvalidInputError,
     );
 
-    const embeddings = new JinaClipEmbeddings({ backend, dimensions: 3 });
+    const embeddings = new JinaClipEmbeddings({ backend, dimensions: 64 });
     expect(embeddings.backend).toBe(backend);
     expect(await embeddings.embedDocuments(['a', 'b'])).toEqual([
       [0, 1, 2],
@@ -353,12 +337,12 @@ describe('JinaClipEmbeddings options', () => {
     expect(await embeddings.embedImageQuery(new Uint8Array([1]))).toEqual([0, 1, 2]);
     await embeddings.close();
 
-    expect(closed).toBe(false);
-    expect(calls).toEqual([
-      { inputs: ['a', 'b'], options: { task: undefined, dimensions: 3, signal: undefined } },
+    expect(backend.closed).toBe(false);
+    expect(backend.calls).toEqual([
+      { inputs: ['a', 'b'], options: { task: undefined, dimensions: 64, signal: undefined } },
       {
         inputs: [{ image: new Uint8Array([1]) }],
-        options: { task: 'retrieval.query', dimensions: 3, signal: undefined },
+        options: { task: 'retrieval.query', dimensions: 64, signal: undefined },
       },
     ]);
   });

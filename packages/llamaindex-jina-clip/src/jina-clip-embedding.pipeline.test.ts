@@ -64,7 +64,7 @@ function hitsOf(results: NodeWithScore[], kind: 'TEXT' | 'IMAGE') {
 describe.each([
   ['api', 'jina-clip-v2, loopback server'],
   ['local', 'jina-clip-v1, tiny repo'],
-] as const)('a LlamaIndex VectorStoreIndex on the %s backend (%s)', (kind) => {
+] as const)('a LlamaIndex VectorStoreIndex on the %s backend (%s)', (kind, _description) => {
   let embedModel: JinaClipEmbedding;
   /** A separate runtime backend of the same options: the vectors the index must rank by. */
   let oracle: EmbeddingBackend;

@@ -7,8 +7,6 @@ import { MultiModalEmbedding } from '@llamaindex/core/embeddings';
 import { ImageNode, MetadataMode, TextNode } from '@llamaindex/core/schema';
 import {
   ApiError,
-  createApiBackend,
-  type EmbeddingBackend,
   type EmbeddingInput,
   type EmbedOptions,
   InvalidInputError,
@@ -17,25 +15,27 @@ import {
 } from 'jina-clip-runtime';
 import { createLocalBackend } from 'jina-clip-runtime/local';
 import {
+  createRecordingBackend,
   expectedServerEmbedding,
   type JinaApiServer,
+  loopbackApiOptions,
+  referenceEmbeddings,
   startJinaApiServer,
+  type TestImage,
+  writeTestImages,
   writeTinyModelRepo,
 } from 'jina-clip-runtime/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { JinaClipEmbedding, type JinaClipEmbeddingOptions } from './jina-clip-embedding.js';
-import { type TestImage, writeTestImages } from './test-images.js';
 
 let server: JinaApiServer;
 let images: TestImage[];
-const open: Array<{ close(): Promise<void> }> = [];
 
 beforeAll(async () => {
   server = await startJinaApiServer();
   images = await writeTestImages({ red: [220, 30, 30], green: [30, 200, 60], blue: [40, 60, 210] });
 });
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((item) => item.close()));
+afterEach(() => {
   server.reset();
   server.setLatency(0);
 });
@@ -43,43 +43,18 @@ afterAll(() => server.close());
 
 /** An adapter on the loopback server, closed after the test. */
 function apiEmbedding(options: JinaClipEmbeddingOptions = {}): JinaClipEmbedding {
-  const embedding = new JinaClipEmbedding({
-    baseURL: server.url,
-    apiKey: server.apiKey,
-    backoff: { initialDelayMs: 1, maxDelayMs: 5 },
-    ...options,
-  });
-  open.push(embedding);
+  const embedding = new JinaClipEmbedding({ ...loopbackApiOptions(server), ...options });
+  onTestFinished(() => embedding.close());
   return embedding;
 }
 
 /** The runtime's own api backend on the same server: what the adapter must return. */
-async function runtimeVectors(
-  model: string,
-  inputs: EmbeddingInput[],
-  options: EmbedOptions = {},
-): Promise<number[][]> {
-  const backend = createApiBackend({ model, baseURL: server.url, apiKey: server.apiKey });
-  try {
-    const { embeddings } = await backend.embed(inputs, options);
-    return embeddings.map((vector) => Array.from(vector));
-  } finally {
-    await backend.close();
-  }
-}
+const runtimeVectors = (model: string, inputs: EmbeddingInput[], options?: EmbedOptions) =>
+  referenceEmbeddings({ ...loopbackApiOptions(server), model }, inputs, options);
 
 /** The bodies the server received, in arrival order. */
 function bodies(): Array<{ input: Array<{ text?: string; image?: string }>; task?: string }> {
   return server.requests.map((request) => request.body as ReturnType<typeof bodies>[number]);
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
 }
 
 const serverVector = (
@@ -249,10 +224,10 @@ describe('JinaClipEmbedding on the api backend', () => {
     const embedding = apiEmbedding({ maxRetries: 2 });
     server.fail(...Array.from({ length: 10 }, () => ({ status: 502 })));
 
-    const error = await rejection(embedding.getTextEmbeddings(['a red bus']));
+    const call = embedding.getTextEmbeddings(['a red bus']);
 
-    expect(error).toBeInstanceOf(ApiError);
-    expect(error).toMatchObject({ status: 502, retryable: true });
+    await expect(call).rejects.toBeInstanceOf(ApiError);
+    await expect(call).rejects.toMatchObject({ status: 502, retryable: true });
     expect(server.requests).toHaveLength(3);
   });
 
@@ -261,12 +236,14 @@ describe('JinaClipEmbedding on the api backend', () => {
     const embedding = apiEmbedding({ signal: controller.signal });
     server.setLatency(10_000);
 
-    const call = rejection(embedding.getTextEmbedding('a red bus'));
+    const rejected = expect(embedding.getTextEmbedding('a red bus')).rejects.toBe(
+      'index build cancelled',
+    );
     while (server.inFlight < 1) await new Promise((resolve) => setTimeout(resolve, 5));
     controller.abort('index build cancelled');
 
-    expect(await call).toBe('index build cancelled');
-    expect(await rejection(embedding.getImageEmbedding(images[0]!.path))).toBe(
+    await rejected;
+    await expect(embedding.getImageEmbedding(images[0]!.path)).rejects.toBe(
       'index build cancelled',
     );
     expect(server.requests).toHaveLength(1);
@@ -277,14 +254,14 @@ describe('JinaClipEmbedding on the api backend', () => {
     await embedding.getTextEmbedding('a red bus');
     await embedding.close();
 
-    expect(await rejection(embedding.getTextEmbedding('a red bus'))).toBeInstanceOf(JinaClipError);
+    await expect(embedding.getTextEmbedding('a red bus')).rejects.toBeInstanceOf(JinaClipError);
   });
 });
 
 describe('JinaClipEmbedding options', () => {
   it('keeps the API key out of everything enumerable or printed', async () => {
     const embedding = apiEmbedding({ apiKey: 'jina_secret_key_123' });
-    await rejection(embedding.getTextEmbedding('a red bus'));
+    await expect(embedding.getTextEmbedding('a red bus')).rejects.toBeInstanceOf(ApiError);
 
     expect(JSON.stringify({ ...embedding })).not.toContain('jina_secret_key_123');
     expect(inspect(embedding, { depth: 10, showHidden: true })).not.toContain(
@@ -299,14 +276,9 @@ describe('JinaClipEmbedding options', () => {
     [{ cacheDir: '/tmp/hf' }, 'cacheDir'],
     [{ model: 'jina-clip-v1', dimensions: 256 }, 'dimensions'],
   ])('rejects %j naming the field', (options, field) => {
-    let error: unknown;
-    try {
-      new JinaClipEmbedding(options as JinaClipEmbeddingOptions);
-    } catch (caught) {
-      error = caught;
-    }
-    expect(error).toBeInstanceOf(InvalidInputError);
-    expect(error).toMatchObject({ field });
+    const create = () => new JinaClipEmbedding(options as JinaClipEmbeddingOptions);
+    expect(create).toThrow(InvalidInputError);
+    expect(create).toThrow(expect.objectContaining({ field }));
   });
 
   it('takes batchSize as the default embedBatchSize', () => {
@@ -315,23 +287,11 @@ describe('JinaClipEmbedding options', () => {
   });
 
   it('uses a given backend as it is and never closes it', async () => {
-    const calls: Array<{ inputs: readonly EmbeddingInput[]; options: EmbedOptions | undefined }> =
-      [];
-    let closed = false;
-    const backend: EmbeddingBackend = {
+    const backend = createRecordingBackend({
       model: MODELS['jina-clip-v2'],
-      async embed(inputs, options) {
-        calls.push({ inputs, options });
-        return {
-          embeddings: inputs.map((_, index) => new Float32Array([index, 2])),
-          usage: { totalTokens: 0 },
-        };
-      },
-      async close() {
-        closed = true;
-      },
-    };
-    const embedding = new JinaClipEmbedding({ backend, embedBatchSize: 5, dimensions: 2 });
+      vector: (_input, index) => [index, 2],
+    });
+    const embedding = new JinaClipEmbedding({ backend, embedBatchSize: 5, dimensions: 32 });
 
     expect(embedding.embedBatchSize).toBe(5);
     expect(await embedding.getTextEmbeddings(['a', 'b'])).toEqual([
@@ -341,10 +301,10 @@ describe('JinaClipEmbedding options', () => {
     expect(await embedding.getQueryEmbedding({ type: 'text', text: 'q' })).toEqual([0, 2]);
     await embedding.close();
 
-    expect(closed).toBe(false);
-    expect(calls).toEqual([
-      { inputs: ['a', 'b'], options: { task: undefined, dimensions: 2, signal: undefined } },
-      { inputs: ['q'], options: { task: 'retrieval.query', dimensions: 2, signal: undefined } },
+    expect(backend.closed).toBe(false);
+    expect(backend.calls).toEqual([
+      { inputs: ['a', 'b'], options: { task: undefined, dimensions: 32, signal: undefined } },
+      { inputs: ['q'], options: { task: 'retrieval.query', dimensions: 32, signal: undefined } },
     ]);
   });
 });
@@ -357,7 +317,8 @@ describe('JinaClipEmbedding on the local backend', () => {
     const options = { model: 'jina-clip-v2', modelPath: repo.directory };
     const embedding = new JinaClipEmbedding({ backend: 'local', ...options });
     const runtime = createLocalBackend(options);
-    open.push(embedding, runtime);
+    onTestFinished(() => embedding.close());
+    onTestFinished(() => runtime.close());
     const image = images[2]!.path;
 
     const documents = await embedding.getTextEmbeddings(['a red bus', 'a green field']);

@@ -8,6 +8,12 @@
 
 export { cosineSimilarity } from './testing/cosine-similarity.js';
 export {
+  createRecordingBackend,
+  type RecordedEmbedCall,
+  type RecordingBackend,
+  type RecordingBackendOptions,
+} from './testing/create-recording-backend.js';
+export {
   type HubRequestRecord,
   type HubServer,
   type HubServerDelay,

@@ -1,35 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiBackend } from '../api/create-api-backend.js';
-import type { EmbeddingBackend, EmbedOptions } from '../embedding-backend.js';
-import type { EmbeddingInput } from '../inputs/embedding-input.js';
-import { MODELS } from '../models/models.js';
 import { cosineSimilarity } from './cosine-similarity.js';
+import { createRecordingBackend } from './create-recording-backend.js';
 import { type JinaApiServer, startJinaApiServer } from './jina-api-server.js';
 import { expectedServerEmbedding } from './jina-api-server-embedding.js';
 import { loopbackApiOptions } from './loopback-api-options.js';
 import { rankBySimilarity } from './rank-by-similarity.js';
 
 /** A backend answering fixed vectors per text (the query's under the query task), recording its calls. */
-function tableBackend(documents: Record<string, number[]>, queries: Record<string, number[]>) {
-  const calls: Array<{ inputs: readonly EmbeddingInput[]; options: EmbedOptions | undefined }> = [];
-  const backend: EmbeddingBackend = {
-    model: MODELS['jina-clip-v2'],
-    async embed(inputs, options) {
-      calls.push({ inputs, options });
-      const table = options?.task === 'retrieval.query' ? queries : documents;
-      return {
-        embeddings: inputs.map((input) => new Float32Array(table[input as string]!)),
-        usage: { totalTokens: 0 },
-      };
-    },
-    async close() {},
-  };
-  return { backend, calls };
-}
+const tableBackend = (documents: Record<string, number[]>, queries: Record<string, number[]>) =>
+  createRecordingBackend({
+    vector: (input, _index, options) =>
+      (options?.task === 'retrieval.query' ? queries : documents)[input as string]!,
+  });
 
 describe('rankBySimilarity', () => {
   it('embeds the query as a query and the candidates as documents, and ranks by cosine, best first', async () => {
-    const { backend, calls } = tableBackend(
+    const backend = tableBackend(
       { east: [1, 0], north: [0, 1], west: [-1, 0], 'north-east': [1, 1] },
       // As a document "q" would point north: the ranking must use its query vector.
       { q: [1, 0] },
@@ -49,14 +36,14 @@ describe('rankBySimilarity', () => {
       { key: 'key-north', similarity: 0 },
       { key: 'key-west', similarity: -1 },
     ]);
-    expect(calls).toEqual([
+    expect(backend.calls).toEqual([
       { inputs: ['q'], options: { dimensions: 2, signal, task: 'retrieval.query' } },
       { inputs: ['north', 'west', 'north-east', 'east'], options: { dimensions: 2, signal } },
     ]);
   });
 
   it('keeps the given order among equal scores, and keys of any type', async () => {
-    const { backend } = tableBackend({ a: [0, 1], b: [1, 0], c: [0, 2] }, { q: [0, 1] });
+    const backend = tableBackend({ a: [0, 1], b: [1, 0], c: [0, 2] }, { q: [0, 1] });
     const ranking = await rankBySimilarity(backend, 'q', [
       { key: 3, input: 'b' },
       { key: 1, input: 'c' },
@@ -70,9 +57,9 @@ describe('rankBySimilarity', () => {
   });
 
   it('ranks nothing, without embedding, when there are no candidates', async () => {
-    const { backend, calls } = tableBackend({}, {});
+    const backend = tableBackend({}, {});
     expect(await rankBySimilarity(backend, 'q', [])).toEqual([]);
-    expect(calls).toEqual([]);
+    expect(backend.calls).toEqual([]);
   });
 
   describe('on the api backend', () => {

@@ -12,6 +12,7 @@ export interface RankingCandidate<Key = string> {
 
 /** A candidate in a ranking: its key and its cosine similarity to the query. */
 export interface RankedCandidate<Key = string> {
+  /** The candidate's key, as given. */
   readonly key: Key;
   /** Cosine similarity of the candidate's vector to the query's, from -1 to 1. */
   readonly similarity: number;
