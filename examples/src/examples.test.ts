@@ -166,6 +166,25 @@ describe('the main job on the embedded default: the model downloaded from the Hu
   });
 });
 
+describe('the main job without the Hub', () => {
+  it('fails with the typed error and the offline hint, without a stack trace', async () => {
+    const failure = (await runExample('multimodal-search', [], {
+      HF_ENDPOINT: 'http://127.0.0.1:1',
+      HF_HUB_CACHE: join(scratch, 'unreachable-cache'),
+      HF_HUB_OFFLINE: '0',
+      JINA_CLIP_LANCEDB: join(scratch, 'unreachable-db'),
+    }).catch((error: unknown) => error)) as { code: number; stderr: string };
+    expect(failure.code).toBe(1);
+    expect(failure.stderr).toContain(
+      'ModelLoadError: Could not reach the Hugging Face Hub at http://127.0.0.1:1 for config.json of jinaai/jina-clip-v1',
+    );
+    expect(failure.stderr).toContain(
+      '`npm run start:offline` runs this on a tiny generated model.',
+    );
+    expect(failure.stderr).not.toContain('    at ');
+  });
+});
+
 describe('examples on the api backend (loopback Jina API server)', () => {
   let server: JinaApiServer;
   beforeAll(async () => {

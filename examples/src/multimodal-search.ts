@@ -8,6 +8,7 @@
 import { join } from 'node:path';
 import { LanceDB } from '@langchain/community/vectorstores/lancedb';
 import { Document } from '@langchain/core/documents';
+import { ModelLoadError } from 'jina-clip-runtime';
 import { JinaClipEmbeddings } from 'langchain-jina-clip';
 import { readDataFolder, SAMPLE_DATA } from './data-folder.js';
 import { describeBackend, embeddingsOptionsFromEnvironment } from './embeddings-options.js';
@@ -61,6 +62,14 @@ try {
     );
     printResults(`Image query ${firstImage.id}`, results);
   }
+} catch (error) {
+  // A typed error already says what to do; print it without a stack trace.
+  if (!ModelLoadError.isInstance(error)) throw error;
+  console.error(`${error.name}: ${error.message}`);
+  console.error(
+    'Without network access, `npm run start:offline` runs this on a tiny generated model.',
+  );
+  process.exitCode = 1;
 } finally {
   await embeddings.close();
 }
