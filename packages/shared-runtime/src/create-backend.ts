@@ -1,6 +1,8 @@
 import type { ApiBackendOptions } from './api/api-backend-options.js';
 import { createApiBackend } from './api/create-api-backend.js';
 import type { EmbeddingBackend } from './embedding-backend.js';
+import { InvalidInputError } from './errors/invalid-input-error.js';
+import { JinaClipError } from './errors/jina-clip-error.js';
 import type { LocalBackendOptions } from './local/local-backend-options.js';
 import { resolveLocalConfig } from './local/resolve-local-config.js';
 
@@ -18,13 +20,21 @@ export function createBackend(options: BackendOptions = {}): EmbeddingBackend {
     const { backend: _backend, ...local } = options;
     return createLazyLocalBackend(local);
   }
-  const { backend: _backend, ...api } = options;
+  const { backend, ...api } = options;
+  // A misspelt name ('Local') would otherwise give the api backend and drop every local option.
+  if (backend !== undefined && backend !== 'api') {
+    throw new InvalidInputError(
+      `\`backend\` must be 'api' or 'local', got ${typeof backend === 'string' ? `"${backend}"` : typeof backend}.`,
+      { field: 'backend' },
+    );
+  }
   return createApiBackend(api);
 }
 
 function createLazyLocalBackend(options: LocalBackendOptions): EmbeddingBackend {
   let loaded: Promise<EmbeddingBackend> | undefined;
   let local: EmbeddingBackend | undefined;
+  let closed = false;
   const load = () => {
     loaded ??= import('./local.js').then(({ createLocalBackend }) => {
       local = createLocalBackend(options);
@@ -41,10 +51,13 @@ function createLazyLocalBackend(options: LocalBackendOptions): EmbeddingBackend 
       return local?.model ?? modelInfo;
     },
     async embed(inputs, embedOptions) {
+      // Closed before its first call: loading the model now would leak sessions nobody closes.
+      if (closed) throw new JinaClipError('This local backend is closed; create a new one.');
       const backend = await load();
       return backend.embed(inputs, embedOptions);
     },
     async close() {
+      closed = true;
       if (loaded !== undefined) await (await loaded).close();
     },
   };

@@ -162,6 +162,15 @@ describe('loadImageSource: URLs', () => {
     expect(description).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/x+\.\.\.x+\.png$/);
   });
 
+  it('leaves the query (a presigned URL signature) out of messages', async () => {
+    const error = await loadError(
+      loadImageSource(`${origin}/missing.png?X-Amz-Signature=abc123secret#part`, 2, fetch),
+    );
+    expect(error.message).not.toContain('abc123secret');
+    expect(error.message).not.toContain('#part');
+    expect(error.message).toContain(`Input 2: cannot read image ${origin}/missing.png: `);
+  });
+
   it('refuses other protocols', async () => {
     const error = await loadError(loadImageSource('ftp://example.com/a.png', 4, noFetch));
     expect(error.message).toBe(

@@ -51,12 +51,16 @@ function truncate(text: string): string {
   return `${text.slice(0, MAX_DESCRIPTION - tail - 3)}...${text.slice(-tail)}`;
 }
 
-/** A URL for a message: without user name and password, shortened. */
+/**
+ * A URL for a message: without user name, password, query and fragment (a presigned URL's
+ * signature lives in its query), shortened.
+ */
 function describeUrl(url: URL): string {
-  if (url.username === '' && url.password === '') return truncate(url.href);
   const copy = new URL(url.href);
   copy.username = '';
   copy.password = '';
+  copy.search = '';
+  copy.hash = '';
   return truncate(copy.href);
 }
 

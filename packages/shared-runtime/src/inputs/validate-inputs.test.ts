@@ -63,6 +63,14 @@ describe('validateInputs', () => {
     expect(errorOf('text')).toMatchObject({ field: 'inputs' });
   });
 
+  it('rejects a hole of a sparse array instead of skipping it', () => {
+    // biome-ignore lint/suspicious/noSparseArray: the hole is what is tested
+    expect(errorOf(['a', , 'b'])).toMatchObject({
+      inputIndex: 1,
+      message: 'Input 1 must be a string, { text } or { image }, got undefined.',
+    });
+  });
+
   it('accepts an empty array', () => {
     expect(validateInputs([])).toEqual([]);
   });

@@ -30,7 +30,8 @@ export function validateInputs(inputs: readonly EmbeddingInput[]): ResolvedInput
       field: 'inputs',
     });
   }
-  return inputs.map((input, inputIndex): ResolvedInput => {
+  // Array.from, not map: map skips the holes of a sparse array, which would drop inputs silently.
+  return Array.from(inputs, (input, inputIndex): ResolvedInput => {
     const text = typeof input === 'string' ? input : (input as { text?: unknown } | null)?.text;
     const hasText =
       typeof input === 'string' || (typeof input === 'object' && input !== null && 'text' in input);
