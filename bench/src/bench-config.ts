@@ -1,5 +1,5 @@
-import { HOSTED_CONTENDERS, type HostedContenderName } from './hosted/hosted-contender.js';
-import type { HostedScenario } from './hosted/hosted-suite.js';
+import { HOSTED_CONTENDERS } from './hosted/hosted-contender.js';
+import type { HostedModelRun, HostedScenario } from './hosted/hosted-suite.js';
 import { LOCAL_CONTENDERS, type LocalContenderName } from './local/local-contender.js';
 import type { CallSizes } from './local/local-workloads.js';
 import type { StandInDtype } from './stand-in-models/graph-builder.js';
@@ -25,8 +25,7 @@ export interface BenchConfig {
   hosted: {
     texts: number;
     photos: number;
-    models: ('jina-clip-v1' | 'jina-clip-v2')[];
-    contenders: HostedContenderName[];
+    runs: HostedModelRun[];
     scenario: HostedScenario;
   };
 }
@@ -45,18 +44,31 @@ export const FULL_CONFIG: BenchConfig = {
     contenders: [...LOCAL_CONTENDERS],
     threads: 2,
     batchSize: 8,
-    corpusTexts: 160,
+    corpusTexts: 128,
     maxTokens: 500,
     photos: 24,
-    mixed: { texts: 48, photos: 16 },
+    mixed: { texts: 36, photos: 12 },
     callSizes: { texts: 32, photos: 4, mixed: 8 },
   },
   photoSizes: PHOTO_SIZES,
   hosted: {
     texts: 10_000,
     photos: 200,
-    models: ['jina-clip-v1', 'jina-clip-v2'],
-    contenders: [...HOSTED_CONTENDERS],
+    runs: [
+      // jina-clip-v1: the model @llamaindex/jinaai embeds images with.
+      { model: 'jina-clip-v1', contenders: [...HOSTED_CONTENDERS] },
+      // jina-clip-v2: @langchain/community's default model (the one its requests are valid for).
+      {
+        model: 'jina-clip-v2',
+        contenders: [
+          'http floor',
+          'jina-clip-runtime',
+          '@langchain/community JinaEmbeddings',
+          '@llamaindex/jinaai JinaAIEmbedding',
+          'jina-clip-runtime (originals)',
+        ],
+      },
+    ],
     scenario: { name: 'capped', latencyMs: 50, concurrencyLimit: 2, retryAfterMs: 1000 },
   },
 };
@@ -83,8 +95,7 @@ export const SMOKE_CONFIG: BenchConfig = {
   hosted: {
     texts: 300,
     photos: 3,
-    models: ['jina-clip-v1'],
-    contenders: [...HOSTED_CONTENDERS],
+    runs: [{ model: 'jina-clip-v1', contenders: [...HOSTED_CONTENDERS] }],
     scenario: { name: 'capped', latencyMs: 5, concurrencyLimit: 2, retryAfterMs: 100 },
   },
 };

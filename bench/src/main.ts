@@ -147,14 +147,14 @@ async function runHosted(
   log(`Hosted client benchmark (${texts.length} texts, ${images.length} photos)…`);
   const results = await runHostedSuite({
     scenario: hosted.scenario,
-    models: hosted.models,
-    contenders: hosted.contenders,
+    runs: hosted.runs,
     texts,
     images,
     log,
   });
+  const models = [...new Set(hosted.runs.map((run) => run.model))];
   const floatJson = Object.fromEntries(
-    hosted.models.map((model) => [
+    models.map((model) => [
       model,
       floatJsonResponseBytes(texts, model, HOSTED_CLIENT_SHAPES['jina-clip-runtime'].batchSize),
     ]),
@@ -168,8 +168,8 @@ async function runHosted(
     config: {
       texts: texts.length,
       images: images.length,
-      models: hosted.models,
-      contenders: hosted.contenders,
+      models,
+      runs: hosted.runs,
       configurations: Object.fromEntries(
         results
           .filter((result) => result.configuration !== '')
@@ -216,9 +216,12 @@ function smokeProblems(local?: LocalBenchResults, hosted?: HostedBenchResults): 
       problems.push(`local: ${local.results.length}/${expectedRuns} runs`);
   }
   if (hosted !== undefined) {
-    const expectedRuns =
-      hosted.config.models.length *
-      hosted.config.contenders.reduce((sum, name) => sum + HOSTED_CONTENDER_PHASES[name].length, 0);
+    const expectedRuns = hosted.config.runs.reduce(
+      (sum, run) =>
+        sum +
+        run.contenders.reduce((phases, name) => phases + HOSTED_CONTENDER_PHASES[name].length, 0),
+      0,
+    );
     if (hosted.results.length !== expectedRuns)
       problems.push(`hosted: ${hosted.results.length}/${expectedRuns} runs`);
     for (const result of hosted.results) {

@@ -22,11 +22,17 @@ export interface HostedScenario {
   retryAfterMs: number;
 }
 
+/** The contenders to run against one model. */
+export interface HostedModelRun {
+  model: HostedSetup['model'];
+  contenders: readonly HostedContenderName[];
+}
+
 /** Options of {@link runHostedSuite}. */
 export interface HostedSuiteOptions {
   scenario: HostedScenario;
-  models: readonly HostedSetup['model'][];
-  contenders: readonly HostedContenderName[];
+  /** Which contenders run against which model, in order. */
+  runs: readonly HostedModelRun[];
   texts: string[];
   /** Paths of local photos. */
   images: string[];
@@ -109,8 +115,8 @@ export async function runHostedSuite(options: HostedSuiteOptions): Promise<Hoste
   const translated = await startByteCountingProxy(Number(new URL(translator.origin).port));
   const results: HostedResult[] = [];
   try {
-    for (const model of options.models) {
-      for (const contender of options.contenders) {
+    for (const { model, contenders } of options.runs) {
+      for (const contender of contenders) {
         const child = startChild();
         for (const phase of HOSTED_CONTENDER_PHASES[contender]) {
           const inputs = phase === 'texts' ? options.texts : options.images;

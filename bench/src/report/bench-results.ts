@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { HostedContenderName } from '../hosted/hosted-contender.js';
-import type { HostedResult, HostedScenario } from '../hosted/hosted-suite.js';
+import type { HostedModelRun, HostedResult, HostedScenario } from '../hosted/hosted-suite.js';
 import type { LocalResult } from '../local/local-suite.js';
 import type { CallSizes } from '../local/local-workloads.js';
 import type { StandInDtype } from '../stand-in-models/graph-builder.js';
@@ -55,7 +54,7 @@ export interface HostedBenchResults {
     texts: number;
     images: number;
     models: string[];
-    contenders: HostedContenderName[];
+    runs: HostedModelRun[];
     configurations: Record<string, string>;
   };
   floatJson: FloatJsonReference;
