@@ -10,10 +10,6 @@ export const HOSTED_CONTENDERS = [
   'jina-clip-runtime (originals)',
 ] as const;
 
-/**
- * Contenders whose requests pass through the legacy-field translator (`encoding_type` and
- * `{ bytes }` renamed to the current schema) on their way to the loopback server.
- */
 /** Phases each contender runs: the floor only sends texts, the originals only matter for images. */
 export const HOSTED_CONTENDER_PHASES: Record<HostedContenderName, readonly ('texts' | 'images')[]> =
   {
@@ -27,6 +23,10 @@ export const HOSTED_CONTENDER_PHASES: Record<HostedContenderName, readonly ('tex
     'jina-clip-runtime (originals)': ['images'],
   };
 
+/**
+ * Contenders whose requests pass through the legacy-field translator (`encoding_type` and
+ * `{ bytes }` renamed to the current schema) on their way to the loopback server.
+ */
 export const TRANSLATED_CONTENDERS: ReadonlySet<HostedContenderName> = new Set([
   '@llamaindex/jinaai JinaAIEmbedding (translated)',
 ]);
