@@ -80,7 +80,13 @@ async function runLocal(
   );
   const corpus = generateTextCorpus({ count: local.corpusTexts, maxTokens: local.maxTokens });
   const localPhotos = photos.slice(0, local.photos);
-  const workloads = buildLocalWorkloads(corpus, localPhotos, local.mixed, local.callSizes);
+  const workloads = buildLocalWorkloads(
+    corpus,
+    localPhotos,
+    local.mixed,
+    local.callSizes,
+    local.rounds,
+  );
   log('Local backend benchmark…');
   const results = await runLocalSuite({
     modelPath: repo.directory,
@@ -108,6 +114,7 @@ async function runLocal(
       threads: local.threads,
       batchSize: local.batchSize,
       callSizes: local.callSizes,
+      rounds: local.rounds,
       dtypes: local.dtypes,
       standIn: {
         size: local.standInSize,

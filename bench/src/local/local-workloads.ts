@@ -8,6 +8,8 @@ export interface LocalWorkload {
   /** Embedded first; timed only as part of the session start. */
   warmup: WorkItem[];
   calls: WorkItem[][];
+  /** Times each call is made (interleaved across contenders); the fastest counts. */
+  rounds: number;
   texts: number;
   images: number;
 }
@@ -18,6 +20,9 @@ export interface CallSizes {
   photos: number;
   mixed: number;
 }
+
+/** Rounds of each workload: short workloads are repeated so that one noisy call does not decide. */
+export type WorkloadRounds = CallSizes;
 
 function chunk<T>(values: readonly T[], size: number): T[][] {
   const chunks: T[][] = [];
@@ -37,6 +42,7 @@ export function buildLocalWorkloads(
   photos: readonly Photo[],
   mixed: { texts: number; photos: number },
   callSizes: CallSizes,
+  rounds: WorkloadRounds,
 ): LocalWorkload[] {
   const textItems: WorkItem[] = corpus.map(({ text }) => ({ text }));
   const photoItems: WorkItem[] = photos.map(({ path }) => ({ image: path }));
@@ -54,6 +60,7 @@ export function buildLocalWorkloads(
       name: 'text corpus',
       warmup: textItems.slice(0, 1),
       calls: chunk(textItems, callSizes.texts),
+      rounds: rounds.texts,
       texts: textItems.length,
       images: 0,
     },
@@ -61,6 +68,7 @@ export function buildLocalWorkloads(
       name: 'photo folder',
       warmup: photoItems.slice(0, 1),
       calls: chunk(photoItems, callSizes.photos),
+      rounds: rounds.photos,
       texts: 0,
       images: photoItems.length,
     },
@@ -68,6 +76,7 @@ export function buildLocalWorkloads(
       name: 'mixed',
       warmup: [...textItems.slice(0, 1), ...photoItems.slice(0, 1)],
       calls: chunk(mixedItems, callSizes.mixed),
+      rounds: rounds.mixed,
       texts: mixedTexts.length,
       images: mixedPhotos.length,
     },

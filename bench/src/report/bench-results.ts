@@ -3,7 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { HostedModelRun, HostedResult, HostedScenario } from '../hosted/hosted-suite.js';
 import type { LocalResult } from '../local/local-suite.js';
-import type { CallSizes } from '../local/local-workloads.js';
+import type { CallSizes, WorkloadRounds } from '../local/local-workloads.js';
 import type { StandInDtype } from '../stand-in-models/graph-builder.js';
 import type { MachineInfo } from './machine-info.js';
 import type { FloatJsonReference, Ratio } from './targets.js';
@@ -28,6 +28,7 @@ export interface LocalBenchResults {
     threads: number;
     batchSize: number;
     callSizes: CallSizes;
+    rounds: WorkloadRounds;
     dtypes: StandInDtype[];
     standIn: {
       size: string;

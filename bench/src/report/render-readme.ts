@@ -44,7 +44,10 @@ function renderLocal(local: LocalBenchResults): string {
       `max ${config.corpus.tokens.max}, in calls of ${config.callSizes.texts}. Photo folder: ${config.photos.count} ` +
       `JPEGs (${config.photos.sizes.join(', ')}; ${number(config.photos.bytes / MIB, 1)} MiB), in calls of ` +
       `${config.callSizes.photos}. Mixed: ${config.mixed.texts} texts and ${config.mixed.photos} photos ` +
-      `interleaved, in calls of ${config.callSizes.mixed}.`,
+      `interleaved, in calls of ${config.callSizes.mixed}. The contenders run in separate processes and ` +
+      'take turns call by call; ' +
+      `each call is made ${config.rounds.texts} / ${config.rounds.photos} / ${config.rounds.mixed} times ` +
+      '(text corpus / photo folder / mixed) and its fastest time counts.',
     '',
     '- **onnxruntime-floor**: bare `InferenceSession.run` on tensors built before the clock starts ' +
       '(texts tokenized, sorted by length within the call, padded per batch; images decoded): the floor.',
