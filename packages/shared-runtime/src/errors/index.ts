@@ -1,5 +1,6 @@
 export { ApiError, type ApiErrorFields, isRetryableStatus } from './api-error.js';
 export { AuthenticationError } from './authentication-error.js';
+export { BackendClosedError } from './backend-closed-error.js';
 export { ConnectionError } from './connection-error.js';
 export { ImageLoadError } from './image-load-error.js';
 export { InvalidInputError } from './invalid-input-error.js';
