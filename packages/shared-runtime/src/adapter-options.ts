@@ -1,43 +1,28 @@
+import { API_BACKEND_OPTION_NAMES } from './api/api-backend-option-names.js';
 import type { ApiBackendOptions } from './api/api-backend-options.js';
 import { createBackend } from './create-backend.js';
 import { resolveEmbedOptions } from './embed-options.js';
 import type { EmbeddingBackend } from './embedding-backend.js';
 import { InvalidInputError } from './errors/invalid-input-error.js';
+import { LOCAL_BACKEND_OPTION_NAMES } from './local/local-backend-option-names.js';
 import type { LocalBackendOptions } from './local/local-backend-options.js';
 
-/**
- * Which backend reads each option. Typed as a record of every option of both backends, so an
- * option added to either one must be placed here before this compiles.
- */
-const OPTION_BACKENDS = {
-  model: 'both',
-  batchSize: 'both',
-  normalized: 'both',
-  modelInfo: 'api',
-  apiKey: 'api',
-  baseURL: 'api',
-  maxConcurrency: 'api',
-  maxRetries: 'api',
-  timeout: 'api',
-  resizeImages: 'api',
-  fetchImageUrls: 'api',
-  headers: 'api',
-  backoff: 'api',
-  repo: 'local',
-  revision: 'local',
-  dtype: 'local',
-  modelPath: 'local',
-  cacheDir: 'local',
-  offline: 'local',
-  device: 'local',
-  threads: 'local',
-  onDownloadProgress: 'local',
-  hfToken: 'local',
-  endpoint: 'local',
-  onTruncation: 'local',
-} as const satisfies Record<keyof ApiBackendOptions | keyof LocalBackendOptions, string>;
+type BackendOption = keyof ApiBackendOptions | keyof LocalBackendOptions;
 
-type BackendOption = keyof typeof OPTION_BACKENDS;
+/**
+ * Which backend reads each option: derived from the one list of each backend's options (which
+ * `createApiBackend` and `createLocalBackend` check unknown options against too).
+ */
+const OPTION_BACKENDS = Object.fromEntries(
+  [...new Set<BackendOption>([...API_BACKEND_OPTION_NAMES, ...LOCAL_BACKEND_OPTION_NAMES])].map(
+    (name) => {
+      const api = (API_BACKEND_OPTION_NAMES as readonly string[]).includes(name);
+      const local = (LOCAL_BACKEND_OPTION_NAMES as readonly string[]).includes(name);
+      return [name, api && local ? 'both' : api ? 'api' : 'local'];
+    },
+  ),
+) as Record<BackendOption, 'api' | 'local' | 'both'>;
+
 
 /** The options read by `backend` ('api', 'local' or 'both'). */
 function optionsOf(backend: 'api' | 'local' | 'both'): BackendOption[] {

@@ -10,6 +10,43 @@ export interface EmbedConfig {
   dimensions: number | undefined;
 }
 
+function isAbortSignal(value: unknown): value is AbortSignal {
+  // Duck-typed, not `instanceof`: a signal from another realm or polyfill works the same.
+  const signal = value as Partial<AbortSignal> | null;
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof signal?.aborted === 'boolean' &&
+    typeof signal.addEventListener === 'function' &&
+    typeof signal.removeEventListener === 'function' &&
+    typeof signal.throwIfAborted === 'function'
+  );
+}
+
+/**
+ * Checks the shape of per-call options before a backend reads any of them: an object (or
+ * undefined), `signal` an AbortSignal, `onProgress` a function. Both backends call it first, so
+ * `embed(inputs, null)` or `{ signal: {} }` is an {@link InvalidInputError} naming the field,
+ * never a raw `TypeError`. Returns the options (`{}` for undefined).
+ */
+export function checkEmbedOptions(options: unknown): EmbedOptions {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new InvalidInputError(
+      `The options of \`embed\` must be an object or undefined, got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}.`,
+      { field: 'options' },
+    );
+  }
+  const { signal, onProgress } = options as EmbedOptions;
+  if (signal !== undefined && !isAbortSignal(signal)) {
+    throw new InvalidInputError('`signal` must be an AbortSignal.', { field: 'signal' });
+  }
+  if (onProgress !== undefined && typeof onProgress !== 'function') {
+    throw new InvalidInputError('`onProgress` must be a function.', { field: 'onProgress' });
+  }
+  return options as EmbedOptions;
+}
+
 /**
  * Validates per-call options for a model, the same way for both backends, before any work.
  * `width` is the embedding width actually available (the loaded graph's, for the local backend).
@@ -19,7 +56,7 @@ export function resolveEmbedOptions(
   options: EmbedOptions = {},
   width: number = model.dimensions,
 ): EmbedConfig {
-  const { task, dimensions } = options;
+  const { task, dimensions } = checkEmbedOptions(options);
   if (task !== undefined && task !== 'retrieval.query' && task !== 'retrieval.passage') {
     throw new InvalidInputError(
       `Unsupported task "${String(task)}": use 'retrieval.query' or 'retrieval.passage'.`,

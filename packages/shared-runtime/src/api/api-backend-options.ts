@@ -14,8 +14,30 @@ export interface ApiBackendOptions {
   batchSize?: number;
   /** Requests in flight at once. @default 2 */
   maxConcurrency?: number;
-  /** Retries after the first attempt (2 means at most 3 requests). @default 2 */
+  /**
+   * Retries after the first attempt (2 means at most 3 requests) for failures other than rate
+   * limits: 408, 409, 5xx, connection failures and timeouts. A 429 does not spend these; see
+   * {@link ApiBackendOptions.rateLimitTimeout}.
+   * @default 2
+   */
   maxRetries?: number;
+  /**
+   * Milliseconds a batch may keep being rate limited (429) before its call rejects with a
+   * `RateLimitError`, counted from that batch's first 429. On each 429 the backend halves its own
+   * concurrency (never below 1), waits as the server says (`retry-after-ms` / `Retry-After`, else
+   * the backoff), and tries again; each success adds 1 back, up to `maxConcurrency`. `0` fails at
+   * the first 429 that `maxRetries` does not cover.
+   * @default 300000 (5 minutes)
+   */
+  rateLimitTimeout?: number;
+  /**
+   * Largest response body, in bytes, read from the server; checked against `content-length` and
+   * while the body arrives. Over it the call rejects with an `ApiError` of code
+   * `RESPONSE_TOO_LARGE`, not retried. The default fits the largest legal answer (2048 inputs of
+   * 1024 dimensions as JSON floats, about 46 MB) with headroom; base64 answers are 8x smaller.
+   * @default 67108864 (64 MiB)
+   */
+  maxResponseBytes?: number;
   /** Milliseconds one attempt may take before it is abandoned (and retried). @default 60000 */
   timeout?: number;
   /** Ask for unit-length vectors. @default true */

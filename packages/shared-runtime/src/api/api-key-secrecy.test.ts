@@ -90,7 +90,7 @@ const scenarios: Array<[string, () => Promise<unknown>, abstract new (...args: n
       'a 429',
       () => {
         server.fail({ status: 429, retryAfter: '1' });
-        return rejection(backend().embed(['x']));
+        return rejection(backend({ rateLimitTimeout: 0 }).embed(['x']));
       },
       RateLimitError,
     ],

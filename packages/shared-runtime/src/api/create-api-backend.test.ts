@@ -222,7 +222,7 @@ describe('createApiBackend: results', () => {
   });
 
   it('rejects an answer that does not cover every input exactly once', async () => {
-    const vector = Buffer.from(new Float32Array(768).buffer).toString('base64');
+    const vector = Buffer.from(new Float32Array(768).fill(0.5).buffer).toString('base64');
     server.fail({
       status: 200,
       body: {
@@ -363,9 +363,9 @@ describe('createApiBackend: retries', () => {
     );
   });
 
-  it('ends a run of 429s with a RateLimitError carrying retryAfterMs', async () => {
+  it('with rateLimitTimeout 0, ends a run of 429s within maxRetries with a RateLimitError carrying retryAfterMs', async () => {
     server.fail({ status: 429, retryAfterMs: '5' }, { status: 429, retryAfterMs: '5' });
-    const error = await rejection(backend({ maxRetries: 1 }).embed(['x']));
+    const error = await rejection(backend({ maxRetries: 1, rateLimitTimeout: 0 }).embed(['x']));
     expect(server.requests).toHaveLength(2);
     expect(error).toBeInstanceOf(RateLimitError);
     expect(error).toMatchObject({

@@ -1,8 +1,8 @@
 import { Pool } from 'undici';
-import { resolveEmbedOptions } from '../embed-options.js';
+import { checkEmbedOptions, resolveEmbedOptions } from '../embed-options.js';
 import type { EmbeddingBackend, EmbedOptions, EmbedResult } from '../embedding-backend.js';
-import { InvalidInputError } from '../errors/invalid-input-error.js';
-import { JinaClipError } from '../errors/jina-clip-error.js';
+import { ApiError } from '../errors/api-error.js';
+import { BackendClosedError } from '../errors/backend-closed-error.js';
 import type { EmbeddingInput } from '../inputs/embedding-input.js';
 import { validateInputs } from '../inputs/validate-inputs.js';
 import { finishVector } from '../vectors.js';
@@ -11,7 +11,7 @@ import { readApiKey } from './api-key.js';
 import { buildRequestBody } from './build-request-body.js';
 import { decodeEmbeddingsResponse } from './decode-embeddings.js';
 import { createWireInputPreparer } from './prepare-wire-inputs.js';
-import { createRequestLimiter } from './request-limiter.js';
+import { createRequestLimiter, type SlotOutcome } from './request-limiter.js';
 import { resolveApiConfig } from './resolve-api-config.js';
 import { withRetries } from './retry.js';
 import { runBatches } from './run-batches.js';
@@ -26,8 +26,11 @@ import { USER_AGENT } from './user-agent.js';
  * at the first request, from `apiKey` or `JINA_API_KEY`. Each `embed` call validates its inputs
  * and options before sending anything, sends `batchSize` inputs per request with at most
  * `maxConcurrency` requests in flight across all calls of this backend, retries what is worth
- * retrying, and returns the vectors in input order. One keep-alive undici pool, created at the
- * first request, serves every call until {@link EmbeddingBackend.close}.
+ * retrying, and returns the vectors in input order. A 429 halves the backend's own concurrency
+ * (shared by all calls; successes raise it again up to `maxConcurrency`) and is retried for up to
+ * `rateLimitTimeout` ms. One keep-alive undici pool, created at the first request, serves every
+ * call until {@link EmbeddingBackend.close}, which rejects every pending call with
+ * {@link BackendClosedError} at once.
  */
 export function createApiBackend(options: ApiBackendOptions = {}): EmbeddingBackend {
   const config = resolveApiConfig(options);
@@ -36,10 +39,12 @@ export function createApiBackend(options: ApiBackendOptions = {}): EmbeddingBack
   const prepareWireInputs = createWireInputPreparer(config);
   let apiKey: string | undefined;
   let pool: Pool | undefined;
-  let closed = false;
+  // Aborted by close(): every pending call (in flight, queued for a slot, sleeping before a
+  // retry) rejects at once with its reason, a BackendClosedError.
+  const lifetime = new AbortController();
 
   const getPool = () => {
-    if (closed) throw new JinaClipError('This api backend was closed while the call ran.');
+    if (lifetime.signal.aborted) throw lifetime.signal.reason;
     pool ??= new Pool(endpoint.origin, {
       connections: config.maxConcurrency,
       // The per-request `timeout` covers the whole exchange; undici's idle timers stay out of it.
@@ -51,16 +56,17 @@ export function createApiBackend(options: ApiBackendOptions = {}): EmbeddingBack
 
   async function embed(
     inputs: readonly EmbeddingInput[],
-    embedOptions: EmbedOptions = {},
+    embedOptions?: EmbedOptions,
   ): Promise<EmbedResult> {
-    if (closed) throw new JinaClipError('This api backend is closed; create a new one.');
-    const { signal, onProgress } = embedOptions;
-    signal?.throwIfAborted();
+    lifetime.signal.throwIfAborted();
+    const { signal: callerSignal, onProgress } = checkEmbedOptions(embedOptions);
+    callerSignal?.throwIfAborted();
     const resolvedInputs = validateInputs(inputs);
     const embedConfig = resolveEmbedOptions(model, embedOptions);
-    if (onProgress !== undefined && typeof onProgress !== 'function') {
-      throw new InvalidInputError('`onProgress` must be a function.', { field: 'onProgress' });
-    }
+    const signal =
+      callerSignal === undefined
+        ? lifetime.signal
+        : AbortSignal.any([callerSignal, lifetime.signal]);
     const total = resolvedInputs.length;
     if (total === 0) return { embeddings: [], usage: { totalTokens: 0 } };
     apiKey ??= readApiKey(config.explicitApiKey());
@@ -97,22 +103,37 @@ export function createApiBackend(options: ApiBackendOptions = {}): EmbeddingBack
         withRetries(
           async (attemptSignal) => {
             const release = await limiter.acquire(attemptSignal);
+            let outcome: SlotOutcome = 'other';
             try {
               const answer = await sendJsonRequest(
                 getPool(),
                 { url: endpoint, headers, body },
-                { timeout: config.timeout, signal: attemptSignal, secret },
+                {
+                  timeout: config.timeout,
+                  signal: attemptSignal,
+                  secret,
+                  maxResponseBytes: config.maxResponseBytes,
+                },
               );
+              outcome = 'success';
               return decodeEmbeddingsResponse(
                 answer.body,
                 { count: range.end - range.start, width },
                 answer,
               );
+            } catch (error) {
+              if (ApiError.isInstance(error) && error.status === 429) outcome = 'rate-limited';
+              throw error;
             } finally {
-              release();
+              release(outcome);
             }
           },
-          { maxRetries: config.maxRetries, backoff: config.backoff, signal: batchSignal },
+          {
+            maxRetries: config.maxRetries,
+            backoff: config.backoff,
+            rateLimitTimeout: config.rateLimitTimeout,
+            signal: batchSignal,
+          },
         ),
       onBatchDone: (result, range) => {
         for (const [offset, vector] of result.embeddings.entries()) {
@@ -132,10 +153,15 @@ export function createApiBackend(options: ApiBackendOptions = {}): EmbeddingBack
     model,
     embed,
     async close() {
-      closed = true;
+      if (!lifetime.signal.aborted) {
+        const reason = new BackendClosedError();
+        lifetime.abort(reason);
+        limiter.close(reason);
+      }
       const open = pool;
       pool = undefined;
-      await open?.close();
+      // Every request was aborted above; destroy() drops their sockets without waiting.
+      await open?.destroy();
     },
   };
 }

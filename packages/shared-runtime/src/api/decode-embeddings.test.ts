@@ -132,6 +132,36 @@ describe('decodeEmbeddingsResponse', () => {
       },
       'input 1 has non-finite values',
     ],
+    [
+      'an infinity',
+      {
+        data: [
+          { index: 0, embedding: [1] },
+          { index: 1, embedding: base64Of([Number.NEGATIVE_INFINITY]) },
+        ],
+      },
+      'input 1 has non-finite values',
+    ],
+    [
+      'an all-zero base64 vector',
+      {
+        data: [
+          { index: 0, embedding: [1] },
+          { index: 1, embedding: base64Of([0]) },
+        ],
+      },
+      'input 1 is an all-zero vector',
+    ],
+    [
+      'an all-zero (negative zero) array',
+      {
+        data: [
+          { index: 1, embedding: [1] },
+          { index: 0, embedding: [-0] },
+        ],
+      },
+      'input 0 is an all-zero vector',
+    ],
   ];
 
   it.each(cases)('rejects an answer with %s as INVALID_RESPONSE', (_name, body, reason) => {

@@ -50,7 +50,7 @@ function decodeVector(embedding: unknown): Float32Array | undefined {
 /**
  * Checks and decodes the body of a successful `POST /embeddings`: every input of the request
  * answered exactly once (`data[].index` covering 0..count-1, in any order), each vector `width`
- * finite values, base64 float32 or plain numbers. Anything else is an {@link ApiError} with code
+ * finite values not all zero, base64 float32 or plain numbers. Anything else is an {@link ApiError} with code
  * `INVALID_RESPONSE`, so a wrong answer never becomes a wrong vector.
  */
 export function decodeEmbeddingsResponse(
@@ -84,6 +84,8 @@ export function decodeEmbeddingsResponse(
       throw fail(`input ${index} has ${vector.length} dimensions, expected ${expected.width}`);
     }
     if (!vector.every(Number.isFinite)) throw fail(`input ${index} has non-finite values`);
+    // No embedding is all zeros, and such a vector cannot be normalised: a server fault.
+    if (vector.every((value) => value === 0)) throw fail(`input ${index} is an all-zero vector`);
     embeddings[index] = vector;
   }
   const usage = (body as { usage?: { total_tokens?: unknown; prompt_tokens?: unknown } }).usage;

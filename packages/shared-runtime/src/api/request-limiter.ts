@@ -1,33 +1,70 @@
-/** Releases a slot taken from a {@link RequestLimiter}; calling it again does nothing. */
-export type ReleaseSlot = () => void;
+/** How the request that held a slot went: it tunes the limiter's concurrency. */
+export type SlotOutcome = 'success' | 'rate-limited' | 'other';
 
-/** Hands out at most `max` slots at a time, first come first served. */
+/**
+ * Releases a slot taken from a {@link RequestLimiter}, saying how its request went (nothing: it
+ * neither counts as a success nor as a rate limit); calling it again does nothing.
+ */
+export type ReleaseSlot = (outcome?: SlotOutcome) => void;
+
+/**
+ * Hands out slots first come first served, at most {@link RequestLimiter.limit} at a time: a limit
+ * that adapts to the server (AIMD, as TCP does): a 429 halves it, never below 1; every `limit`
+ * successes add 1, never above the `max` it was created with.
+ */
 export interface RequestLimiter {
   /**
    * Waits for a free slot. An abort of `signal` while waiting rejects with the signal's reason
-   * and gives up the place in the queue.
+   * and gives up the place in the queue; after {@link RequestLimiter.close}, rejects with the
+   * close reason.
    */
   acquire(signal?: AbortSignal): Promise<ReleaseSlot>;
+  /** Rejects every waiter, and every later `acquire`, with `reason`. */
+  close(reason: unknown): void;
   /** Slots currently taken. */
   readonly active: number;
+  /** Slots that may be taken at once now (1..max). */
+  readonly limit: number;
 }
 
 /**
- * A counting semaphore. The api backend holds one for its whole life, so `maxConcurrency` bounds
- * the requests in flight across every concurrent `embed` call, not per call.
+ * An adaptive counting semaphore. The api backend holds one for its whole life, so its limit
+ * bounds the requests in flight across every concurrent `embed` call, not per call, and what one
+ * call learns from a 429 holds for the others.
  */
 export function createRequestLimiter(max: number): RequestLimiter {
   let active = 0;
-  const waiting: Array<() => void> = [];
+  let limit = max;
+  // Bumped at every decrease: a 429 of a request sent before the last decrease was already
+  // answered for, so a burst of 429s from one overload halves the limit once, not per request.
+  let generation = 0;
+  let successes = 0;
+  let closed: { reason: unknown } | undefined;
+  const waiting: Array<{ grant(): void; cancel(reason: unknown): void }> = [];
 
-  const release = (): ReleaseSlot => {
+  const grantWaiting = () => {
+    while (active < limit && waiting.length > 0) {
+      active++;
+      waiting.shift()!.grant();
+    }
+  };
+
+  const slot = (): ReleaseSlot => {
+    const slotGeneration = generation;
     let released = false;
-    return () => {
+    return (outcome) => {
       if (released) return;
       released = true;
-      const next = waiting.shift();
-      if (next === undefined) active--;
-      else next();
+      active--;
+      if (outcome === 'rate-limited' && slotGeneration === generation) {
+        limit = Math.max(1, Math.floor(limit / 2));
+        generation++;
+        successes = 0;
+      } else if (outcome === 'success' && limit < max && ++successes >= limit) {
+        limit++;
+        successes = 0;
+      }
+      grantWaiting();
     };
   };
 
@@ -35,23 +72,37 @@ export function createRequestLimiter(max: number): RequestLimiter {
     get active() {
       return active;
     },
+    get limit() {
+      return limit;
+    },
+    close(reason) {
+      closed ??= { reason };
+      for (const waiter of waiting.splice(0)) waiter.cancel(reason);
+    },
     acquire(signal) {
+      if (closed !== undefined) return Promise.reject(closed.reason);
       if (signal?.aborted) return Promise.reject(signal.reason);
-      if (active < max) {
+      if (active < limit && waiting.length === 0) {
         active++;
-        return Promise.resolve(release());
+        return Promise.resolve(slot());
       }
       return new Promise((resolve, reject) => {
-        const grant = () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve(release());
+        const waiter = {
+          grant() {
+            signal?.removeEventListener('abort', onAbort);
+            resolve(slot());
+          },
+          cancel(reason: unknown) {
+            signal?.removeEventListener('abort', onAbort);
+            reject(reason);
+          },
         };
         const onAbort = () => {
-          const index = waiting.indexOf(grant);
+          const index = waiting.indexOf(waiter);
           if (index >= 0) waiting.splice(index, 1);
           reject(signal?.reason);
         };
-        waiting.push(grant);
+        waiting.push(waiter);
         signal?.addEventListener('abort', onAbort, { once: true });
       });
     },

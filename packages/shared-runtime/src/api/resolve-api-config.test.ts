@@ -19,6 +19,8 @@ describe('resolveApiConfig', () => {
       maxConcurrency: 2,
       maxRetries: 2,
       timeout: 60_000,
+      rateLimitTimeout: 300_000,
+      maxResponseBytes: 67_108_864,
       normalized: true,
       resizeImages: true,
       fetchImageUrls: false,

@@ -1,6 +1,9 @@
 import { InvalidInputError } from '../errors/invalid-input-error.js';
 import type { ModelInfo } from '../models/model-info.js';
 import { DEFAULT_MODEL, getModelInfo } from '../models/models.js';
+import { LOCAL_BACKEND_OPTION_NAMES } from '../local/local-backend-option-names.js';
+import { rejectUnknownOptions } from '../reject-unknown-options.js';
+import { API_BACKEND_OPTION_NAMES } from './api-backend-option-names.js';
 import type { ApiBackendOptions } from './api-backend-options.js';
 
 /** The default base URL of the hosted Jina Embeddings API. */
@@ -12,6 +15,8 @@ export const API_DEFAULTS = {
   maxConcurrency: 2,
   maxRetries: 2,
   timeout: 60_000,
+  rateLimitTimeout: 300_000,
+  maxResponseBytes: 64 * 1024 * 1024,
   initialDelayMs: 500,
   maxDelayMs: 8_000,
 } as const;
@@ -24,6 +29,9 @@ const LIMITS = {
   maxRetries: [0, 20],
   // setTimeout's largest delay.
   timeout: [1, 2_147_483_647],
+  rateLimitTimeout: [0, 2_147_483_647],
+  // At least a small answer; at most 256 MiB, well below what one string can hold (512 MiB).
+  maxResponseBytes: [1024, 268_435_456],
 } as const;
 
 /** RFC 9110 token characters, which a header name consists of. */
@@ -48,6 +56,8 @@ export interface ApiConfig {
   readonly maxConcurrency: number;
   readonly maxRetries: number;
   readonly timeout: number;
+  readonly rateLimitTimeout: number;
+  readonly maxResponseBytes: number;
   readonly normalized: boolean;
   readonly resizeImages: boolean;
   readonly fetchImageUrls: boolean;
@@ -152,9 +162,15 @@ function resolveHeaders(headers: unknown): Record<string, string> {
 
 /**
  * Applies the defaults of {@link ApiBackendOptions} and validates every option, throwing
- * {@link InvalidInputError} with the offending `field` (and never the API key's value).
+ * {@link InvalidInputError} with the offending `field` (and never the API key's value). An
+ * option the api backend does not read (a local-backend option, a typo) is rejected, not ignored.
  */
 export function resolveApiConfig(options: ApiBackendOptions = {}): ApiConfig {
+  rejectUnknownOptions(options, {
+    owner: 'the api backend',
+    names: API_BACKEND_OPTION_NAMES,
+    other: { names: LOCAL_BACKEND_OPTION_NAMES, label: "createLocalBackend or `backend: 'local'`" },
+  });
   const { apiKey } = options;
   if (apiKey !== undefined && (typeof apiKey !== 'string' || apiKey.trim() === '')) {
     throw new InvalidInputError('`apiKey` must be a non-empty string when given.', {
@@ -181,6 +197,8 @@ export function resolveApiConfig(options: ApiBackendOptions = {}): ApiConfig {
     maxConcurrency: integerOption('maxConcurrency', options.maxConcurrency),
     maxRetries: integerOption('maxRetries', options.maxRetries),
     timeout: integerOption('timeout', options.timeout),
+    rateLimitTimeout: integerOption('rateLimitTimeout', options.rateLimitTimeout),
+    maxResponseBytes: integerOption('maxResponseBytes', options.maxResponseBytes),
     normalized: booleanOption('normalized', options.normalized, true),
     resizeImages: booleanOption('resizeImages', options.resizeImages, true),
     fetchImageUrls: booleanOption('fetchImageUrls', options.fetchImageUrls, false),

@@ -1,4 +1,4 @@
-import { ApiError, isRetryableStatus } from '../errors/api-error.js';
+import { ApiError } from '../errors/api-error.js';
 import { ConnectionError } from '../errors/connection-error.js';
 import { sleep } from './sleep.js';
 
@@ -17,7 +17,7 @@ export interface RetryBackoff {
  * statuses, invalid input, or a caller's abort.
  */
 export function shouldRetry(error: unknown): boolean {
-  if (ApiError.isInstance(error)) return isRetryableStatus(error.status);
+  if (ApiError.isInstance(error)) return error.retryable;
   return ConnectionError.isInstance(error);
 }
 
@@ -58,25 +58,50 @@ export function retryDelayMs(
   return delay * (1 - random() * 0.25);
 }
 
+/** What {@link withRetries} needs besides the attempt. */
+export interface RetryOptions {
+  /** Retries of failures other than 429 (and of 429s when `rateLimitTimeout` is 0). */
+  maxRetries: number;
+  backoff: RetryBackoff;
+  /**
+   * Milliseconds the attempts may keep being answered 429, counted from the first 429; within
+   * it, 429s are retried without spending `maxRetries`. 0: 429s count as other failures.
+   */
+  rateLimitTimeout?: number;
+  signal: AbortSignal;
+}
+
 /**
  * Runs `attempt` until it succeeds, fails with an error {@link shouldRetry} rejects, or
  * `maxRetries` retries are spent (so at most `maxRetries + 1` attempts), waiting
- * {@link retryDelayMs} between attempts. An abort of `signal` (during an attempt or a wait)
- * rejects at once with the signal's reason.
+ * {@link retryDelayMs} between attempts. A 429 is bounded by time instead: retried as long as the
+ * next attempt starts within `rateLimitTimeout` ms of the first 429, then thrown. An abort of
+ * `signal` (during an attempt or a wait) rejects at once with the signal's reason.
  */
 export async function withRetries<T>(
   attempt: (signal: AbortSignal) => Promise<T>,
-  options: { maxRetries: number; backoff: RetryBackoff; signal: AbortSignal },
+  options: RetryOptions,
 ): Promise<T> {
-  const { signal } = options;
-  for (let retry = 0; ; retry++) {
+  const { signal, rateLimitTimeout = 0 } = options;
+  let retry = 0;
+  let rateLimited = 0;
+  let firstRateLimitAt: number | undefined;
+  for (;;) {
     signal.throwIfAborted();
     try {
       return await attempt(signal);
     } catch (error) {
       if (signal.aborted) throw signal.reason;
-      if (retry >= options.maxRetries || !shouldRetry(error)) throw error;
-      await sleep(retryDelayMs(retry, error, options.backoff), signal);
+      if (!shouldRetry(error)) throw error;
+      if (rateLimitTimeout > 0 && ApiError.isInstance(error) && error.status === 429) {
+        firstRateLimitAt ??= Date.now();
+        const delay = retryDelayMs(Math.min(rateLimited++, 30), error, options.backoff);
+        if (Date.now() + delay - firstRateLimitAt > rateLimitTimeout) throw error;
+        await sleep(delay, signal);
+        continue;
+      }
+      if (retry >= options.maxRetries) throw error;
+      await sleep(retryDelayMs(retry++, error, options.backoff), signal);
     }
   }
 }

@@ -4,6 +4,7 @@ import { JinaClipError } from '../errors/jina-clip-error.js';
 import { TimeoutError } from '../errors/timeout-error.js';
 import { redactSecret } from './api-key.js';
 import { createApiError } from './create-api-error.js';
+import { readCappedBody } from './read-capped-body.js';
 
 /** One POST to send. */
 export interface JsonRequest {
@@ -52,8 +53,10 @@ function connectionError(error: unknown, origin: string, secret: string): Connec
 }
 
 /**
- * Sends one request, once: no retries here. Resolves with a 2xx answer's parsed body; rejects with
- * the typed error of an error answer ({@link createApiError}), a {@link TimeoutError} when the
+ * Sends one request, once: no retries here. Resolves with a 2xx answer's parsed body (its headers
+ * redacted of `secret`); rejects with the typed error of an error answer ({@link createApiError}),
+ * an {@link ApiError} `RESPONSE_TOO_LARGE` for a body over `maxResponseBytes` (checked while
+ * reading), a {@link TimeoutError} when the
  * whole exchange (headers and body) takes longer than `timeout` ms, a {@link ConnectionError}
  * when the connection fails or a 2xx body is cut off or not JSON, and with `signal.reason`
  * itself when `signal` aborts.
@@ -61,9 +64,9 @@ function connectionError(error: unknown, origin: string, secret: string): Connec
 export async function sendJsonRequest(
   dispatcher: Dispatcher,
   request: JsonRequest,
-  options: { timeout: number; signal: AbortSignal; secret: string },
+  options: { timeout: number; signal: AbortSignal; secret: string; maxResponseBytes: number },
 ): Promise<JsonAnswer> {
-  const { signal, timeout, secret } = options;
+  const { signal, timeout, secret, maxResponseBytes } = options;
   signal.throwIfAborted();
   const origin = request.url.origin;
   const controller = new AbortController();
@@ -83,8 +86,14 @@ export async function sendJsonRequest(
       body: request.body,
       signal: controller.signal,
     });
-    const text = await response.body.text();
-    const headers = flattenHeaders(response.headers);
+    // Redacted once, here: every error built from this answer (and the answer itself) shows
+    // these headers, and a server may echo the key in one of them.
+    const headers = redactSecret(flattenHeaders(response.headers), secret);
+    const text = await readCappedBody(
+      response.body,
+      { status: response.statusCode, headers, origin },
+      maxResponseBytes,
+    );
     if (response.statusCode < 200 || response.statusCode >= 300) {
       throw createApiError({ status: response.statusCode, body: text, headers }, secret);
     }

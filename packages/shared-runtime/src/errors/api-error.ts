@@ -14,6 +14,8 @@ export interface ApiErrorFields {
   errors?: readonly unknown[] | undefined;
   /** Response headers (the request's headers, and so the API key, never appear here). */
   headers?: Readonly<Record<string, string>> | undefined;
+  /** Overrides the status-derived {@link ApiError.retryable} (an over-cap answer is never retried). */
+  retryable?: boolean | undefined;
   cause?: unknown;
 }
 
@@ -35,7 +37,10 @@ export class ApiError extends JinaClipError {
   readonly detail: string | undefined;
   readonly errors: readonly unknown[] | undefined;
   readonly headers: Readonly<Record<string, string>>;
-  /** Whether the same request could succeed if sent again (408, 409, 429, 5xx). */
+  /**
+   * Whether the same request could succeed if sent again: by status (408, 409, 429, 5xx), except
+   * for an answer the client refused whatever its status (`RESPONSE_TOO_LARGE`).
+   */
   readonly retryable: boolean;
 
   constructor(message: string, fields: ApiErrorFields) {
@@ -46,6 +51,6 @@ export class ApiError extends JinaClipError {
     this.detail = fields.detail;
     this.errors = fields.errors;
     this.headers = fields.headers ?? {};
-    this.retryable = isRetryableStatus(fields.status);
+    this.retryable = fields.retryable ?? isRetryableStatus(fields.status);
   }
 }

@@ -1,4 +1,4 @@
-import { resolveEmbedOptions } from '../embed-options.js';
+import { checkEmbedOptions, resolveEmbedOptions } from '../embed-options.js';
 import type { EmbeddingBackend, EmbedOptions, EmbedResult } from '../embedding-backend.js';
 import { InvalidInputError } from '../errors/invalid-input-error.js';
 import { JinaClipError } from '../errors/jina-clip-error.js';
@@ -76,7 +76,7 @@ export function createLocalBackend(options: LocalBackendOptions = {}): Embedding
     embedOptions: EmbedOptions = {},
   ): Promise<EmbedResult> {
     if (closed) throw new JinaClipError('This local backend is closed; create a new one.');
-    const { signal, onProgress } = embedOptions;
+    const { signal, onProgress } = checkEmbedOptions(embedOptions);
     signal?.throwIfAborted();
     const resolvedInputs = validateInputs(inputs);
     // Checked before any download: fully for the official repository, whose widths the model

@@ -1,6 +1,8 @@
+import { API_BACKEND_OPTION_NAMES } from '../api/api-backend-option-names.js';
 import { InvalidInputError } from '../errors/invalid-input-error.js';
 import type { ModelInfo } from '../models/model-info.js';
 import { DEFAULT_MODEL, getModelInfo } from '../models/models.js';
+import { rejectUnknownOptions } from '../reject-unknown-options.js';
 import {
   type Device,
   type DownloadProgress,
@@ -9,6 +11,7 @@ import {
   type ModelDtype,
   type TruncatedInput,
 } from './local-backend-options.js';
+import { LOCAL_BACKEND_OPTION_NAMES } from './local-backend-option-names.js';
 
 /**
  * How a model's ONNX export is split: jina-clip-v1 ships a text and a vision graph, jina-clip-v2
@@ -93,6 +96,11 @@ function optionalFunction<T>(value: T | undefined, field: string): T | undefined
  * (HF_TOKEN, HF_HUB_OFFLINE, ...) are left to the download, which reads them when it runs.
  */
 export function resolveLocalConfig(options: LocalBackendOptions = {}): LocalConfig {
+  rejectUnknownOptions(options, {
+    owner: 'the local backend',
+    names: LOCAL_BACKEND_OPTION_NAMES,
+    other: { names: API_BACKEND_OPTION_NAMES, label: "createApiBackend or `backend: 'api'`" },
+  });
   const modelId = options.model ?? DEFAULT_MODEL;
   const layout = LAYOUTS[modelId];
   if (layout === undefined) {

@@ -1,0 +1,40 @@
+import { InvalidInputError } from './errors/invalid-input-error.js';
+
+/** The options a backend reads, and those of the other backend (to say where they belong). */
+export interface KnownOptions {
+  /** What the options are given to, for the message: `createApiBackend`. */
+  readonly owner: string;
+  /** Every option the owner reads. */
+  readonly names: readonly string[];
+  /** Every option of the other backend, and how to select it: `backend: 'local'`. */
+  readonly other: { readonly names: readonly string[]; readonly label: string };
+}
+
+/**
+ * Throws {@link InvalidInputError} (with `field`) for the first option set in `options` that the
+ * owner does not read: another backend's option says so, a misspelt one names the option meant
+ * when only its case differs. An option left `undefined` is not set. Options of a plain object
+ * only; anything else is a caller's type error that {@link InvalidInputError} also reports.
+ */
+export function rejectUnknownOptions(options: unknown, known: KnownOptions): void {
+  if (options === undefined) return;
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new InvalidInputError(`The options of ${known.owner} must be an object.`, {
+      field: 'options',
+    });
+  }
+  for (const [name, value] of Object.entries(options)) {
+    if (value === undefined || known.names.includes(name)) continue;
+    if (known.other.names.includes(name)) {
+      throw new InvalidInputError(
+        `\`${name}\` is not an option of ${known.owner}: it belongs to the other backend (${known.other.label}).`,
+        { field: name },
+      );
+    }
+    const meant = known.names.find((candidate) => candidate.toLowerCase() === name.toLowerCase());
+    throw new InvalidInputError(
+      `\`${name}\` is not an option of ${known.owner}${meant === undefined ? '' : `; did you mean \`${meant}\``}.`,
+      { field: name },
+    );
+  }
+}
