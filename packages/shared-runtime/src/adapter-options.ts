@@ -23,7 +23,6 @@ const OPTION_BACKENDS = Object.fromEntries(
   ),
 ) as Record<BackendOption, 'api' | 'local' | 'both'>;
 
-
 /** The options read by `backend` ('api', 'local' or 'both'). */
 function optionsOf(backend: 'api' | 'local' | 'both'): BackendOption[] {
   return (Object.keys(OPTION_BACKENDS) as BackendOption[]).filter(

@@ -34,7 +34,7 @@ import {
 } from './index.js';
 import { LOCAL_BACKEND_OPTION_NAMES } from './local/local-backend-option-names.js';
 import { DEFAULT_LOCAL_BATCH_SIZE } from './local/resolve-local-config.js';
-import { createLocalBackend, type LocalBackendOptions } from './local.js';
+import { createLocalBackend } from './local.js';
 import { textTokens } from './testing/jina-api-server-usage.js';
 import {
   expectedServerEmbedding,
@@ -424,7 +424,9 @@ describe('README samples', () => {
     api.setLatency(0);
 
     api.fail({ status: 429, retryAfterMs: '1500' });
-    expect(await failure(apiBackend(), ['sleepy cat'])).toBe('rate limited: wait 1500 ms');
+    expect(await failure(apiBackend({ rateLimitTimeout: 0 }), ['sleepy cat'])).toBe(
+      'rate limited: wait 1500 ms',
+    );
     expect(await failure(apiBackend({ apiKey: 'jina_wrong' }), ['sleepy cat'])).toBe(
       'check the key (401)',
     );

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmbeddingBackend } from '../embedding-backend.js';
@@ -116,6 +117,35 @@ const scenarios: Array<[string, () => Promise<unknown>, abstract new (...args: n
       ApiError,
     ],
     [
+      'an unusable 200 whose headers echo the key',
+      () => {
+        server.fail({ status: 200, body: { data: [] }, headers: { 'x-echo': `key=${KEY}` } });
+        return rejection(backend().embed(['x']));
+      },
+      ApiError,
+    ],
+    [
+      'an all-zero 200 whose headers echo the key',
+      () => {
+        const zero = Buffer.alloc(768 * 4).toString('base64');
+        server.fail({
+          status: 200,
+          body: { data: [{ index: 0, embedding: zero }], usage: { total_tokens: 1 } },
+          headers: { 'x-echo': KEY },
+        });
+        return rejection(backend().embed(['x']));
+      },
+      ApiError,
+    ],
+    [
+      'an over-cap 200 whose headers echo the key',
+      () => {
+        server.fail({ status: 200, body: 'x'.repeat(4096), headers: { 'x-echo': KEY } });
+        return rejection(backend({ maxResponseBytes: 1024 }).embed(['x']));
+      },
+      ApiError,
+    ],
+    [
       'a reset connection',
       () => {
         server.fail({ reset: true });
@@ -172,6 +202,9 @@ describe('the API key never shows', () => {
     const error = await produce();
     expect(error).toBeInstanceOf(errorClass);
     for (const shown of renderings(error)) expect(shown).not.toContain(KEY);
+    if (ApiError.isInstance(error) && error.headers['x-echo'] !== undefined) {
+      expect(error.headers['x-echo']).toMatch(/^(key=)?\[redacted\]$/);
+    }
   });
 
   it('in the backend object, nor in what the server records', async () => {

@@ -1,7 +1,7 @@
 import { InvalidInputError } from '../errors/invalid-input-error.js';
+import { LOCAL_BACKEND_OPTION_NAMES } from '../local/local-backend-option-names.js';
 import type { ModelInfo } from '../models/model-info.js';
 import { DEFAULT_MODEL, getModelInfo } from '../models/models.js';
-import { LOCAL_BACKEND_OPTION_NAMES } from '../local/local-backend-option-names.js';
 import { rejectUnknownOptions } from '../reject-unknown-options.js';
 import { API_BACKEND_OPTION_NAMES } from './api-backend-option-names.js';
 import type { ApiBackendOptions } from './api-backend-options.js';

@@ -3,6 +3,7 @@ import { InvalidInputError } from '../errors/invalid-input-error.js';
 import type { ModelInfo } from '../models/model-info.js';
 import { DEFAULT_MODEL, getModelInfo } from '../models/models.js';
 import { rejectUnknownOptions } from '../reject-unknown-options.js';
+import { LOCAL_BACKEND_OPTION_NAMES } from './local-backend-option-names.js';
 import {
   type Device,
   type DownloadProgress,
@@ -11,7 +12,6 @@ import {
   type ModelDtype,
   type TruncatedInput,
 } from './local-backend-options.js';
-import { LOCAL_BACKEND_OPTION_NAMES } from './local-backend-option-names.js';
 
 /**
  * How a model's ONNX export is split: jina-clip-v1 ships a text and a vision graph, jina-clip-v2

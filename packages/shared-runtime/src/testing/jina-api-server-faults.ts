@@ -9,6 +9,13 @@ export type JinaApiFault =
   | {
       /** Answer normally, but cut the connection halfway through the body. */
       truncate: true;
+    }
+  | {
+      /**
+       * Answer 200 with a body that never ends (JSON whitespace, no `content-length`, streamed as
+       * fast as the client reads) until the client goes: a hostile or broken server.
+       */
+      endlessBody: true;
     };
 
 /** Answer with an error status (429, 500, 502, 503, or any other) instead of embedding. */

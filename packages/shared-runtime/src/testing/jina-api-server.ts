@@ -35,6 +35,20 @@ export interface JinaApiServerOptions {
   latencyMs?: number;
   /** Most requests answered at once; those beyond get a 429. @default no limit */
   concurrencyLimit?: number;
+  /**
+   * Keep request bodies in `requests`. `false` records everything else (and `bodyBytes`), so a
+   * long soak holds no bodies at all.
+   * @default true
+   */
+  recordBodies?: boolean;
+  /**
+   * Most body bytes `requests` holds: past it, the oldest records lose their `body` (set to
+   * undefined; `bodyBytes` stays), so a soak over thousands of images stays bounded.
+   * @default 67108864 (64 MiB)
+   */
+  maxRecordedBodyBytes?: number;
+  /** Most records `requests` holds: past it, the oldest are dropped. @default 10000 */
+  maxRecordedRequests?: number;
 }
 
 /** A request the server received, as recorded on arrival. */
@@ -44,8 +58,13 @@ export interface RecordedRequest {
   path: string;
   /** Headers, names lower-cased; `authorization` is redacted to `Bearer [redacted]`. */
   headers: Record<string, string>;
-  /** The body parsed as JSON, or its text when it is not JSON. */
+  /**
+   * The body parsed as JSON, or its text when it is not JSON; undefined when bodies are not
+   * recorded (`recordBodies: false`) or this one was dropped to bound the log.
+   */
   body: unknown;
+  /** Size of the body in bytes, recorded always. */
+  bodyBytes: number;
   /** `Date.now()` when the request arrived. */
   time: number;
   /** Which TCP connection carried it (1, 2, ... in the order connections opened). */
@@ -60,7 +79,10 @@ export interface JinaApiServer {
   readonly url: string;
   /** The key it accepts. */
   readonly apiKey: string;
-  /** Every request received, in arrival order. */
+  /**
+   * Requests received, in arrival order: the last `maxRecordedRequests`, bodies of the most
+   * recent within `maxRecordedBodyBytes` (see {@link JinaApiServerOptions}).
+   */
   readonly requests: RecordedRequest[];
   /** Requests received and not yet answered. */
   readonly inFlight: number;
@@ -95,10 +117,24 @@ function flattenHeaders(request: IncomingMessage): Record<string, string> {
   return headers;
 }
 
-async function readBody(request: IncomingMessage): Promise<string> {
+async function readBody(request: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+/** Streams JSON whitespace after `{"data":[` until the client goes, never buffering more. */
+function streamEndlessBody(response: ServerResponse): void {
+  response.writeHead(200, { 'content-type': 'application/json' });
+  response.write('{"data":[');
+  const chunk = Buffer.alloc(64 * 1024, 0x20);
+  const pump = () => {
+    while (!response.destroyed && response.write(chunk)) {
+      // write() returns false once the socket's buffer is full: wait for 'drain'.
+    }
+  };
+  response.on('drain', pump);
+  pump();
 }
 
 function parseJson(text: string): { value: unknown } | undefined {
@@ -138,8 +174,8 @@ function shuffledOrder(seeds: readonly Buffer[]): number[] {
  * vectors ({@link expectedServerEmbedding}) in shuffled order with `index`, honours `dimensions`,
  * `normalized` and `embedding_type`, bills usage like the service (about one token per word plus
  * two; images 1000 per 224 px tile on v1, 4000 per 512 px tile on v2, from the decoded size; an
- * image URL is never fetched and is billed one tile), and records every request. Faults can be
- * scripted with `fail`.
+ * image URL is never fetched and is billed one tile), and records requests (bounded: see
+ * {@link JinaApiServerOptions.maxRecordedBodyBytes}). Faults can be scripted with `fail`.
  */
 export async function startJinaApiServer(
   options: JinaApiServerOptions = {},
@@ -153,6 +189,25 @@ export async function startJinaApiServer(
   let concurrencyRetryAfterMs = 1000;
   const faults: JinaApiFault[] = [];
   const requests: RecordedRequest[] = [];
+  const recordBodies = options.recordBodies ?? true;
+  const maxRecordedBodyBytes = options.maxRecordedBodyBytes ?? 64 * 1024 * 1024;
+  const maxRecordedRequests = options.maxRecordedRequests ?? 10_000;
+  // Records still holding a body, oldest first, and their bytes.
+  const withBodies: RecordedRequest[] = [];
+  let recordedBodyBytes = 0;
+  const keepRecord = (entry: RecordedRequest) => {
+    requests.push(entry);
+    if (requests.length > maxRecordedRequests)
+      requests.splice(0, requests.length - maxRecordedRequests);
+    if (entry.body === undefined) return;
+    withBodies.push(entry);
+    recordedBodyBytes += entry.bodyBytes;
+    while (recordedBodyBytes > maxRecordedBodyBytes && withBodies.length > 0) {
+      const oldest = withBodies.shift()!;
+      recordedBodyBytes -= oldest.bodyBytes;
+      oldest.body = undefined;
+    }
+  };
   const timers = new Set<NodeJS.Timeout>();
   const connections = new WeakMap<Socket, number>();
   let connectionCount = 0;
@@ -284,17 +339,19 @@ export async function startJinaApiServer(
       counted = false;
     });
 
-    const text = await readBody(request);
+    const bytes = await readBody(request);
+    const text = bytes.toString('utf8');
     const parsed = parseJson(text);
     const record: RecordedRequest = {
       method: request.method ?? '',
       path: request.url ?? '',
       headers: flattenHeaders(request),
-      body: parsed === undefined ? text : parsed.value,
+      body: recordBodies ? (parsed === undefined ? text : parsed.value) : undefined,
+      bodyBytes: bytes.byteLength,
       time,
       connection: connections.get(request.socket) ?? 0,
     };
-    requests.push(record);
+    keepRecord(record);
 
     const fault = faults.shift();
     if (fault !== undefined && 'reset' in fault) {
@@ -303,6 +360,11 @@ export async function startJinaApiServer(
     }
     if (fault !== undefined && isStatusFault(fault)) {
       sendStatusFault(response, record, fault);
+      return;
+    }
+    if (fault !== undefined && 'endlessBody' in fault) {
+      record.status = 200;
+      streamEndlessBody(response);
       return;
     }
     if (concurrencyLimit !== undefined && inFlight > concurrencyLimit) {
@@ -389,6 +451,8 @@ export async function startJinaApiServer(
     },
     reset() {
       requests.length = 0;
+      withBodies.length = 0;
+      recordedBodyBytes = 0;
       faults.length = 0;
       peakInFlight = inFlight;
     },
