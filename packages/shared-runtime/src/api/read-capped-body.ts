@@ -24,6 +24,16 @@ function tooLarge(answer: CappedBodyAnswer, maxBytes: number, received: string):
 }
 
 /**
+ * Ends the body's stream, closing its connection. undici reports a destroyed body as an
+ * `AbortError` event; nobody else listens any more, so it is swallowed here instead of surfacing
+ * as an unhandled error.
+ */
+function abandon(body: Dispatcher.ResponseData['body']): void {
+  body.on('error', () => {});
+  body.destroy();
+}
+
+/**
  * Reads an undici response body as UTF-8 text, never holding more than `maxBytes`: a
  * `content-length` above the cap fails before any byte is read, and the bytes are counted while
  * they arrive, so an endless or huge body fails as soon as it passes the cap (the stream is
@@ -37,7 +47,7 @@ export async function readCappedBody(
 ): Promise<string> {
   const declared = Number(answer.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) {
-    body.destroy();
+    abandon(body);
     throw tooLarge(answer, maxBytes, `content-length ${declared}`);
   }
   const chunks: Buffer[] = [];
@@ -46,7 +56,7 @@ export async function readCappedBody(
     const bytes = chunk as Buffer;
     size += bytes.byteLength;
     if (size > maxBytes) {
-      body.destroy();
+      abandon(body);
       throw tooLarge(answer, maxBytes, `more than ${maxBytes} bytes received`);
     }
     chunks.push(bytes);
