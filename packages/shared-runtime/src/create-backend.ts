@@ -1,8 +1,8 @@
 import type { ApiBackendOptions } from './api/api-backend-options.js';
 import { createApiBackend } from './api/create-api-backend.js';
 import type { EmbeddingBackend } from './embedding-backend.js';
+import { BackendClosedError } from './errors/backend-closed-error.js';
 import { InvalidInputError } from './errors/invalid-input-error.js';
-import { JinaClipError } from './errors/jina-clip-error.js';
 import type { LocalBackendOptions } from './local/local-backend-options.js';
 import { resolveLocalConfig } from './local/resolve-local-config.js';
 
@@ -52,8 +52,10 @@ function createLazyLocalBackend(options: LocalBackendOptions): EmbeddingBackend 
     },
     async embed(inputs, embedOptions) {
       // Closed before its first call: loading the model now would leak sessions nobody closes.
-      if (closed) throw new JinaClipError('This local backend is closed; create a new one.');
+      if (closed) throw new BackendClosedError();
       const backend = await load();
+      // Closed while the module loaded: the local backend's own close() settles the rest.
+      if (closed) throw new BackendClosedError();
       return backend.embed(inputs, embedOptions);
     },
     async close() {
