@@ -1,7 +1,14 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { resolveEmbedOptions } from './embed-options.js';
+import { createApiBackend } from './api/create-api-backend.js';
+import { checkEmbedOptions, resolveEmbedOptions } from './embed-options.js';
+import type { EmbedOptions } from './embedding-backend.js';
 import { InvalidInputError } from './errors/invalid-input-error.js';
+import { createLocalBackend } from './local/create-local-backend.js';
 import { MODELS } from './models/models.js';
+import { startJinaApiServer } from './testing/jina-api-server.js';
+import { loopbackApiOptions } from './testing/loopback-api-options.js';
 
 const v1 = MODELS['jina-clip-v1'];
 const v2 = MODELS['jina-clip-v2'];
@@ -57,4 +64,51 @@ describe('resolveEmbedOptions', () => {
       "Unsupported task \"classification\": use 'retrieval.query' or 'retrieval.passage'.",
     );
   });
+});
+
+describe('checkEmbedOptions, on both backends', () => {
+  const bad: Array<[string, unknown, string]> = [
+    ['null', null, 'options'],
+    ['an array', [], 'options'],
+    ['a string', 'query', 'options'],
+    ['a plain object as signal', { signal: {} }, 'signal'],
+    ['a string as signal', { signal: 'stop' }, 'signal'],
+    ['a number as onProgress', { onProgress: 1 }, 'onProgress'],
+  ];
+
+  it.each(bad)('refuses %s with InvalidInputError naming the field', (_name, options, field) => {
+    let error: unknown;
+    try {
+      checkEmbedOptions(options);
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect(error).toMatchObject({ name: 'InvalidInputError', field });
+    expect(() => resolveEmbedOptions(v1, options as EmbedOptions)).toThrow(InvalidInputError);
+  });
+
+  it('accepts undefined, {}, a real signal and a function', () => {
+    expect(checkEmbedOptions(undefined)).toEqual({});
+    const options = { signal: new AbortController().signal, onProgress: () => {} };
+    expect(checkEmbedOptions(options)).toBe(options);
+  });
+
+  it.each(bad)(
+    'makes embed(inputs, %s) an InvalidInputError on the api and local backends, sending nothing',
+    async (_name, options, field) => {
+      const server = await startJinaApiServer();
+      const api = createApiBackend(loopbackApiOptions(server));
+      const local = createLocalBackend({ modelPath: join(tmpdir(), 'jina-clip-never-written') });
+      for (const backend of [api, local]) {
+        const error = await backend
+          .embed(['x'], options as EmbedOptions)
+          .catch((thrown: unknown) => thrown);
+        expect(error).toBeInstanceOf(InvalidInputError);
+        expect(error).toMatchObject({ field });
+      }
+      expect(server.requests).toHaveLength(0);
+      await Promise.all([api.close(), local.close(), server.close()]);
+    },
+  );
 });

@@ -33,7 +33,7 @@ export function rejectUnknownOptions(options: unknown, known: KnownOptions): voi
     }
     const meant = known.names.find((candidate) => candidate.toLowerCase() === name.toLowerCase());
     throw new InvalidInputError(
-      `\`${name}\` is not an option of ${known.owner}${meant === undefined ? '' : `; did you mean \`${meant}\``}.`,
+      `\`${name}\` is not an option of ${known.owner}${meant === undefined ? '.' : `; did you mean \`${meant}\`?`}`,
       { field: name },
     );
   }
