@@ -11,7 +11,13 @@ export {
 export type { ApiBackendOptions, RetryBackoffOptions } from './api/api-backend-options.js';
 export { createApiBackend } from './api/create-api-backend.js';
 export { type BackendOptions, createBackend } from './create-backend.js';
-export { type EmbedConfig, resolveEmbedOptions } from './embed-options.js';
+export { checkEmbedOptions, type EmbedConfig, resolveEmbedOptions } from './embed-options.js';
+export {
+  type EmbedSettledOptions,
+  type EmbedSettledResult,
+  type EmbedSettledResults,
+  embedSettled,
+} from './embed-settled.js';
 export type { EmbeddingBackend, EmbedOptions, EmbedResult } from './embedding-backend.js';
 export * from './errors/index.js';
 export type { EmbeddingInput, ImageSource, ResolvedInput } from './inputs/embedding-input.js';
