@@ -24,6 +24,7 @@ import {
   createBackend,
   type EmbeddingBackend,
   type EmbeddingInput,
+  embedSettled,
   ImageLoadError,
   InvalidInputError,
   JinaClipError,
@@ -320,6 +321,32 @@ describe('README samples', () => {
     process.env.JINA_API_KEY = api.apiKey;
     expect(vectors[0]).toEqual(expectedServerEmbedding('A cat sleeping on a sofa', 'jina-clip-v2'));
     expect(vectors[1]).toHaveLength(v2.width);
+  });
+
+  it('embedSettled: a bad file is reported and skipped, the good vectors kept', async () => {
+    api.reset();
+    await writeFile('./photos/broken.jpg', Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]));
+    const backend = createApiBackend({ model: 'jina-clip-v2', baseURL: api.url });
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    // #region readme
+    const kept: Float32Array[] = [];
+    const { results } = await embedSettled(backend, [
+      'A cat sleeping on a sofa',
+      { image: './photos/broken.jpg' }, // a corrupt file: rejected alone, with its index
+      { image: './photos/cat.jpg' },
+    ]);
+    for (const [index, result] of results.entries()) {
+      if (result.status === 'fulfilled') kept.push(result.embedding);
+      else console.warn(`skipped input ${index}: ${result.error.name}: ${result.error.message}`);
+    }
+    // #endregion
+    await backend.close();
+    expect(kept).toHaveLength(2);
+    expect(kept[0]).toEqual(expectedServerEmbedding('A cat sleeping on a sofa', 'jina-clip-v2'));
+    expect(warn).toHaveBeenCalledWith(
+      expect.stringMatching(/^skipped input 1: ImageLoadError: Input 1: /),
+    );
+    warn.mockRestore();
   });
 
   it('inputs: every ImageSource kind resolves to the same upload', async () => {

@@ -424,3 +424,69 @@ describe('startJinaApiServer: faults and load', () => {
     expect(limited.headers.get('retry-after')).toBe('0');
   });
 });
+
+describe('startJinaApiServer: a bounded request log', () => {
+  /** POSTs `input` texts of `size` characters each to `target`. */
+  async function post(target: JinaApiServer, size: number, count = 1): Promise<void> {
+    const response = await fetch(`${target.url}/embeddings`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${target.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'jina-clip-v1',
+        input: Array.from({ length: count }, () => ({ text: 'x'.repeat(size) })),
+      }),
+    });
+    await response.arrayBuffer();
+  }
+
+  it('records no bodies with recordBodies: false, but their sizes', async () => {
+    const quiet = await startJinaApiServer({ recordBodies: false });
+    await post(quiet, 1000);
+    await quiet.close();
+    expect(quiet.requests).toHaveLength(1);
+    expect(quiet.requests[0]).toMatchObject({ body: undefined, status: 200 });
+    expect(quiet.requests[0]!.bodyBytes).toBeGreaterThan(1000);
+  });
+
+  it('drops the oldest bodies past maxRecordedBodyBytes, and the oldest records past maxRecordedRequests', async () => {
+    const bounded = await startJinaApiServer({
+      maxRecordedBodyBytes: 25_000,
+      maxRecordedRequests: 5,
+    });
+    for (let index = 0; index < 8; index++) await post(bounded, 10_000);
+    await bounded.close();
+    expect(bounded.requests).toHaveLength(5);
+    // Each body is about 10 kB: only the two newest fit in 25 kB.
+    expect(bounded.requests.map((request) => request.body !== undefined)).toEqual([
+      false,
+      false,
+      false,
+      true,
+      true,
+    ]);
+    expect(bounded.requests.every((request) => request.bodyBytes > 10_000)).toBe(true);
+  });
+
+  it('keeps every body by default within 64 MiB', async () => {
+    const open = await startJinaApiServer();
+    for (let index = 0; index < 3; index++) await post(open, 100);
+    await open.close();
+    expect(open.requests.map((request) => request.body !== undefined)).toEqual([true, true, true]);
+  });
+});
+
+describe('startJinaApiServer: an endless body', () => {
+  it('streams a 200 body without end until the client goes', async () => {
+    const endless = await startJinaApiServer();
+    endless.fail({ endlessBody: true });
+    const response = await fetch(`${endless.url}/embeddings`, { method: 'POST', body: '{}' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-length')).toBeNull();
+    const reader = response.body!.getReader();
+    let received = 0;
+    while (received < 4 * 1024 * 1024) received += (await reader.read()).value!.byteLength;
+    await reader.cancel();
+    await endless.close();
+    expect(received).toBeGreaterThanOrEqual(4 * 1024 * 1024);
+  });
+});
