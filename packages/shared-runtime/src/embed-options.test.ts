@@ -112,3 +112,19 @@ describe('checkEmbedOptions, on both backends', () => {
     },
   );
 });
+
+describe('checkEmbedOptions: unknown options', () => {
+  it('names a misspelt or unknown option instead of ignoring it', () => {
+    expect(() => checkEmbedOptions({ dimension: 256 })).toThrow(
+      /^`dimension` is not an option of `embed`; did you mean `dimensions`\?$/,
+    );
+    expect(() => checkEmbedOptions({ dimension: 256 })).toThrow(InvalidInputError);
+    expect(() => checkEmbedOptions({ batchSize: 4 })).toThrow(
+      /^`batchSize` is not an option of `embed`\.$/,
+    );
+    expect(checkEmbedOptions({ task: undefined, extra: undefined })).toEqual({
+      task: undefined,
+      extra: undefined,
+    });
+  });
+});

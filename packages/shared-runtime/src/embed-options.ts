@@ -1,6 +1,16 @@
 import type { EmbedOptions } from './embedding-backend.js';
 import { InvalidInputError } from './errors/invalid-input-error.js';
 import type { EmbeddingTask, ModelInfo } from './models/model-info.js';
+import { optionNames } from './option-names.js';
+import { rejectUnknownOptions } from './reject-unknown-options.js';
+
+/** Every option of {@link EmbedOptions}; fails to compile while one is missing. */
+export const EMBED_OPTION_NAMES = optionNames<EmbedOptions>()([
+  'task',
+  'dimensions',
+  'signal',
+  'onProgress',
+]);
 
 /** {@link EmbedOptions} checked against a model: what both backends act on. */
 export interface EmbedConfig {
@@ -25,7 +35,8 @@ function isAbortSignal(value: unknown): value is AbortSignal {
 
 /**
  * Checks the shape of per-call options before a backend reads any of them: an object (or
- * undefined), `signal` an AbortSignal, `onProgress` a function. Both backends call it first, so
+ * undefined) of known options only (a typo such as `dimension` is not ignored), `signal` an
+ * AbortSignal, `onProgress` a function. Both backends call it first, so
  * `embed(inputs, null)` or `{ signal: {} }` is an {@link InvalidInputError} naming the field,
  * never a raw `TypeError`. Returns the options (`{}` for undefined).
  */
@@ -37,6 +48,7 @@ export function checkEmbedOptions(options: unknown): EmbedOptions {
       { field: 'options' },
     );
   }
+  rejectUnknownOptions(options, { owner: '`embed`', names: EMBED_OPTION_NAMES });
   const { signal, onProgress } = options as EmbedOptions;
   if (signal !== undefined && !isAbortSignal(signal)) {
     throw new InvalidInputError('`signal` must be an AbortSignal.', { field: 'signal' });

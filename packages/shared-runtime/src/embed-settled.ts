@@ -113,9 +113,11 @@ export async function embedSettled(
   inputs: readonly EmbeddingInput[],
   options?: EmbedSettledOptions,
 ): Promise<EmbedSettledResults> {
-  const { chunkSize, concurrency, onProgress, ...embedOptions } = checkEmbedOptions(
-    options,
-  ) as EmbedSettledOptions;
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    checkEmbedOptions(options); // throws, naming \`options\`, for anything but an object or undefined
+  }
+  const { chunkSize, concurrency, ...forwarded } = options ?? {};
+  const { onProgress, ...embedOptions } = checkEmbedOptions(forwarded);
   const size = positiveInteger(chunkSize, 'chunkSize', DEFAULT_CHUNK_SIZE);
   const limiter = createRequestLimiter(
     positiveInteger(concurrency, 'concurrency', DEFAULT_CONCURRENCY),

@@ -30,6 +30,9 @@ export interface EmbeddingBackend {
   readonly model: ModelInfo;
   /** Embeds texts and images into one space; output order equals input order. */
   embed(inputs: readonly EmbeddingInput[], options?: EmbedOptions): Promise<EmbedResult>;
-  /** Releases connections, sessions and files. The backend is unusable afterwards. */
+  /**
+   * Settles every pending call at once (they reject with `BackendClosedError`), then releases
+   * connections, sessions and files. Every later call rejects with `BackendClosedError`.
+   */
   close(): Promise<void>;
 }

@@ -242,6 +242,23 @@ describe('createApiBackend: results', () => {
   });
 });
 
+describe('createApiBackend: vectors that cannot be right', () => {
+  it.each([
+    ['all zeros', new Float32Array(768)],
+    ['a NaN', new Float32Array(768).fill(0.5).fill(Number.NaN, 3, 4)],
+  ])('refuses an answer with %s as INVALID_RESPONSE, not retried', async (_name, values) => {
+    const vector = Buffer.from(values.buffer).toString('base64');
+    server.fail({
+      status: 200,
+      body: { usage: { total_tokens: 1 }, data: [{ index: 0, embedding: vector }] },
+    });
+    const error = await rejection(backend({ maxRetries: 2 }).embed(['a']));
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ status: 200, code: 'INVALID_RESPONSE', retryable: false });
+    expect(server.requests).toHaveLength(1);
+  });
+});
+
 describe('createApiBackend: concurrency', () => {
   it('never has more than maxConcurrency requests in flight', async () => {
     server.setLatency(40);
