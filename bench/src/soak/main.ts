@@ -107,7 +107,12 @@ try {
     console.log(
       outcome.killed ? `KILLED (${outcome.reason})` : `${outcome.errorName ?? outcome.outcome}`,
     );
-    hostileOutcomes.push({ name: hostileCase.name, category: hostileCase.category, ...outcome });
+    hostileOutcomes.push({
+      name: hostileCase.name,
+      category: hostileCase.category,
+      expected: hostileCase.expected,
+      ...outcome,
+    });
   }
 
   console.log('Fault soak…');
@@ -135,7 +140,11 @@ try {
       .filter((row) => !row.typed)
       .map((row) => `bad input untyped: ${row.backend} ${row.name} (${row.thrown})`),
     ...hostileOutcomes
-      .filter((row) => row.killed || !row.typed)
+      .filter((row) =>
+        row.killed
+          ? true
+          : row.outcome !== row.expected || (row.outcome === 'rejected' && row.typed !== true),
+      )
       .map((row) => `hostile case failed: ${row.name}`),
     ...(faultSoak.lost + faultSoak.misordered > 0 ? ['fault soak lost or misordered inputs'] : []),
     ...(rateLimit.outcome === 'completed' ? [] : [`rate-limit run: ${rateLimit.outcome}`]),

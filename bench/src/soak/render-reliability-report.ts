@@ -15,6 +15,7 @@ export interface ReliabilityReport {
   readonly hostile: readonly ({
     name: string;
     category: HostileCase['category'];
+    expected: HostileCase['expected'];
   } & HostileOutcome)[];
   readonly faultSoak: FaultSoakResult;
   readonly rateLimit: RateLimitRunResult;
@@ -65,7 +66,9 @@ export function renderReliabilityReport(report: ReliabilityReport): string {
     const outcome = row.killed
       ? `**killed**: ${row.reason}`
       : row.outcome === 'resolved'
-        ? '**accepted**'
+        ? row.expected === 'resolved'
+          ? 'embedded (truncated)'
+          : '**accepted**'
         : `\`${row.errorName}\`${row.typed ? '' : ' (**untyped**)'}`;
     const stall = row.killed ? 'n/a' : `${fixed(row.longestStallMs)} ms`;
     lines.push(
