@@ -10,11 +10,11 @@
  *
  *   npm run ingest:producer --workspace examples [-- <folder>] [--job-size 32] [--reset] [--detach]
  */
-import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { Queue, QueueEvents } from 'bullmq';
 import { SAMPLE_DATA } from '../data-folder.js';
 import { createRateProgress } from '../progress-bar.js';
+import { buildEmbedJobs } from './embed-jobs.js';
 import { readIngestItems } from './ingest-item.js';
 import type { EmbedJobData, EmbedJobResult } from './ingest-jobs.js';
 import {
@@ -48,21 +48,7 @@ if (values.reset) {
   await results.obliterate({ force: true });
 }
 const items = await readIngestItems(folder);
-const jobs = [];
-for (let start = 0; start < items.length; start += jobSize) {
-  const chunk = items.slice(start, start + jobSize);
-  const key = createHash('sha256');
-  for (const item of chunk) key.update(item.id);
-  jobs.push({
-    name: 'embed',
-    data: { items: chunk },
-    opts: {
-      jobId: `embed-${key.digest('hex').slice(0, 32)}`,
-      attempts: settings.attempts,
-      backoff: { type: 'exponential', delay: 1000 },
-    },
-  });
-}
+const jobs = buildEmbedJobs(items, jobSize, settings.attempts);
 // Queue.addBulk skips a job whose id is already in the queue: a rerun enqueues only new items.
 for (let start = 0; start < jobs.length; start += 1000) {
   await queue.addBulk(jobs.slice(start, start + 1000));
