@@ -150,7 +150,7 @@ async function expectedResults(backend: EmbeddingBackend) {
   for (let start = 0; start < good.length; start += 100) {
     const batch = good.slice(start, start + 100);
     const { embeddings } = await backend.embed(batch.map(toInput));
-    batch.forEach((item, index) => vectors.set(item.id, embeddings[index]!));
+    for (const [index, item] of batch.entries()) vectors.set(item.id, embeddings[index]!);
   }
   const errors = new Map<string, { name: string; message: string }>();
   for (const item of items.filter((each) => corruptSources.includes(each.source))) {
@@ -257,17 +257,35 @@ describe('on the local backend (tiny model repo), 3 worker processes', () => {
     );
   }, 300_000);
 
-  it('writes every good item once with the runtime vector and records every corrupt one', async () => {
+  it('stops and resumes: every good item once with the runtime vector, every corrupt one recorded', async () => {
     const environment = runEnvironment({ JINA_CLIP_MODEL_PATH: modelPath });
+    // A first session: everything enqueued, one worker for a few jobs, then stopped (SIGTERM: it
+    // finishes the job in hand).
+    const enqueue = startProcess('producer.ts', [dataFolder, '--detach'], environment);
+    expect(await enqueue.exited).toBe(0);
+    expect(enqueue.output).toContain(
+      '2000 items in 63 jobs of up to 32 on "' + environment.INGEST_QUEUE + '"',
+    );
+    const writer = startProcess('store-writer.ts', [], environment);
+    const worker = startProcess('embed-worker.ts', ['--verbose'], environment);
+    await worker.line(/^done .*/);
+    await Promise.all([worker, writer].map(stopProcess));
+    const status = startProcess('status.ts', [], environment);
+    expect(await status.exited).toBe(0);
+    const [, settled] = /^(\d+)\/2000 items settled/m.exec(status.output.join('\n')) ?? [];
+    expect(Number(settled)).toBeGreaterThan(0);
+    expect(Number(settled)).toBeLessThan(2000);
+    expect(status.output.join('\n')).toMatch(/completed/);
+
+    // Resumed with 3 workers: the producer enqueues nothing twice and waits for the rest.
     const pipeline = startPipeline(3, environment);
     const output = await pipeline.finish();
     expectReport(output);
     await expectStore(environment.JINA_CLIP_LANCEDB, expected);
-    // Every worker took jobs.
-    for (const worker of pipeline.workers) {
-      expect(worker.output.some((line) => line.startsWith('done '))).toBe(true);
+    for (const each of pipeline.workers) {
+      expect(each.output.some((line) => line.startsWith('done '))).toBe(true);
     }
-    // Run again: every job is already done, nothing is enqueued twice or written twice.
+    // Once more: every job is already done, nothing is embedded or written again.
     const again = startProcess('producer.ts', [dataFolder], environment);
     expect(await again.exited).toBe(0);
     expectReport(again.output.join('\n'));
@@ -354,5 +372,23 @@ describe('on the api backend (loopback Jina API server with a concurrency cap)',
     await backend.close();
     expectReport(output);
     await expectStore(environment.JINA_CLIP_LANCEDB, expected);
+  });
+});
+
+describe('npm run ingest:distributed', () => {
+  it('starts redis-server, the writer, the workers and the producer, and stops them all', async () => {
+    const environment = runEnvironment({
+      JINA_CLIP_MODEL_PATH: modelPath,
+      INGEST_REDIS_DIRECTORY: join(scratch, 'launcher-redis'),
+    });
+    delete environment.REDIS_URL;
+    const launcher = startProcess('run-distributed.ts', ['--workers', '2'], environment);
+    const code = await launcher.exited;
+    const output = launcher.output.join('\n');
+    expect(code, output).toBe(0);
+    expect(output).toMatch(/^Started redis-server at redis:\/\/127\.0\.0\.1:\d+/m);
+    expect(output).toContain('10 items in 1 jobs of up to 32');
+    expect(output).toContain('Run complete: 10 embedded, 0 failed, of 10 items');
+    expect(output).toContain('Store: 10 rows in "distributed", 0 failed items');
   });
 });

@@ -1,6 +1,7 @@
 /**
  * The whole distributed run with one command, on one machine: a local redis-server when
- * `REDIS_URL` is unset (its files in `./.ingest-redis`, so a stopped run resumes), the store
+ * `REDIS_URL` is unset (its files in `INGEST_REDIS_DIRECTORY`, default `./.ingest-redis`, so a
+ * stopped run resumes), the store
  * writer, `--workers` embed workers and the producer with its progress bar; on the tiny offline
  * model when neither `JINA_API_KEY` nor `JINA_CLIP_MODEL_PATH` is set.
  *
@@ -28,12 +29,14 @@ if (!Number.isInteger(workers) || workers < 1) {
 }
 
 const environment = { ...process.env };
+// INGEST_REDIS_DIRECTORY: where the local redis-server keeps its files. @default './.ingest-redis'
+const redisDirectory = environment.INGEST_REDIS_DIRECTORY || join(process.cwd(), '.ingest-redis');
 const redis = environment.REDIS_URL
   ? undefined
-  : await startRedisServer({ directory: join(process.cwd(), '.ingest-redis') });
+  : await startRedisServer({ directory: redisDirectory });
 if (redis !== undefined) {
   environment.REDIS_URL = redis.url;
-  console.log(`Started redis-server at ${redis.url} (files in .ingest-redis)`);
+  console.log(`Started redis-server at ${redis.url} (files in ${redisDirectory})`);
 }
 if (!environment.JINA_API_KEY && !environment.JINA_CLIP_MODEL_PATH) {
   environment.JINA_CLIP_MODEL_PATH = await prepareOfflineModel();
