@@ -373,6 +373,52 @@ describe('on the api backend (loopback Jina API server with a concurrency cap)',
     expectReport(output);
     await expectStore(environment.JINA_CLIP_LANCEDB, expected);
   });
+
+  it('retries a job on a transient error, then records its items with their error and goes on', async () => {
+    server.reset();
+    const folder = join(scratch, 'forty-texts');
+    await mkdir(folder, { recursive: true });
+    for (let index = 0; index < 40; index += 1) {
+      await writeFile(
+        join(folder, `text-${String(index).padStart(2, '0')}.txt`),
+        `Caption ${index}.`,
+      );
+    }
+    // Each job of 20 texts is one request, retried twice by the runtime: 3 answers of 503 fail one
+    // attempt. 9 of them fail the first job's attempt, the second job's attempt (taken while the
+    // first waits out its backoff), and the first job's last attempt (INGEST_ATTEMPTS=2): its items
+    // are recorded with their error, and the second job's next attempt succeeds.
+    server.fail(...Array.from({ length: 9 }, () => ({ status: 503 })));
+    const environment = runEnvironment({
+      JINA_API_KEY: server.apiKey,
+      JINA_API_BASE_URL: server.url,
+      INGEST_API_CONCURRENCY: '1',
+      INGEST_ATTEMPTS: '2',
+    });
+    const writer = startProcess('store-writer.ts', [], environment);
+    const worker = startProcess('embed-worker.ts', ['--verbose'], environment);
+    const producer = startProcess('producer.ts', [folder, '--job-size', '20'], environment);
+    expect(await producer.exited, producer.output.join('\n')).toBe(0);
+    await Promise.all([writer, worker].map(stopProcess));
+    const attempts = worker.output.filter((line) => line.startsWith('active '));
+    const [firstJob, secondJob] = attempts.map((line) => line.split(' ')[1]);
+    expect(attempts).toEqual([
+      `active ${firstJob} attempt 1`,
+      `active ${secondJob} attempt 1`,
+      `active ${firstJob} attempt 2`,
+      `active ${secondJob} attempt 2`,
+    ]);
+    const output = producer.output.join('\n');
+    expect(output).toContain('Run complete: 20 embedded, 20 failed, of 40 items');
+    const store = await IngestStore.open(environment.JINA_CLIP_LANCEDB, 'distributed');
+    const rows = await store.readRows();
+    const failures = await store.readFailures();
+    store.close();
+    expect(rows).toHaveLength(20);
+    expect(failures).toHaveLength(20);
+    expect(new Set(failures.map((failure) => failure.error))).toEqual(new Set(['ApiError']));
+    expect(new Set([...rows, ...failures].map((each) => each.id)).size).toBe(40);
+  });
 });
 
 describe('npm run ingest:distributed', () => {

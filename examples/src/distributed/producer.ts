@@ -4,8 +4,8 @@
  * every item is written or recorded as failed, and prints the failures.
  *
  * Stop it (Ctrl-C) any time: the jobs stay in Redis and the workers go on. Run it again on the same
- * folder to resume watching: each job's id is a hash of its items' ids, so nothing is enqueued
- * twice. `--reset` forgets the queue's jobs first (a new run over the same store; the upsert by id
+ * folder to resume: each job's id is a hash of its items' ids, so nothing is enqueued twice, and
+ * jobs that gave up are retried. `--reset` forgets the queue's jobs first (a new run over the same store; the upsert by id
  * still writes each item once).
  *
  *   npm run ingest:producer --workspace examples [-- <folder>] [--job-size 32] [--reset] [--detach]
@@ -53,6 +53,11 @@ const jobs = buildEmbedJobs(items, jobSize, settings.attempts);
 for (let start = 0; start < jobs.length; start += 1000) {
   await queue.addBulk(jobs.slice(start, start + 1000));
 }
+// Jobs that gave up in an earlier session (every attempt failed, or stalled too often) go again,
+// with their attempts counted afresh.
+const gaveUp = await queue.getJobs(['failed']);
+await Promise.all(gaveUp.map((job) => job.retry('failed', { resetAttemptsMade: true })));
+if (gaveUp.length > 0) console.log(`Retrying ${gaveUp.length} jobs that gave up earlier`);
 console.log(
   `${items.length} items in ${jobs.length} jobs of up to ${jobSize} on "${settings.queueName}"`,
 );
