@@ -30,3 +30,14 @@ export function createItemProgress(label: string): SingleBar {
     Presets.shades_classic,
   );
 }
+
+/** A bar counting items with their rate (the `rate` payload, items/s) and the time left. */
+export function createRateProgress(label: string): SingleBar {
+  return new SingleBar(
+    {
+      format: ` ${label} [{bar}] {value}/{total} items | {rate} items/s | {eta_formatted} left`,
+      hideCursor: true,
+    },
+    Presets.shades_classic,
+  );
+}
