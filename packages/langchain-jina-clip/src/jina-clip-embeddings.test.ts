@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { inspect } from 'node:util';
 import { Embeddings } from '@langchain/core/embeddings';
 import {
+  type AdapterApiOptions,
   ApiError,
   type EmbeddingInput,
   type EmbedOptions,
@@ -41,7 +42,7 @@ afterEach(() => {
 afterAll(() => server.close());
 
 /** An adapter on the loopback server, closed after the test. */
-function apiEmbeddings(params: JinaClipEmbeddingsParams = {}): JinaClipEmbeddings {
+function apiEmbeddings(params: AdapterApiOptions = {}): JinaClipEmbeddings {
   const embeddings = new JinaClipEmbeddings({ ...loopbackApiOptions(server), ...params });
   onTestFinished(() => embeddings.close());
   return embeddings;
@@ -324,6 +325,7 @@ describe('JinaClipEmbeddings options', () => {
       model: MODELS['jina-clip-v2'],
       vector: (_input, index) => [index, 1, 2],
     });
+    // @ts-expect-error your own backend configures itself: TypeScript says so, JavaScript throws.
     expect(() => new JinaClipEmbeddings({ backend, apiKey: 'jina_key' })).toThrow(
       InvalidInputError,
     );
