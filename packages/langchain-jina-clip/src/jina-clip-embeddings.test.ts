@@ -6,7 +6,9 @@ import { inspect } from 'node:util';
 import { Embeddings } from '@langchain/core/embeddings';
 import {
   type AdapterApiOptions,
+  type AdapterUsage,
   ApiError,
+  createBackend,
   type EmbeddingInput,
   type EmbedOptions,
   InvalidInputError,
@@ -128,6 +130,34 @@ describe('JinaClipEmbeddings on the api backend', () => {
     expect(bodies().map((body) => body.dimensions)).toEqual([64, 64]);
     expect(document).toEqual(Array.from(expectedServerEmbedding('a red bus', 'jina-clip-v2', 64)));
     expect(query).toHaveLength(64);
+  });
+
+  it("reports each successful call's token usage to onUsage, as the runtime counts it", async () => {
+    const usages: AdapterUsage[] = [];
+    const embeddings = apiEmbeddings({
+      model: 'jina-clip-v2',
+      onUsage: (usage) => usages.push(usage),
+    });
+    await embeddings.embedDocuments(['a red bus', 'a green field']);
+    await embeddings.embedQuery('a red bus');
+    await embeddings.embedImages([images[0]!.path]);
+    server.fail({ status: 400 });
+    await expect(embeddings.embedQuery('fails')).rejects.toBeInstanceOf(ApiError);
+
+    const runtime = createBackend({ ...loopbackApiOptions(server), model: 'jina-clip-v2' });
+    onTestFinished(() => runtime.close());
+    const expected = [];
+    for (const [inputs, task] of [
+      [['a red bus', 'a green field'], undefined],
+      [['a red bus'], 'retrieval.query'],
+      [[{ image: images[0]!.path }], undefined],
+    ] as const) {
+      expected.push((await runtime.embed(inputs, { task })).usage);
+    }
+    // One report per successful call (the failed one reports nothing), each its own count.
+    expect(usages).toEqual(expected);
+    expect(usages.map((usage) => usage.totalTokens).every((tokens) => tokens > 0)).toBe(true);
+    expect(usages[0]!.totalTokens).not.toBe(usages[1]!.totalTokens);
   });
 
   it('embeds images from every kind of source, as the runtime does', async () => {
