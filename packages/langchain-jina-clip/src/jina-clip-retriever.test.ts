@@ -1,6 +1,7 @@
 import { MemoryVectorStore } from '@langchain/classic/vectorstores/memory';
 import { Document } from '@langchain/core/documents';
 import { BaseRetriever } from '@langchain/core/retrievers';
+import { RunCollectorCallbackHandler } from '@langchain/core/tracers/run_collector';
 import { FakeEmbeddings } from '@langchain/core/utils/testing';
 import { InvalidInputError } from 'jina-clip-runtime';
 import {
@@ -69,6 +70,19 @@ describe('JinaClipRetriever', () => {
       { task: 'retrieval.query', input: [{ text: 'a red bus' }] },
       { task: 'retrieval.query', input: [{ text: 'grass' }] },
       { task: 'retrieval.query', input: [{ image: 'https://example.com/bus.jpg' }] },
+    ]);
+  });
+
+  it("hands LangChain's callbacks the query as given, an image query too", async () => {
+    const store = memoryStore();
+    await store.addDocuments([new Document({ pageContent: 'a red bus' })]);
+    const collector = new RunCollectorCallbackHandler();
+    const retriever = new JinaClipRetriever({ vectorStore: store, k: 1 });
+    const query = { image: 'https://example.com/bus.jpg' };
+    const [found] = await retriever.invoke(query, { callbacks: [collector] });
+    expect(found?.pageContent).toBe('a red bus');
+    expect(collector.tracedRuns.map((run) => [run.run_type, run.name, run.inputs])).toEqual([
+      ['retriever', 'JinaClipRetriever', { query }],
     ]);
   });
 
