@@ -1,12 +1,19 @@
 /**
  * Checks what every README says against the code: each ```ts snippet compiles on its own
  * (imports included, against the built packages, as a user pastes it into an ESM project), and
- * `dimensions` is described one way, with the widths the model table holds.
+ * `dimensions` is described one way, with the widths the model table holds, and the adapters'
+ * option tables list every option their constructors take.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MODELS } from 'jina-clip-runtime';
+import {
+  type AdapterCallOptions,
+  type ApiBackendOptions,
+  type LocalBackendOptions,
+  MODELS,
+} from 'jina-clip-runtime';
+import type { JinaClipEmbeddingBatchOptions } from 'llamaindex-jina-clip';
 import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -20,6 +27,60 @@ const READMES = [
   'packages/langchain-jina-clip/README.md',
   'packages/llamaindex-jina-clip/README.md',
 ];
+
+/** Every option of the adapters' constructors (both take the same, LlamaIndex's adds its own). */
+type AdapterOptionName =
+  | 'backend'
+  | keyof AdapterCallOptions
+  | keyof ApiBackendOptions
+  | keyof LocalBackendOptions;
+/** The LangChain adapter's options; tsc fails when one is missing. */
+const ADAPTER_OPTIONS = [
+  'backend',
+  'model',
+  'dimensions',
+  'batchSize',
+  'normalized',
+  'signal',
+  'onUsage',
+  'modelInfo',
+  'apiKey',
+  'baseURL',
+  'maxConcurrency',
+  'maxRetries',
+  'timeout',
+  'backoff',
+  'resizeImages',
+  'fetchImageUrls',
+  'headers',
+  'modelPath',
+  'repo',
+  'revision',
+  'dtype',
+  'cacheDir',
+  'offline',
+  'device',
+  'threads',
+  'onDownloadProgress',
+  'hfToken',
+  'endpoint',
+  'onTruncation',
+] as const satisfies readonly AdapterOptionName[];
+type ListsAll<Listed, All> = [Exclude<All, Listed>] extends [never] ? true : false;
+const adapterOptionsListed: ListsAll<(typeof ADAPTER_OPTIONS)[number], AdapterOptionName> = true;
+const llamaIndexOptions: readonly string[] = [
+  ...ADAPTER_OPTIONS,
+  'embedBatchSize',
+] satisfies readonly (AdapterOptionName | keyof JinaClipEmbeddingBatchOptions)[];
+
+/** First cells (the `code` names) of the rows of a README's `## Options` table. */
+function optionTableNames(markdown: string): string[] {
+  const start = markdown.indexOf('\n## Options\n');
+  expect(start).toBeGreaterThanOrEqual(0);
+  const end = markdown.indexOf('\n## ', start + 1);
+  const section = markdown.slice(start, end < 0 ? undefined : end);
+  return [...section.matchAll(/^\| `([^`]+)` +\|/gm)].map((match) => match[1]!);
+}
 
 /** The ```ts blocks of a markdown text, with the line each starts on. */
 function typescriptBlocks(markdown: string): { code: string; line: number }[] {
@@ -90,5 +151,16 @@ describe('`dimensions` in every README', () => {
       // The descriptions this one replaced, which were not true.
       expect(text, readme).not.toMatch(/32 to 1024|1 to the full width/);
     }
+  });
+});
+
+describe("the adapters' option tables", () => {
+  it.each([
+    ['packages/langchain-jina-clip/README.md', ADAPTER_OPTIONS],
+    ['packages/llamaindex-jina-clip/README.md', llamaIndexOptions],
+  ])('%s lists every option the constructor takes, once', async (readme, options) => {
+    expect(adapterOptionsListed).toBe(true);
+    const names = optionTableNames(await readFile(join(repositoryRoot, readme), 'utf8'));
+    expect([...names].sort()).toEqual([...options].sort());
   });
 });
