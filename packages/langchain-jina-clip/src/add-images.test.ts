@@ -74,6 +74,12 @@ describe('addImages', () => {
     expect(store.memoryVectors[0]?.metadata).not.toBe(metadata);
   });
 
+  it('adds nothing for no images', async () => {
+    const store = memoryStore();
+    expect(await addImages(store, [])).toBeUndefined();
+    expect(store.memoryVectors).toEqual([]);
+  });
+
   it('takes page contents of its own (captions), one per image', async () => {
     const store = memoryStore();
     await addImages(store, [images[0]!.path], { pageContents: ['a red square'] });
