@@ -322,6 +322,24 @@ describe('JinaClipEmbeddings options', () => {
     );
   });
 
+  it("rejects another backend's options: at compile time, and at run time for JavaScript", () => {
+    const construct = [
+      // @ts-expect-error local options beside `backend: 'api'`.
+      () => new JinaClipEmbeddings({ backend: 'api', modelPath: '/x', dtype: 'q8' }),
+      // @ts-expect-error an api option beside `backend: 'local'`.
+      () => new JinaClipEmbeddings({ backend: 'local', baseURL: 'http://127.0.0.1:1/v1' }),
+    ];
+    const fields = construct.map((create) => {
+      try {
+        create();
+      } catch (error) {
+        return error instanceof InvalidInputError ? error.field : error;
+      }
+      return 'no error';
+    });
+    expect(fields).toEqual(['dtype', 'baseURL']); // the first one found
+  });
+
   it('names the argument that is not an array', async () => {
     const embeddings = apiEmbeddings();
     await expect(embeddings.embedDocuments('a red bus' as never)).rejects.toMatchObject({

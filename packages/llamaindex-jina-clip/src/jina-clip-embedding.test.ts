@@ -322,6 +322,24 @@ describe('JinaClipEmbedding options', () => {
     expect(create).toThrow(expect.objectContaining({ field }));
   });
 
+  it("rejects another backend's options: at compile time, and at run time for JavaScript", () => {
+    const construct = [
+      // @ts-expect-error local options beside `backend: 'api'`.
+      () => new JinaClipEmbedding({ backend: 'api', modelPath: '/x', dtype: 'q8' }),
+      // @ts-expect-error an api option beside `backend: 'local'`.
+      () => new JinaClipEmbedding({ backend: 'local', maxRetries: 1, embedBatchSize: 4 }),
+    ];
+    const fields = construct.map((create) => {
+      try {
+        create();
+      } catch (error) {
+        return error instanceof InvalidInputError ? error.field : error;
+      }
+      return 'no error';
+    });
+    expect(fields).toEqual(['dtype', 'maxRetries']); // the first one found
+  });
+
   it('takes batchSize as the default embedBatchSize', () => {
     expect(apiEmbedding({ batchSize: 7 }).embedBatchSize).toBe(7);
     expect(apiEmbedding({ batchSize: 7, embedBatchSize: 21 }).embedBatchSize).toBe(21);
