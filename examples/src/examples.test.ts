@@ -21,12 +21,16 @@ const run = promisify(execFile);
 const examplesDirectory = fileURLToPath(new URL('..', import.meta.url));
 let scratch: string;
 let modelPath: string;
+/** The line each example prints before its rankings when the model is the tiny test model. */
+let tinyNotice: string;
 
 beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), 'jina-clip-examples-'));
-  modelPath = (
-    await writeTinyModelRepo(join(scratch, 'tiny-jina-clip-v1'), { model: 'jina-clip-v1' })
-  ).directory;
+  const repo = await writeTinyModelRepo(join(scratch, 'tiny-jina-clip-v1'), {
+    model: 'jina-clip-v1',
+  });
+  modelPath = repo.directory;
+  tinyNotice = `Note: this jina-clip-v1 is a tiny random-weight test model (${repo.width}-wide vectors; the real one gives 768): the rankings below show the wiring, not the model's quality.`;
 });
 afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });
@@ -55,7 +59,11 @@ describe('examples on the local backend (tiny model repo)', () => {
     });
     expect(output).toContain(`Embedding with the local backend, jina-clip-v1 from ${modelPath}`);
     expect(output).toContain('Indexed 5 texts and 5 images into LanceDB');
+    // Said once, before the first ranking, so no one takes the rankings for the model's quality.
+    expect(output.split(tinyNotice)).toHaveLength(2);
+    expect(output.indexOf(tinyNotice)).toBeLessThan(output.indexOf('Text query'));
     expect(output).toMatch(/Text query "a cat looking up":\n {2}1\. /);
+    expect(output).toMatch(/^Tokens used: [1-9]\d*$/m);
     // The image query is the folder's first image: it must come back first, as itself.
     expect(output).toMatch(
       /Image query images\/astronaut\.jpg:\n {2}1\. image images\/astronaut\.jpg +cosine 1\.0000/,
@@ -79,6 +87,8 @@ describe('examples on the local backend (tiny model repo)', () => {
       JINA_CLIP_MODEL_PATH: modelPath,
     });
     expect(output).toContain(`Question: ${question}`);
+    expect(output.indexOf(tinyNotice)).toBeGreaterThanOrEqual(0);
+    expect(output.indexOf(tinyNotice)).toBeLessThan(output.indexOf('Context for the chat model'));
     expect(output).toMatch(
       /Context for the chat model:\n {2}- \(texts\/cat\.txt\) A ginger tabby cat/,
     );
@@ -112,6 +122,8 @@ describe('examples on the local backend (tiny model repo)', () => {
     });
     expect(output).toContain('Persisted 5 text nodes and 5 image nodes');
     expect(output).toContain('Reloaded the index from');
+    expect(output.indexOf(tinyNotice)).toBeGreaterThanOrEqual(0);
+    expect(output.indexOf(tinyNotice)).toBeLessThan(output.indexOf('Images for'));
     expect(output).toMatch(/Images for "[^"]+":\n {2}1\. images\//);
   });
 });
@@ -137,6 +149,8 @@ describe('the main job on the embedded default: the model downloaded from the Hu
     expect(first).toContain(
       'Embedding with the local backend, jina-clip-v1 from the Hugging Face Hub cache',
     );
+    // The tiny repo served as the Hub's is recognised as tiny too: by its width, once loaded.
+    expect(first).toContain(tinyNotice);
     expect(first).toMatch(
       /Image query images\/astronaut\.jpg:\n {2}1\. image images\/astronaut\.jpg +cosine 1\.0000/,
     );
@@ -202,6 +216,8 @@ describe('examples on the api backend (loopback Jina API server)', () => {
       JINA_CLIP_LANCEDB: join(scratch, 'api-db'),
     });
     expect(output).toContain(`Embedding with the api backend (${server.url}), jina-clip-v1`);
+    expect(output).not.toContain('tiny random-weight');
+    expect(output).toMatch(/^Tokens used: [1-9]\d*$/m);
     expect(output).toMatch(
       /Image query images\/astronaut\.jpg:\n {2}1\. image images\/astronaut\.jpg +cosine 1\.0000/,
     );

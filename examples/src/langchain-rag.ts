@@ -7,9 +7,10 @@
  */
 import { MemoryVectorStore } from '@langchain/classic/vectorstores/memory';
 import { Document } from '@langchain/core/documents';
-import { JinaClipEmbeddings } from 'langchain-jina-clip';
+import { addImages, JinaClipEmbeddings, JinaClipRetriever } from 'langchain-jina-clip';
 import { readDataFolder, SAMPLE_DATA } from './data-folder.js';
 import { describeBackend, embeddingsOptionsFromEnvironment } from './embeddings-options.js';
+import { printModelNotice } from './model-notice.js';
 
 const [folder = SAMPLE_DATA, question = 'What is served on the wooden table?'] =
   process.argv.slice(2);
@@ -28,14 +29,14 @@ try {
         new Document({ pageContent: item.text, metadata: { kind: 'text', source: item.id } }),
     ),
   );
-  await store.addVectors(
-    await embeddings.embedImages(images.map((item) => item.path)),
-    images.map(
-      (item) =>
-        new Document({ pageContent: item.path, metadata: { kind: 'image', source: item.id } }),
-    ),
+  await addImages(
+    store,
+    images.map((item) => item.path),
+    { metadatas: images.map((item) => ({ kind: 'image', source: item.id })) },
   );
-  const retriever = store.asRetriever({ k: 3 });
+  printModelNotice(embeddings.backend);
+  // A retriever that takes a text question (or `{ image }`, to ask with a picture).
+  const retriever = new JinaClipRetriever({ vectorStore: store, k: 3 });
   const context = await retriever.invoke(question);
   console.log(`Question: ${question}`);
   console.log('Context for the chat model:');

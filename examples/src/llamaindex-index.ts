@@ -18,6 +18,7 @@ import {
 import { JinaClipEmbedding } from 'llamaindex-jina-clip';
 import { readDataFolder, SAMPLE_DATA } from './data-folder.js';
 import { describeBackend, embeddingsOptionsFromEnvironment } from './embeddings-options.js';
+import { printModelNotice } from './model-notice.js';
 
 const [folder = SAMPLE_DATA, query = 'a cat looking up'] = process.argv.slice(2);
 const persistDirectory =
@@ -58,6 +59,7 @@ try {
     `Persisted ${textCount} text nodes and ${nodes.length - textCount} image nodes to ${persistDirectory}`,
   );
   void built;
+  printModelNotice(embedModel.backend);
 
   const index = await VectorStoreIndex.init({ storageContext: await openStorage() });
   console.log(`Reloaded the index from ${persistDirectory}`);

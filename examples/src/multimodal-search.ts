@@ -9,9 +9,10 @@ import { join } from 'node:path';
 import { LanceDB } from '@langchain/community/vectorstores/lancedb';
 import { Document } from '@langchain/core/documents';
 import { ModelLoadError } from 'jina-clip-runtime';
-import { JinaClipEmbeddings } from 'langchain-jina-clip';
+import { addImages, JinaClipEmbeddings, JinaClipRetriever } from 'langchain-jina-clip';
 import { readDataFolder, SAMPLE_DATA } from './data-folder.js';
 import { describeBackend, embeddingsOptionsFromEnvironment } from './embeddings-options.js';
+import { printModelNotice } from './model-notice.js';
 import { printResults } from './print-results.js';
 
 const [folder = SAMPLE_DATA, ...queries] = process.argv.slice(2);
@@ -19,7 +20,17 @@ const databaseDirectory = process.env.JINA_CLIP_LANCEDB ?? join(process.cwd(), '
 const options = embeddingsOptionsFromEnvironment();
 console.log(`Embedding with the ${describeBackend(options)}`);
 
-const embeddings = new JinaClipEmbeddings(options);
+let tokens = 0;
+const embeddings = new JinaClipEmbeddings({
+  ...options,
+  onUsage: (usage) => {
+    tokens += usage.totalTokens;
+  },
+});
+
+/** LanceDB puts its distance in each Document's metadata, which printResults reads. */
+const withoutScores = (documents: Document[]) =>
+  documents.map((document): [Document, undefined] => [document, undefined]);
 try {
   const items = await readDataFolder(folder);
   const texts = items.filter((item) => item.kind === 'text');
@@ -29,39 +40,38 @@ try {
     tableName: 'multimodal',
     mode: 'overwrite',
   });
-  // Texts go through the store's own path (embedDocuments); images are embedded here and added
-  // with their Documents, so both kinds share one table and one vector space.
+  // Texts through the store's own path (embedDocuments), images with addImages: both kinds in
+  // one table and one vector space.
   await store.addDocuments(
     texts.map(
       (item) => new Document({ pageContent: item.text, metadata: { kind: 'text', id: item.id } }),
     ),
   );
-  const imageVectors = await embeddings.embedImages(images.map((item) => item.path));
-  await store.addVectors(
-    imageVectors,
-    images.map(
-      (item) => new Document({ pageContent: item.id, metadata: { kind: 'image', id: item.id } }),
-    ),
+  await addImages(
+    store,
+    images.map((item) => item.path),
+    {
+      metadatas: images.map((item) => ({ kind: 'image', id: item.id })),
+      pageContents: images.map((item) => item.id),
+    },
   );
   console.log(
     `Indexed ${texts.length} texts and ${images.length} images into LanceDB at ${databaseDirectory}`,
   );
 
+  printModelNotice(embeddings.backend);
+
+  // One retriever for both kinds of query: a text, or `{ image }`.
+  const retriever = new JinaClipRetriever({ vectorStore: store, k: 3 });
   for (const query of queries.length > 0 ? queries : ['a cat looking up', 'a cup of coffee']) {
-    const results = await store.similaritySearchVectorWithScore(
-      await embeddings.embedQuery(query),
-      3,
-    );
-    printResults(`Text query "${query}"`, results);
+    printResults(`Text query "${query}"`, withoutScores(await retriever.invoke(query)));
   }
   const [firstImage] = images;
   if (firstImage !== undefined) {
-    const results = await store.similaritySearchVectorWithScore(
-      await embeddings.embedImageQuery(firstImage.path),
-      3,
-    );
-    printResults(`Image query ${firstImage.id}`, results);
+    const results = await retriever.invoke({ image: firstImage.path });
+    printResults(`Image query ${firstImage.id}`, withoutScores(results));
   }
+  console.log(`Tokens used: ${tokens}`);
 } catch (error) {
   // A typed error already says what to do; print it without a stack trace.
   if (!ModelLoadError.isInstance(error)) throw error;

@@ -5,6 +5,7 @@
 
 // What a user of the adapter names without installing the runtime themselves.
 export {
+  type AdapterUsage,
   ApiError,
   AuthenticationError,
   ConnectionError,
@@ -19,8 +20,14 @@ export {
   RateLimitError,
   TimeoutError,
 } from 'jina-clip-runtime';
+export { type AddImagesOptions, addImages } from './add-images.js';
 export {
   JinaClipEmbeddings,
   type JinaClipEmbeddingsCallOptions,
   type JinaClipEmbeddingsParams,
 } from './jina-clip-embeddings.js';
+export {
+  type JinaClipQuery,
+  JinaClipRetriever,
+  type JinaClipRetrieverInput,
+} from './jina-clip-retriever.js';

@@ -14,7 +14,9 @@ import {
   writeTestImages,
 } from 'jina-clip-runtime/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addImages } from './add-images.js';
 import { JinaClipEmbeddings } from './jina-clip-embeddings.js';
+import { JinaClipRetriever } from './jina-clip-retriever.js';
 
 /*
  * The pipelines run on vectors that carry no meaning (the loopback server hashes its inputs; the
@@ -56,18 +58,22 @@ describe.each([
     await oracle.close();
   });
 
-  it('MemoryVectorStore: texts by addDocuments, images by addVectors, searched across modalities', async () => {
+  it('MemoryVectorStore: texts by addDocuments, images by addImages, searched across modalities', async () => {
     const store = new MemoryVectorStore(embeddings);
     await store.addDocuments(
       TEXTS.map((text) => new Document({ pageContent: text, metadata: { kind: 'text' } })),
     );
-    await store.addVectors(
-      await embeddings.embedImages(images.map((image) => image.path)),
-      images.map(
-        (image) =>
-          new Document({ pageContent: image.name, metadata: { kind: 'image', path: image.path } }),
-      ),
+    // Images with their metadata and ids, in one call.
+    const ids = await addImages(
+      store,
+      images.map((image) => image.path),
+      {
+        metadatas: images.map((image) => ({ kind: 'image', path: image.path })),
+        ids: images.map((image) => `image-${image.name}`),
+        pageContents: images.map((image) => image.name),
+      },
     );
+    expect(ids).toBeUndefined(); // MemoryVectorStore.addVectors returns nothing
     const isImage = (document: Document) => document.metadata.kind === 'image';
     const isText = (document: Document) => document.metadata.kind === 'text';
 
@@ -102,7 +108,30 @@ describe.each([
       1,
     );
     expect(best?.metadata).toEqual({ kind: 'image', path: images[2]!.path });
+    expect(best?.id).toBe(`image-${images[2]!.name}`);
     expect(bestScore).toBeCloseTo(1, 6);
+
+    // The retriever takes either kind of query, and ranks as the store does.
+    const retriever = new JinaClipRetriever({
+      vectorStore: store,
+      k: TEXTS.length,
+      filter: isText,
+    });
+    const byImage = await retriever.invoke({ image: red.path });
+    expect(byImage.map((document) => document.pageContent)).toEqual(
+      expectedTexts.map((hit) => hit.key),
+    );
+    const imageRetriever = new JinaClipRetriever({ vectorStore: store, k: 2, filter: isImage });
+    expect(
+      (await imageRetriever.invoke('a red bus')).map((document) => document.pageContent),
+    ).toEqual(expectedImages.slice(0, 2).map((hit) => hit.key));
+    expect(
+      (await imageRetriever.invoke({ text: 'a red bus' })).map((document) => document.pageContent),
+    ).toEqual(expectedImages.slice(0, 2).map((hit) => hit.key));
+    const [self] = await new JinaClipRetriever({ vectorStore: store, k: 1 }).invoke({
+      image: images[1]!.path,
+    });
+    expect(self?.metadata).toEqual({ kind: 'image', path: images[1]!.path });
   });
 
   it('LanceDB: texts and images in their own tables on disk, reopened and searched across modalities', async () => {
@@ -113,12 +142,13 @@ describe.each([
       { uri, tableName: 'texts' },
     );
     const imageStore = new LanceDB(embeddings, { uri, tableName: 'images' });
-    await imageStore.addVectors(
-      await embeddings.embedImages(images.map((image) => image.path)),
-      images.map(
-        (image) =>
-          new Document({ pageContent: image.name, metadata: { kind: 'image', path: image.path } }),
-      ),
+    await addImages(
+      imageStore,
+      images.map((image) => image.path),
+      {
+        metadatas: images.map((image) => ({ kind: 'image', path: image.path })),
+        pageContents: images.map((image) => image.name),
+      },
     );
     expect(textStore).toBeInstanceOf(LanceDB);
 
@@ -156,5 +186,15 @@ describe.each([
     );
     expect(self?.metadata).toMatchObject({ kind: 'image', path: images[3]!.path });
     expect(self?.metadata._distance).toBeCloseTo(0, 5);
+
+    // The retriever on the reopened tables: an image query finds texts, a text query images.
+    const textRetriever = new JinaClipRetriever({ vectorStore: texts2, k: TEXTS.length });
+    expect(
+      (await textRetriever.invoke({ image: red.path })).map((document) => document.pageContent),
+    ).toEqual(expectedTexts.map((hit) => hit.key));
+    const imageRetriever = new JinaClipRetriever({ vectorStore: images2, k: images.length });
+    expect(
+      (await imageRetriever.invoke('a red bus')).map((document) => document.pageContent),
+    ).toEqual(expectedImages.map((hit) => hit.key));
   });
 });

@@ -5,7 +5,10 @@ import { pathToFileURL } from 'node:url';
 import { inspect } from 'node:util';
 import { Embeddings } from '@langchain/core/embeddings';
 import {
+  type AdapterApiOptions,
+  type AdapterUsage,
   ApiError,
+  createBackend,
   type EmbeddingInput,
   type EmbedOptions,
   InvalidInputError,
@@ -41,7 +44,7 @@ afterEach(() => {
 afterAll(() => server.close());
 
 /** An adapter on the loopback server, closed after the test. */
-function apiEmbeddings(params: JinaClipEmbeddingsParams = {}): JinaClipEmbeddings {
+function apiEmbeddings(params: AdapterApiOptions = {}): JinaClipEmbeddings {
   const embeddings = new JinaClipEmbeddings({ ...loopbackApiOptions(server), ...params });
   onTestFinished(() => embeddings.close());
   return embeddings;
@@ -127,6 +130,34 @@ describe('JinaClipEmbeddings on the api backend', () => {
     expect(bodies().map((body) => body.dimensions)).toEqual([64, 64]);
     expect(document).toEqual(Array.from(expectedServerEmbedding('a red bus', 'jina-clip-v2', 64)));
     expect(query).toHaveLength(64);
+  });
+
+  it("reports each successful call's token usage to onUsage, as the runtime counts it", async () => {
+    const usages: AdapterUsage[] = [];
+    const embeddings = apiEmbeddings({
+      model: 'jina-clip-v2',
+      onUsage: (usage) => usages.push(usage),
+    });
+    await embeddings.embedDocuments(['a red bus', 'a green field']);
+    await embeddings.embedQuery('a red bus');
+    await embeddings.embedImages([images[0]!.path]);
+    server.fail({ status: 400 });
+    await expect(embeddings.embedQuery('fails')).rejects.toBeInstanceOf(ApiError);
+
+    const runtime = createBackend({ ...loopbackApiOptions(server), model: 'jina-clip-v2' });
+    onTestFinished(() => runtime.close());
+    const expected = [];
+    for (const [inputs, task] of [
+      [['a red bus', 'a green field'], undefined],
+      [['a red bus'], 'retrieval.query'],
+      [[{ image: images[0]!.path }], undefined],
+    ] as const) {
+      expected.push((await runtime.embed(inputs, { task })).usage);
+    }
+    // One report per successful call (the failed one reports nothing), each its own count.
+    expect(usages).toEqual(expected);
+    expect(usages.map((usage) => usage.totalTokens).every((tokens) => tokens > 0)).toBe(true);
+    expect(usages[0]!.totalTokens).not.toBe(usages[1]!.totalTokens);
   });
 
   it('embeds images from every kind of source, as the runtime does', async () => {
@@ -291,6 +322,24 @@ describe('JinaClipEmbeddings options', () => {
     );
   });
 
+  it("rejects another backend's options: at compile time, and at run time for JavaScript", () => {
+    const construct = [
+      // @ts-expect-error local options beside `backend: 'api'`.
+      () => new JinaClipEmbeddings({ backend: 'api', modelPath: '/x', dtype: 'q8' }),
+      // @ts-expect-error an api option beside `backend: 'local'`.
+      () => new JinaClipEmbeddings({ backend: 'local', baseURL: 'http://127.0.0.1:1/v1' }),
+    ];
+    const fields = construct.map((create) => {
+      try {
+        create();
+      } catch (error) {
+        return error instanceof InvalidInputError ? error.field : error;
+      }
+      return 'no error';
+    });
+    expect(fields).toEqual(['dtype', 'baseURL']); // the first one found
+  });
+
   it('names the argument that is not an array', async () => {
     const embeddings = apiEmbeddings();
     await expect(embeddings.embedDocuments('a red bus' as never)).rejects.toMatchObject({
@@ -324,6 +373,7 @@ describe('JinaClipEmbeddings options', () => {
       model: MODELS['jina-clip-v2'],
       vector: (_input, index) => [index, 1, 2],
     });
+    // @ts-expect-error your own backend configures itself: TypeScript says so, JavaScript throws.
     expect(() => new JinaClipEmbeddings({ backend, apiKey: 'jina_key' })).toThrow(
       InvalidInputError,
     );

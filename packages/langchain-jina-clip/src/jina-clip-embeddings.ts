@@ -1,4 +1,4 @@
-import { Embeddings, type EmbeddingsParams } from '@langchain/core/embeddings';
+import { Embeddings } from '@langchain/core/embeddings';
 import {
   type AdapterConfig,
   type AdapterOptions,
@@ -10,19 +10,13 @@ import {
   resolveAdapterOptions,
 } from 'jina-clip-runtime';
 
-/** Options of {@link JinaClipEmbeddings}: the backend, its options, and LangChain's own. */
-export interface JinaClipEmbeddingsParams
-  extends AdapterOptions,
-    Omit<EmbeddingsParams, 'onFailedAttempt'> {
-  /**
-   * Retries of a failed API request (2 means at most 3 requests), made by the runtime, which
-   * honours `Retry-After`; LangChain's `AsyncCaller` does not retry on top. api backend only.
-   * @default 2
-   */
-  maxRetries?: number;
-  /** API requests in flight at once, across all calls of this instance. api backend only. @default 2 */
-  maxConcurrency?: number;
-}
+/**
+ * Options of {@link JinaClipEmbeddings}: the backend and its options, a discriminated union on
+ * `backend` (an option of another backend does not compile). `maxRetries` (default 2) are the
+ * runtime's retries, which honour `Retry-After`; LangChain's `AsyncCaller` does not retry on top.
+ * `maxConcurrency` (default 2) bounds API requests in flight across all calls of the instance.
+ */
+export type JinaClipEmbeddingsParams = AdapterOptions;
 
 /** Per-call options of the {@link JinaClipEmbeddings} methods. */
 export interface JinaClipEmbeddingsCallOptions {
@@ -112,11 +106,12 @@ export class JinaClipEmbeddings extends Embeddings {
     options: JinaClipEmbeddingsCallOptions = {},
   ): Promise<number[][]> {
     const signals = [this.#config.signal, options.signal].filter((signal) => signal !== undefined);
-    const { embeddings } = await this.backend.embed(inputs, {
+    const { embeddings, usage } = await this.backend.embed(inputs, {
       task,
       dimensions: this.#config.dimensions,
       signal: signals.length > 1 ? AbortSignal.any(signals) : signals[0],
     });
+    this.#config.onUsage?.({ totalTokens: usage.totalTokens });
     // LangChain's vector stores expect plain arrays.
     return embeddings.map((vector) => Array.from(vector));
   }

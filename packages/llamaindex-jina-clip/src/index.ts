@@ -5,6 +5,7 @@
 
 // What a user of the adapter names without installing the runtime themselves.
 export {
+  type AdapterUsage,
   ApiError,
   AuthenticationError,
   ConnectionError,
@@ -19,4 +20,8 @@ export {
   RateLimitError,
   TimeoutError,
 } from 'jina-clip-runtime';
-export { JinaClipEmbedding, type JinaClipEmbeddingOptions } from './jina-clip-embedding.js';
+export {
+  JinaClipEmbedding,
+  type JinaClipEmbeddingBatchOptions,
+  type JinaClipEmbeddingOptions,
+} from './jina-clip-embedding.js';

@@ -6,7 +6,10 @@ import { inspect } from 'node:util';
 import { MultiModalEmbedding } from '@llamaindex/core/embeddings';
 import { ImageNode, MetadataMode, TextNode } from '@llamaindex/core/schema';
 import {
+  type AdapterApiOptions,
+  type AdapterUsage,
   ApiError,
+  createBackend,
   type EmbeddingInput,
   type EmbedOptions,
   InvalidInputError,
@@ -26,7 +29,11 @@ import {
   writeTinyModelRepo,
 } from 'jina-clip-runtime/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { JinaClipEmbedding, type JinaClipEmbeddingOptions } from './jina-clip-embedding.js';
+import {
+  JinaClipEmbedding,
+  type JinaClipEmbeddingBatchOptions,
+  type JinaClipEmbeddingOptions,
+} from './jina-clip-embedding.js';
 
 let server: JinaApiServer;
 let images: TestImage[];
@@ -42,7 +49,9 @@ afterEach(() => {
 afterAll(() => server.close());
 
 /** An adapter on the loopback server, closed after the test. */
-function apiEmbedding(options: JinaClipEmbeddingOptions = {}): JinaClipEmbedding {
+function apiEmbedding(
+  options: AdapterApiOptions & JinaClipEmbeddingBatchOptions = {},
+): JinaClipEmbedding {
   const embedding = new JinaClipEmbedding({ ...loopbackApiOptions(server), ...options });
   onTestFinished(() => embedding.close());
   return embedding;
@@ -202,6 +211,38 @@ describe('JinaClipEmbedding on the api backend', () => {
     );
   });
 
+  it('reports the token usage of each LlamaIndex batch and query to onUsage, as the runtime counts it', async () => {
+    const usages: AdapterUsage[] = [];
+    const embedding = apiEmbedding({
+      model: 'jina-clip-v2',
+      embedBatchSize: 2,
+      onUsage: (usage) => usages.push(usage),
+    });
+    const texts = ['a red bus', 'a green field', 'oranges'];
+    await embedding([
+      ...texts.map((text) => new TextNode({ text })),
+      new ImageNode({ id_: images[0]!.path, image: images[0]!.path }),
+    ]);
+    await embedding.getQueryEmbedding({ type: 'text', text: 'which bus?' });
+    server.fail({ status: 400 });
+    await expect(embedding.getTextEmbedding('fails')).rejects.toBeInstanceOf(ApiError);
+
+    const runtime = createBackend({ ...loopbackApiOptions(server), model: 'jina-clip-v2' });
+    onTestFinished(() => runtime.close());
+    const expected = [];
+    for (const [inputs, task] of [
+      [texts.slice(0, 2), undefined],
+      [texts.slice(2), undefined],
+      [[{ image: images[0]!.path }], undefined],
+      [['which bus?'], 'retrieval.query'],
+    ] as const) {
+      expected.push((await runtime.embed(inputs, { task })).usage);
+    }
+    // One report per batch LlamaIndex hands over and per query; the failed call reports nothing.
+    expect(usages).toEqual(expected);
+    expect(usages.every((usage) => usage.totalTokens > 0)).toBe(true);
+  });
+
   it('keeps node order through LlamaIndex batches, smaller requests and shuffled answers', async () => {
     const embedding = apiEmbedding({ embedBatchSize: 8, batchSize: 3, maxConcurrency: 3 });
     const nodes = Array.from(
@@ -279,6 +320,24 @@ describe('JinaClipEmbedding options', () => {
     const create = () => new JinaClipEmbedding(options as JinaClipEmbeddingOptions);
     expect(create).toThrow(InvalidInputError);
     expect(create).toThrow(expect.objectContaining({ field }));
+  });
+
+  it("rejects another backend's options: at compile time, and at run time for JavaScript", () => {
+    const construct = [
+      // @ts-expect-error local options beside `backend: 'api'`.
+      () => new JinaClipEmbedding({ backend: 'api', modelPath: '/x', dtype: 'q8' }),
+      // @ts-expect-error an api option beside `backend: 'local'`.
+      () => new JinaClipEmbedding({ backend: 'local', maxRetries: 1, embedBatchSize: 4 }),
+    ];
+    const fields = construct.map((create) => {
+      try {
+        create();
+      } catch (error) {
+        return error instanceof InvalidInputError ? error.field : error;
+      }
+      return 'no error';
+    });
+    expect(fields).toEqual(['dtype', 'maxRetries']); // the first one found
   });
 
   it('takes batchSize as the default embedBatchSize', () => {

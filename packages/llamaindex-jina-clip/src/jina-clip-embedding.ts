@@ -14,8 +14,8 @@ import {
 /** `embedBatchSize` when neither it nor `batchSize` is given. */
 const DEFAULT_EMBED_BATCH_SIZE = 32;
 
-/** Options of {@link JinaClipEmbedding}: the backend, its options, and LlamaIndex's batching. */
-export interface JinaClipEmbeddingOptions extends AdapterOptions {
+/** LlamaIndex's batching of a {@link JinaClipEmbedding}. */
+export interface JinaClipEmbeddingBatchOptions {
   /**
    * Inputs LlamaIndex hands to one `getTextEmbeddings` / `getImageEmbeddings` call when it embeds
    * nodes (its batches, awaited one after another, and the progress callback's step). Unless
@@ -26,6 +26,12 @@ export interface JinaClipEmbeddingOptions extends AdapterOptions {
    */
   embedBatchSize?: number;
 }
+
+/**
+ * Options of {@link JinaClipEmbedding}: the backend and its options (a discriminated union on
+ * `backend`: an option of another backend does not compile), and LlamaIndex's batching.
+ */
+export type JinaClipEmbeddingOptions = AdapterOptions & JinaClipEmbeddingBatchOptions;
 
 function checkBatchSize(value: number | undefined): void {
   if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
@@ -52,13 +58,16 @@ export class JinaClipEmbedding extends MultiModalEmbedding {
     super();
     const { embedBatchSize, ...adapterOptions } = options;
     checkBatchSize(embedBatchSize);
-    const ownBackend = typeof adapterOptions.backend !== 'object';
-    this.#config = resolveAdapterOptions({
-      ...adapterOptions,
-      batchSize: adapterOptions.batchSize ?? (ownBackend ? embedBatchSize : undefined),
-    });
+    // Read as JavaScript may pass it: `batchSize` beside your own backend is rejected below.
+    const { batchSize } = adapterOptions as { batchSize?: number };
+    const ownBackend = typeof adapterOptions.backend === 'object';
+    this.#config = resolveAdapterOptions(
+      ownBackend || batchSize !== undefined || embedBatchSize === undefined
+        ? adapterOptions
+        : ({ ...adapterOptions, batchSize: embedBatchSize } as AdapterOptions),
+    );
     this.backend = this.#config.backend;
-    this.embedBatchSize = embedBatchSize ?? adapterOptions.batchSize ?? DEFAULT_EMBED_BATCH_SIZE;
+    this.embedBatchSize = embedBatchSize ?? batchSize ?? DEFAULT_EMBED_BATCH_SIZE;
   }
 
   /** The model's id (`jina-clip-v2`). */
@@ -107,11 +116,12 @@ export class JinaClipEmbedding extends MultiModalEmbedding {
   }
 
   async #embed(inputs: EmbeddingInput[], task?: EmbeddingTask): Promise<number[][]> {
-    const { embeddings } = await this.backend.embed(inputs, {
+    const { embeddings, usage } = await this.backend.embed(inputs, {
       task,
       dimensions: this.#config.dimensions,
       signal: this.#config.signal,
     });
+    this.#config.onUsage?.({ totalTokens: usage.totalTokens });
     // LlamaIndex's nodes and vector stores hold plain arrays.
     return embeddings.map((vector) => Array.from(vector));
   }

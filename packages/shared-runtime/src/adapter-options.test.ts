@@ -10,9 +10,10 @@ const ownBackend: EmbeddingBackend = {
   close: async () => {},
 };
 
-function fieldOf(options: AdapterOptions): string | undefined {
+/** The field of the InvalidInputError that options (as JavaScript may pass them) are rejected with. */
+function fieldOf(options: object): string | undefined {
   try {
-    resolveAdapterOptions(options);
+    resolveAdapterOptions(options as AdapterOptions);
   } catch (error) {
     if (error instanceof InvalidInputError) return error.field;
     throw error;
@@ -41,8 +42,9 @@ describe('resolveAdapterOptions', () => {
     });
   });
 
-  it.each<[AdapterOptions, string]>([
-    [{ backend: 'gpu' as 'api' }, 'backend'],
+  it.each<[object, string]>([
+    [{ backend: 'gpu' }, 'backend'],
+    [{ onUsage: 'log' }, 'onUsage'],
     [{ backend: {} as EmbeddingBackend }, 'backend'],
     [{ modelPath: '/models/clip' }, 'modelPath'],
     [{ backend: 'api', onTruncation: () => {} }, 'onTruncation'],

@@ -1,5 +1,6 @@
 import { API_BACKEND_OPTION_NAMES } from './api/api-backend-option-names.js';
 import type { ApiBackendOptions } from './api/api-backend-options.js';
+import type { ApiOnlyOptions, Forbidden, LocalOnlyOptions } from './backend-options.js';
 import { createBackend } from './create-backend.js';
 import { resolveEmbedOptions } from './embed-options.js';
 import type { EmbeddingBackend } from './embedding-backend.js';
@@ -30,27 +31,63 @@ function optionsOf(backend: 'api' | 'local' | 'both'): BackendOption[] {
   );
 }
 
-/**
- * Options of a framework adapter (`JinaClipEmbeddings`, `JinaClipEmbedding`): which backend,
- * that backend's own options, and what every call of the adapter asks for.
- */
-export interface AdapterOptions
-  extends Omit<ApiBackendOptions, 'batchSize'>,
-    Omit<LocalBackendOptions, 'batchSize'> {
-  /**
-   * Where the vectors come from: `'api'` (the hosted Jina API or a server speaking its protocol),
-   * `'local'` (the ONNX model in-process, loaded on first use), or your own backend, which the
-   * adapter uses as it is and never closes.
-   * @default 'api'
-   */
-  backend?: 'api' | 'local' | EmbeddingBackend;
+/** The token usage of one adapter call, as the backend reported it. */
+export interface AdapterUsage {
+  /** Tokens the call was billed for (api) or ran through the model (local). */
+  totalTokens: number;
+}
+
+/** What every call of an adapter asks for, whichever backend serves it. */
+export interface AdapterCallOptions {
   /** Inputs per API request (api) or per inference batch (local). @default 32 (api), 16 (local) */
   batchSize?: number;
-  /** Matryoshka width every vector is truncated to, then renormalised (jina-clip-v2 only). @default the model's full width */
+  /**
+   * Matryoshka width every vector is truncated to, then renormalised: one of the model's
+   * `matryoshkaDimensions` (jina-clip-v2: 32, 64, 128, 256, 512, 768 or 1024; jina-clip-v1 has
+   * none and rejects the option).
+   * @default the model's full width
+   */
   dimensions?: number;
   /** Cancels every call of the adapter: they reject with the signal's own reason. */
   signal?: AbortSignal;
+  /**
+   * Called once after each successful call of the adapter (one `embedDocuments`, one
+   * `getTextEmbeddings`, ...) with the tokens it used, as the Vercel AI SDK's `embedMany`
+   * returns `usage`. A call that fails reports nothing.
+   */
+  onUsage?: (usage: AdapterUsage) => void;
 }
+
+/** Adapter options for the api backend (`backend: 'api'`, the default). */
+export type AdapterApiOptions = AdapterCallOptions & {
+  /**
+   * The hosted Jina API or a server speaking its protocol.
+   * @default 'api'
+   */
+  backend?: 'api';
+} & Omit<ApiBackendOptions, 'batchSize'> &
+  Forbidden<LocalOnlyOptions>;
+
+/** Adapter options for the local backend (`backend: 'local'`). */
+export type AdapterLocalOptions = AdapterCallOptions & {
+  /** The ONNX model in-process, loaded on first use. */
+  backend: 'local';
+} & Omit<LocalBackendOptions, 'batchSize'> &
+  Forbidden<ApiOnlyOptions>;
+
+/** Adapter options with a backend of your own, which configures itself. */
+export type AdapterOwnBackendOptions = Omit<AdapterCallOptions, 'batchSize'> & {
+  /** Your own backend: the adapter uses it as it is and never closes it. */
+  backend: EmbeddingBackend;
+} & Forbidden<ApiBackendOptions & LocalBackendOptions>;
+
+/**
+ * Options of a framework adapter (`JinaClipEmbeddings`, `JinaClipEmbedding`): which backend,
+ * that backend's own options, and what every call of the adapter asks for. A discriminated
+ * union on `backend`: TypeScript rejects an option of another backend (`modelPath` without
+ * `backend: 'local'`); {@link resolveAdapterOptions} rejects it at run time for JavaScript.
+ */
+export type AdapterOptions = AdapterApiOptions | AdapterLocalOptions | AdapterOwnBackendOptions;
 
 /** {@link AdapterOptions} resolved: the backend to call and what every call passes it. */
 export interface AdapterConfig {
@@ -62,6 +99,8 @@ export interface AdapterConfig {
   dimensions: number | undefined;
   /** The signal every call is cancelled by. */
   signal: AbortSignal | undefined;
+  /** The usage callback, undefined when none was given. */
+  onUsage: ((usage: AdapterUsage) => void) | undefined;
 }
 
 function isEmbeddingBackend(value: unknown): value is EmbeddingBackend {
@@ -73,16 +112,19 @@ function isEmbeddingBackend(value: unknown): value is EmbeddingBackend {
   );
 }
 
+/** The options as JavaScript may pass them: any field, any value. */
+type OptionRecord = Readonly<Record<string, unknown>>;
+
 /** Copies the options in `names` that are set. */
-function pick(options: AdapterOptions, names: readonly BackendOption[]): AdapterOptions {
+function pick(options: OptionRecord, names: readonly BackendOption[]): OptionRecord {
   const picked: Record<string, unknown> = {};
   for (const name of names) if (options[name] !== undefined) picked[name] = options[name];
-  return picked as AdapterOptions;
+  return picked;
 }
 
 /** Throws when an option of `names` is set: it belongs to another backend. */
 function rejectOptions(
-  options: AdapterOptions,
+  options: OptionRecord,
   names: readonly BackendOption[],
   reason: string,
 ): void {
@@ -99,30 +141,35 @@ function rejectOptions(
  * {@link InvalidInputError} naming the field.
  */
 export function resolveAdapterOptions(options: AdapterOptions = {}): AdapterConfig {
-  const { backend = 'api', dimensions, signal } = options;
+  const { backend = 'api', dimensions, signal, onUsage } = options;
+  // Checked as JavaScript would pass them: the types keep TypeScript callers from most of this.
+  const fields = options as OptionRecord;
+  if (onUsage !== undefined && typeof onUsage !== 'function') {
+    throw new InvalidInputError(`\`onUsage\` must be a function, got ${typeof onUsage}.`, {
+      field: 'onUsage',
+    });
+  }
+  const calls = { dimensions, signal, onUsage };
   let config: AdapterConfig;
   if (isEmbeddingBackend(backend)) {
     const reason = 'configures a backend the adapter creates; configure your own backend instead';
-    rejectOptions(options, Object.keys(OPTION_BACKENDS) as BackendOption[], reason);
-    config = { backend, ownsBackend: false, dimensions, signal };
+    rejectOptions(fields, Object.keys(OPTION_BACKENDS) as BackendOption[], reason);
+    config = { backend, ownsBackend: false, ...calls };
   } else if (backend === 'api') {
-    rejectOptions(options, optionsOf('local'), "is a local-backend option: set `backend: 'local'`");
-    const apiOptions = pick(options, [
-      ...optionsOf('both'),
-      ...optionsOf('api'),
-    ]) as ApiBackendOptions;
-    config = { backend: createBackend(apiOptions), ownsBackend: true, dimensions, signal };
-  } else if (backend === 'local') {
-    rejectOptions(options, optionsOf('api'), "is an api-backend option: set `backend: 'api'`");
-    const localOptions = pick(options, [
-      ...optionsOf('both'),
-      ...optionsOf('local'),
-    ]) as LocalBackendOptions;
+    rejectOptions(fields, optionsOf('local'), "is a local-backend option: set `backend: 'local'`");
+    const apiOptions = pick(fields, [...optionsOf('both'), ...optionsOf('api')]);
     config = {
-      backend: createBackend({ ...localOptions, backend: 'local' }),
+      backend: createBackend(apiOptions as ApiBackendOptions),
       ownsBackend: true,
-      dimensions,
-      signal,
+      ...calls,
+    };
+  } else if (backend === 'local') {
+    rejectOptions(fields, optionsOf('api'), "is an api-backend option: set `backend: 'api'`");
+    const localOptions = pick(fields, [...optionsOf('both'), ...optionsOf('local')]);
+    config = {
+      backend: createBackend({ ...(localOptions as LocalBackendOptions), backend: 'local' }),
+      ownsBackend: true,
+      ...calls,
     };
   } else {
     throw new InvalidInputError(

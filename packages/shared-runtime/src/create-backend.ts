@@ -1,15 +1,12 @@
-import type { ApiBackendOptions } from './api/api-backend-options.js';
 import { createApiBackend } from './api/create-api-backend.js';
+import type { BackendOptions } from './backend-options.js';
 import type { EmbeddingBackend } from './embedding-backend.js';
 import { BackendClosedError } from './errors/backend-closed-error.js';
 import { InvalidInputError } from './errors/invalid-input-error.js';
 import type { LocalBackendOptions } from './local/local-backend-options.js';
 import { resolveLocalConfig } from './local/resolve-local-config.js';
 
-/** Options of {@link createBackend}: which backend, and its own options. */
-export type BackendOptions =
-  | ({ backend?: 'api' } & ApiBackendOptions)
-  | ({ backend: 'local' } & LocalBackendOptions);
+export type { BackendOptions } from './backend-options.js';
 
 /**
  * Creates a backend by name. The local backend is imported lazily, so an api user never loads

@@ -4,13 +4,24 @@
  * @packageDocumentation
  */
 export {
+  type AdapterApiOptions,
+  type AdapterCallOptions,
   type AdapterConfig,
+  type AdapterLocalOptions,
   type AdapterOptions,
+  type AdapterOwnBackendOptions,
+  type AdapterUsage,
   resolveAdapterOptions,
 } from './adapter-options.js';
 export type { ApiBackendOptions, RetryBackoffOptions } from './api/api-backend-options.js';
 export { createApiBackend } from './api/create-api-backend.js';
-export { type BackendOptions, createBackend } from './create-backend.js';
+export type {
+  ApiOnlyOptions,
+  BackendOptions,
+  Forbidden,
+  LocalOnlyOptions,
+} from './backend-options.js';
+export { createBackend } from './create-backend.js';
 export { checkEmbedOptions, type EmbedConfig, resolveEmbedOptions } from './embed-options.js';
 export {
   type EmbedSettledOptions,

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { API_BACKEND_OPTION_NAMES } from './api/api-backend-option-names.js';
 import type { ApiBackendOptions } from './api/api-backend-options.js';
 import { API_DEFAULTS, DEFAULT_BASE_URL } from './api/resolve-api-config.js';
@@ -351,8 +351,11 @@ describe('README samples', () => {
 
   it('inputs: every ImageSource kind resolves to the same upload', async () => {
     api.reset();
-    const backend = createApiBackend({ model: 'jina-clip-v2', baseURL: api.url });
     // #region readme
+    const backend = createApiBackend({
+      model: 'jina-clip-v2',
+      baseURL: api.url, // test-only
+    });
     const bytes = await readFile('./photos/cat.jpg');
     const inputs: EmbeddingInput[] = [
       'a bare string is text',
@@ -383,10 +386,14 @@ describe('README samples', () => {
 
   it('embed options: task, dimensions, signal and onProgress', async () => {
     api.reset();
-    const backend = createApiBackend({ model: 'jina-clip-v2', baseURL: api.url });
     const log = vi.spyOn(console, 'log').mockImplementation(() => {});
     try {
       // #region readme
+      const backend = createApiBackend({
+        model: 'jina-clip-v2',
+        baseURL: api.url, // test-only
+      });
+      onTestFinished(() => backend.close()); // test-only
       const controller = new AbortController(); // controller.abort(reason) rejects with `reason`
       const { embeddings } = await backend.embed(['sleepy cat'], {
         task: 'retrieval.query', // v2: queries get the query instruction; omit it for documents
@@ -402,7 +409,6 @@ describe('README samples', () => {
       expect(log.mock.calls).toEqual([['1/1 inputs embedded']]);
     } finally {
       log.mockRestore();
-      await backend.close();
     }
   });
 

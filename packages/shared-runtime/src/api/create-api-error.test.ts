@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError, AuthenticationError, RateLimitError } from '../errors/index.js';
+import { startJinaApiServer } from '../testing/jina-api-server.js';
+import { createApiBackend } from './create-api-backend.js';
 import { createApiError } from './create-api-error.js';
 
 const json = (body: unknown) => JSON.stringify(body);
@@ -51,7 +53,7 @@ describe('createApiError', () => {
       headers: { 'content-type': 'application/json' },
     });
     expect(error.message).toBe(
-      "Jina API error 400 INPUT_MODEL_NOT_FOUND: [RID: 0a1b] Model 'x' not found. Request id: 0a1b.",
+      "Jina API error 400 INPUT_MODEL_NOT_FOUND: Model 'x' not found. Request id: 0a1b.",
     );
   });
 
@@ -72,7 +74,7 @@ describe('createApiError', () => {
     expect(error.errors).toEqual(errors);
     expect(error.requestId).toBe('ff00');
     expect(error.message).toBe(
-      'Jina API error 422: [RID: ff00] Validation errors in 1 fields (body -> jina-clip-v1 -> task: Extra inputs are not permitted). Request id: ff00.',
+      'Jina API error 422: Validation errors in 1 fields (body -> jina-clip-v1 -> task: Extra inputs are not permitted). Request id: ff00.',
     );
   });
 
@@ -124,5 +126,56 @@ describe('createApiError', () => {
     expect(JSON.stringify({ ...error, message: error.message })).not.toContain(secret);
     expect(error.detail).toBe('bad key [redacted]');
     expect(error.headers['x-echo']).toBe('Bearer [redacted]');
+  });
+
+  it('names the request id once, though the service also writes it into `detail`', () => {
+    const error = createApiError({
+      status: 500,
+      body: json({ detail: '[RID: 77aa] Internal error', request_id: '77aa' }),
+      headers: { 'x-request-id': '77aa' },
+    });
+    expect(error.detail).toBe('[RID: 77aa] Internal error');
+    expect(error.message).toBe('Jina API error 500: Internal error. Request id: 77aa.');
+    expect(error.message.split('77aa')).toHaveLength(2);
+  });
+
+  it('names the URL a 404 came from (origin and path: no query string, never the key)', () => {
+    const secret = 'jina_secret_key';
+    const error = createApiError(
+      {
+        status: 404,
+        body: json({ detail: 'Not Found' }),
+        headers: {},
+        url: `https://proxy.example/${secret}/embeddings?token=abc`,
+      },
+      secret,
+    );
+    expect(error.message).toBe(
+      "Jina API error 404: Not Found. No embeddings endpoint at POST https://proxy.example/[redacted]/embeddings: check `baseURL` (the hosted API's is https://api.jina.ai/v1).",
+    );
+  });
+
+  it('over HTTP: a baseURL without /v1 gets a 404 naming the URL called', async () => {
+    const server = await startJinaApiServer();
+    const baseURL = server.url.replace(/\/v1$/, '');
+    const backend = createApiBackend({
+      baseURL: `${baseURL}?team=a`,
+      apiKey: server.apiKey,
+      maxRetries: 0,
+    });
+    try {
+      const error = await backend.embed(['hello']).catch((thrown: unknown) => thrown);
+      expect(error).toBeInstanceOf(ApiError);
+      const { message, status } = error as ApiError;
+      expect(status).toBe(404);
+      expect(message).toContain(
+        `No embeddings endpoint at POST ${baseURL}/embeddings: check \`baseURL\``,
+      );
+      expect(message).not.toContain('?');
+      expect(message).not.toContain(server.apiKey);
+    } finally {
+      await backend.close();
+      await server.close();
+    }
   });
 });

@@ -2,6 +2,7 @@ import { ApiError, type ApiErrorFields } from '../errors/api-error.js';
 import { AuthenticationError } from '../errors/authentication-error.js';
 import { RateLimitError } from '../errors/rate-limit-error.js';
 import { redactSecret } from './api-key.js';
+import { DEFAULT_BASE_URL } from './resolve-api-config.js';
 import { parseRetryAfterMs } from './retry.js';
 
 /** An error answer as received. */
@@ -11,6 +12,8 @@ export interface ErrorAnswer {
   body: string;
   /** Response headers, names lower-cased. */
   headers: Record<string, string>;
+  /** The URL called, origin and path only (never a query string), named by a 404's message. */
+  url?: string;
 }
 
 /** Longest part of a non-JSON body (a proxy's HTML page, say) kept as `detail`. */
@@ -54,9 +57,13 @@ function listErrors(errors: readonly unknown[]): string {
   return listed.join('; ') + more;
 }
 
-function hint(status: number): string {
+function hint(status: number, url: string | undefined): string {
   if (status === 401) return ' Check the API key (`apiKey` or JINA_API_KEY).';
   if (status === 403) return ' The key may lack balance or access to this model.';
+  if ((status === 404 || status === 405) && url !== undefined) {
+    // Most often a `baseURL` without its `/v1`: name what was called so the mistake shows.
+    return ` No embeddings endpoint at POST ${url}: check \`baseURL\` (the hosted API's is ${DEFAULT_BASE_URL}).`;
+  }
   return '';
 }
 
@@ -95,10 +102,13 @@ export function createApiError(answer: ErrorAnswer, secret?: string): ApiError {
   );
 
   const listed = errors !== undefined && errors !== json?.detail ? listErrors(errors) : '';
+  // The service prefixes `detail` with `[RID: id]`; the message names the id once, at its end.
+  const said = (detail ?? 'no detail given').replace(/^\[RID: [^\]\s]+\]\s*/, '');
+  const url = redactSecret(answer.url?.replace(/[?#].*$/, ''), secret);
   const message =
     `Jina API error ${status}${code === undefined ? '' : ` ${code}`}` +
-    `: ${(detail ?? 'no detail given').replace(/\.$/, '')}${listed === '' ? '' : ` (${listed})`}.` +
-    hint(status) +
+    `: ${said.replace(/\.$/, '')}${listed === '' ? '' : ` (${listed})`}.` +
+    hint(status, url) +
     (requestId === undefined ? '' : ` Request id: ${requestId}.`);
   const fields: ApiErrorFields = { status, code, requestId, detail, errors, headers };
   if (status === 401 || status === 403) return new AuthenticationError(message, fields);

@@ -95,7 +95,8 @@ export async function sendJsonRequest(
       maxResponseBytes,
     );
     if (response.statusCode < 200 || response.statusCode >= 300) {
-      throw createApiError({ status: response.statusCode, body: text, headers }, secret);
+      const url = `${origin}${request.url.pathname}`;
+      throw createApiError({ status: response.statusCode, body: text, headers, url }, secret);
     }
     let body: unknown;
     try {

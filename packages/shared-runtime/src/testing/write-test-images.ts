@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidInputError } from '../errors/invalid-input-error.js';
+import { ModelLoadError } from '../errors/model-load-error.js';
 import { importOptionalPeer } from '../optional-peer.js';
 
 /** An RGB colour: each channel an integer from 0 to 255. */
@@ -66,6 +67,25 @@ function checkSide(value: number, field: 'width' | 'height'): number {
   return value;
 }
 
+/**
+ * Loads sharp. When it is not installed the error says that this helper needs it (the generic
+ * message speaks of decoding images, which a test writing its fixtures does not do).
+ */
+async function loadSharp(): Promise<typeof import('sharp')> {
+  try {
+    return await importOptionalPeer<typeof import('sharp')>('sharp');
+  } catch (error) {
+    const code = (error as { cause?: { code?: unknown } } | undefined)?.cause?.code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
+      throw new ModelLoadError(
+        'writeTestImages() needs sharp to write its PNG files. Install it: npm install --save-dev sharp',
+        { packageName: 'sharp', cause: error },
+      );
+    }
+    throw error;
+  }
+}
+
 /** Defaults applied and every option checked, before anything is written. */
 async function resolveOptions(
   colours: Readonly<Record<string, TestImageColour>>,
@@ -96,7 +116,7 @@ async function resolveOptions(
  * Default: {@link TEST_IMAGE_COLOURS}.
  * @throws {InvalidInputError} naming the field: a name that is not a plain file name, a channel
  * outside 0..255, a `width` or `height` below 2.
- * @throws {ModelLoadError} when sharp is not installed.
+ * @throws {ModelLoadError} when sharp is not installed, saying that this helper needs it.
  *
  * @example
  * ```ts
@@ -109,7 +129,7 @@ export async function writeTestImages(
   options: WriteTestImagesOptions = {},
 ): Promise<TestImage[]> {
   const { directory, width, height } = await resolveOptions(colours, options);
-  const sharp = await importOptionalPeer<typeof import('sharp')>('sharp');
+  const sharp = await loadSharp();
   const left = Math.ceil(width / 2);
   const images: TestImage[] = [];
   for (const [name, [red, green, blue]] of Object.entries(colours)) {
