@@ -8,6 +8,10 @@ export default defineConfig({
   sourcemap: true,
   target: 'node20',
   splitting: true,
+  // tsup turns the split ESM chunks into CommonJS with sucrase, whose class-field transform makes
+  // each class an expression assigned to `_class2`: without this, `AuthenticationError.name` is
+  // '_class2' in the CommonJS build. esbuild's keepNames pins every class's own name.
+  keepNames: true,
   // Optional peers are loaded lazily with dynamic import(); never bundle them.
   external: ['onnxruntime-node', 'sharp', '@huggingface/tokenizers', 'onnx-proto', 'undici'],
 });

@@ -10,15 +10,29 @@ export class ModelLoadError extends JinaClipError {
   override readonly name: string = 'ModelLoadError';
   /** The repository file concerned (`onnx/model.onnx`), when one is. */
   readonly file: string | undefined;
-  /** The npm package that is missing, when that is the cause. */
+  /**
+   * The npm package that is missing or fails to load, when that is the cause (the first of
+   * {@link ModelLoadError.packageNames} when several are missing).
+   */
   readonly packageName: string | undefined;
+  /**
+   * Every npm package the call needs that is not installed, when that is the cause: all of them,
+   * in one `npm install` line of the message.
+   */
+  readonly packageNames: readonly string[] | undefined;
 
   constructor(
     message: string,
-    options: { file?: string | undefined; packageName?: string | undefined; cause?: unknown } = {},
+    options: {
+      file?: string | undefined;
+      packageName?: string | undefined;
+      packageNames?: readonly string[] | undefined;
+      cause?: unknown;
+    } = {},
   ) {
     super(message, options);
     this.file = options.file;
-    this.packageName = options.packageName;
+    this.packageName = options.packageName ?? options.packageNames?.[0];
+    this.packageNames = options.packageNames;
   }
 }

@@ -4,8 +4,10 @@ import { InvalidInputError } from '../errors/invalid-input-error.js';
 import { JinaClipError } from '../errors/jina-clip-error.js';
 import type { EmbeddingInput } from '../inputs/embedding-input.js';
 import { validateInputs } from '../inputs/validate-inputs.js';
+import { importOptionalPeers } from '../optional-peer.js';
 import { type LocalModel, loadLocalModel } from './load-local-model.js';
 import type { LocalBackendOptions } from './local-backend-options.js';
+import { localPeersFor } from './local-peers.js';
 import { resolveLocalConfig } from './resolve-local-config.js';
 import { runLocalEmbedding } from './run-local-embedding.js';
 
@@ -88,6 +90,12 @@ export function createLocalBackend(options: LocalBackendOptions = {}): Embedding
       throw new InvalidInputError('`onProgress` must be a function.', { field: 'onProgress' });
     }
     if (resolvedInputs.length === 0) return { embeddings: [], usage: { totalTokens: 0 } };
+    // Every optional package this call needs, checked before any download: all the missing
+    // ones are named in one error.
+    await untilAborted(
+      importOptionalPeers(localPeersFor(resolvedInputs), { cpuOnly: config.device === 'cpu' }),
+      signal,
+    );
     const model = await untilAborted(load(), signal);
     if (closed) throw new JinaClipError('This local backend was closed while the call ran.');
     return runLocalEmbedding(model, resolvedInputs, {

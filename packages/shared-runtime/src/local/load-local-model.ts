@@ -3,6 +3,7 @@ import type { ImagePreprocessConfig } from '../images/image-preprocess-config.js
 import type { ModelInfo } from '../models/model-info.js';
 import { type ClipGraphs, createClipGraphs } from './clip-graphs.js';
 import { locateModelFiles, modelFileNames } from './model-files.js';
+import { readPadTokenId } from './pad-token-id.js';
 import { loadedModelInfo, readRepoConfig, resolveMaxTokens } from './repo-config.js';
 import type { LocalConfig } from './resolve-local-config.js';
 import { loadTextTokenizer, type TextTokenizer } from './text-tokenizer.js';
@@ -11,7 +12,11 @@ import { loadTextTokenizer, type TextTokenizer } from './text-tokenizer.js';
 export interface LocalModel {
   /** The loaded model's facts: width of its graph, its Matryoshka widths, limits, instruction. */
   info: ModelInfo;
-  tokenizer: TextTokenizer;
+  /**
+   * The repository's tokenizer, built on first use (once; a failure is tried again by the next
+   * call): only calls with texts load `@huggingface/tokenizers`.
+   */
+  tokenizer(): Promise<TextTokenizer>;
   imageConfig: ImagePreprocessConfig;
   /** The ONNX graphs, each opened on first use (a text-only user never opens v1's vision tower). */
   graphs: ClipGraphs;
@@ -20,8 +25,8 @@ export interface LocalModel {
 }
 
 /**
- * Loads the model: locates (or downloads) its files, reads its configs and tokenizer, and
- * prepares its graphs. The embedding width is `config.json`'s, or the text graph's when the
+ * Loads the model: locates (or downloads) its files, reads its configs, and prepares its graphs
+ * and its tokenizer (each built on first use). The embedding width is `config.json`'s, or the text graph's when the
  * config does not state it.
  */
 export async function loadLocalModel(
@@ -33,17 +38,31 @@ export async function loadLocalModel(
   signal.throwIfAborted();
   const repo = await readRepoConfig(located.paths);
   const maxTokens = resolveMaxTokens(config.model, repo);
-  const tokenizer = await loadTextTokenizer(repo.tokenizerJson, repo.tokenizerConfig, {
-    maxTokens,
-    fallbackPadTokenId: config.model.padTokenId,
-  });
-  const emptyText = tokenizer.encode('').ids;
+  const padTokenId = readPadTokenId(
+    repo.tokenizerJson,
+    repo.tokenizerConfig,
+    config.model.padTokenId,
+  );
+  let tokenizer: Promise<TextTokenizer> | undefined;
+  const loadTokenizer = () => {
+    tokenizer ??= loadTextTokenizer(repo.tokenizerJson, repo.tokenizerConfig, {
+      maxTokens,
+      padTokenId,
+    });
+    // Forget a failure (the package missing, say), so that a later call tries again.
+    tokenizer.catch(() => {
+      tokenizer = undefined;
+    });
+    return tokenizer;
+  };
   const graphs = await createClipGraphs({
     text: { file: files.textGraph, path: located.paths[files.textGraph]! },
     vision: { file: files.visionGraph, path: located.paths[files.visionGraph]! },
     session: { device: config.device, threads: config.threads },
     imageSize: repo.imageConfig.size,
-    placeholderTokenIds: emptyText.length > 0 ? emptyText : [tokenizer.padTokenId === 0 ? 1 : 0],
+    // The text a v2 graph is fed beside images (its output is not read): one token that is not
+    // the pad token, so that the graph's derived mask keeps it. No tokenizer needed.
+    placeholderTokenIds: [padTokenId === 0 ? 1 : 0],
   });
   const width = repo.width ?? (await graphs.declaredWidth());
   if (width === undefined) {
@@ -56,11 +75,11 @@ export async function loadLocalModel(
   return {
     info: loadedModelInfo(config.model, repo, {
       width,
-      padTokenId: tokenizer.padTokenId,
+      padTokenId,
       imageSize: repo.imageConfig.size,
       maxTokens,
     }),
-    tokenizer,
+    tokenizer: loadTokenizer,
     imageConfig: repo.imageConfig,
     graphs,
     source: located.source,

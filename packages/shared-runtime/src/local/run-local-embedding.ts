@@ -43,7 +43,11 @@ export async function runLocalEmbedding(
   run: LocalEmbedRun,
 ): Promise<EmbedResult> {
   const { signal, onProgress, batchSize } = run;
-  const { info, tokenizer, graphs } = model;
+  const { info, graphs } = model;
+  // Only a call with texts loads the tokenizer (and its package).
+  const tokenizer = inputs.some((input) => input.kind !== 'image')
+    ? await model.tokenizer()
+    : undefined;
   const instruction = run.embed.task === 'retrieval.query' ? (info.queryInstruction ?? '') : '';
 
   const texts: TokenizedText[] = [];
@@ -55,9 +59,9 @@ export async function runLocalEmbedding(
       images.push({ inputIndex, image: input.image });
       return;
     }
-    const { ids, truncatedFrom } = tokenizer.encode(instruction + input.text);
+    const { ids, truncatedFrom } = tokenizer!.encode(instruction + input.text);
     if (truncatedFrom !== undefined) {
-      truncated.push({ inputIndex, tokens: truncatedFrom, maxTokens: tokenizer.maxTokens });
+      truncated.push({ inputIndex, tokens: truncatedFrom, maxTokens: tokenizer!.maxTokens });
     }
     totalTokens += ids.length;
     texts.push({ inputIndex, ids });
@@ -97,7 +101,7 @@ export async function runLocalEmbedding(
   let nextPixels = decode(0);
 
   try {
-    for (const batch of planTextBatches(texts, batchSize, tokenizer.padTokenId)) {
+    for (const batch of planTextBatches(texts, batchSize, info.padTokenId)) {
       signal?.throwIfAborted();
       store(batch.inputIndices, await graphs.embedTexts(batch));
     }

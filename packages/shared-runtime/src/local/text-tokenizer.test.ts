@@ -28,7 +28,7 @@ describe('loadTextTokenizer', () => {
   it('cuts the text, not the template: <s> first tokens </s>, and says how long it was', async () => {
     const tokenizer = await loadTextTokenizer(tokenizerJson, tokenizerConfig, {
       maxTokens: 4,
-      fallbackPadTokenId: 9,
+      padTokenId: 1,
     });
     const v = v2.vocabulary;
     expect(tokenizer.encode('one two three four')).toEqual({
@@ -41,34 +41,19 @@ describe('loadTextTokenizer', () => {
     });
   });
 
-  it("takes the pad id from padding.pad_id, else tokenizer_config's pad_token, else the fallback", async () => {
-    const fromConfig = await loadTextTokenizer(tokenizerJson, tokenizerConfig, {
+  it('pads with the id it is given', async () => {
+    const tokenizer = await loadTextTokenizer(tokenizerJson, tokenizerConfig, {
       maxTokens: 8,
-      fallbackPadTokenId: 9,
+      padTokenId: 7,
     });
-    expect(fromConfig.padTokenId).toBe(1);
-    const fromPadding = await loadTextTokenizer(
-      { ...tokenizerJson, padding: { pad_id: 3 } },
-      tokenizerConfig,
-      {
-        maxTokens: 8,
-        fallbackPadTokenId: 9,
-      },
-    );
-    expect(fromPadding.padTokenId).toBe(3);
-    const fallback = await loadTextTokenizer(
-      tokenizerJson,
-      {},
-      { maxTokens: 8, fallbackPadTokenId: 9 },
-    );
-    expect(fallback.padTokenId).toBe(9);
+    expect(tokenizer.padTokenId).toBe(7);
   });
 
   it('reports a tokenizer.json the library cannot read as a ModelLoadError naming the file', async () => {
     const error = await loadTextTokenizer(
       { model: { type: 'Nonsense' } },
       {},
-      { maxTokens: 8, fallbackPadTokenId: 1 },
+      { maxTokens: 8, padTokenId: 1 },
     ).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ModelLoadError);
     expect(error).toMatchObject({ file: 'tokenizer.json' });

@@ -19,29 +19,17 @@ export interface TextTokenizer {
   readonly maxTokens: number;
 }
 
-/** The id of a token named by `tokenizer_config.json` (a string, or `{ content }`). */
-function tokenId(tokenizer: HuggingFaceTokenizer, token: unknown): number | undefined {
-  const content =
-    typeof token === 'string'
-      ? token
-      : typeof token === 'object' && token !== null
-        ? (token as { content?: unknown }).content
-        : undefined;
-  return typeof content === 'string' ? tokenizer.token_to_id(content) : undefined;
-}
-
 /**
  * Builds the tokenizer of `tokenizer.json` with `@huggingface/tokenizers` (WordPiece for v1,
  * the XLM-R Unigram for v2; any the library supports). That library does not truncate, so this
  * does, as Hugging Face `tokenizers` does with `truncation=True`: the text's own tokens are cut
  * so that, with the template's special tokens around them, the sequence is `maxTokens` long.
- * The pad id is the tokenizer's own (`padding.pad_id`, else `tokenizer_config.pad_token`), else
- * `fallbackPadTokenId`.
+ * `padTokenId` is the repository's (`readPadTokenId`).
  */
 export async function loadTextTokenizer(
   tokenizerJson: Record<string, unknown>,
   tokenizerConfig: Record<string, unknown>,
-  options: { maxTokens: number; fallbackPadTokenId: number },
+  options: { maxTokens: number; padTokenId: number },
 ): Promise<TextTokenizer> {
   const { Tokenizer } =
     await importOptionalPeer<typeof import('@huggingface/tokenizers')>('@huggingface/tokenizers');
@@ -54,12 +42,7 @@ export async function loadTextTokenizer(
       { file: 'tokenizer.json', cause: error },
     );
   }
-  const padding = tokenizerJson['padding'] as { pad_id?: unknown } | null | undefined;
-  const padTokenId =
-    (typeof padding?.pad_id === 'number' ? padding.pad_id : undefined) ??
-    tokenId(tokenizer, tokenizerConfig['pad_token']) ??
-    options.fallbackPadTokenId;
-  const { maxTokens } = options;
+  const { maxTokens, padTokenId } = options;
 
   return {
     padTokenId,

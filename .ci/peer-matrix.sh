@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# The version matrix: packs the three packages as npm would publish them, installs each adapter
+# into a fresh project with the lowest and the highest published version of its peer range (as
+# package.json declares it), and runs its quick start there (.ci/peer-matrix/quick-start.cjs:
+# CommonJS and ESM, against the loopback Jina API server) on Node 20, 22 and 24. The project
+# with the highest versions also installs the local backend's optional peers (the CPU install
+# the READMEs give) and runs the local backend on a tiny model. Prints one line per cell, the
+# install sizes, and fails if any cell fails.
+#
+# Needs the packages built (npm test has built them) and the npm registry; nothing else.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$(pwd)
+export TURBO_TELEMETRY_DISABLED=1 ORT_DISABLE_TELEMETRY=1
+# The CPU install: onnxruntime-node's install script would otherwise download CUDA 12 binaries.
+export ONNXRUNTIME_NODE_INSTALL=skip
+nodes=(${PEER_MATRIX_NODES:-20 22 24})
+work=$(mktemp -d "${TMPDIR:-/tmp}/peer-matrix.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+started=$SECONDS
+
+for folder in shared-runtime langchain-jina-clip llamaindex-jina-clip; do
+  (cd "packages/$folder" && npm pack --silent --pack-destination "$work" >/dev/null)
+done
+runtime_tarball=$(ls "$work"/jina-clip-runtime-*.tgz)
+# The repository's TypeScript (already in npm's cache).
+typescript=$(node -p "require('typescript/package.json').version")
+
+# The lowest and highest published (non-prerelease) version that satisfies the declared range.
+versions_in_range() {
+  npm view "$1@$2" version --json |
+    node -e '
+      let text = "";
+      process.stdin.on("data", (chunk) => (text += chunk)).on("end", () => {
+        const key = (version) => version.split(".").map(Number);
+        const order = (a, b) => key(a).reduce((d, part, i) => d || part - key(b)[i], 0);
+        const found = [].concat(JSON.parse(text)).filter((v) => !v.includes("-")).sort(order);
+        console.log(found[0], found[found.length - 1]);
+      });'
+}
+
+# Runs the quick start in $1 on every Node of the matrix; $2: framework, $3: label, $4: "local".
+run_quick_start() {
+  local directory=$1 framework=$2 label=$3 extra=${4:-}
+  cp "$repo/.ci/peer-matrix/quick-start.cjs" "$directory/"
+  for node in "${nodes[@]}"; do
+    local result
+    if [[ $node == "$(node -p 'process.versions.node.split(".")[0]')" ]]; then
+      result=$(cd "$directory" && node quick-start.cjs "$framework" $extra 2>&1) || { echo "FAIL $label on Node $node"; echo "$result"; exit 1; }
+    else
+      result=$(cd "$directory" && npx -y -p "node@$node" node quick-start.cjs "$framework" $extra 2>&1) || { echo "FAIL $label on Node $node"; echo "$result"; exit 1; }
+    fi
+    echo "$label: $(echo "$result" | tail -n 1)"
+  done
+}
+
+declare -A peer=([langchain]=@langchain/core [llamaindex]=@llamaindex/core)
+declare -A adapter=([langchain]=langchain-jina-clip [llamaindex]=llamaindex-jina-clip)
+for framework in langchain llamaindex; do
+  name=${peer[$framework]}
+  range=$(node -p "require('./packages/${adapter[$framework]}/package.json').peerDependencies['$name']")
+  read -r lowest highest < <(versions_in_range "$name" "$range")
+  for version in "$lowest" "$highest"; do
+    directory="$work/$framework-$version"
+    mkdir -p "$directory"
+    echo '{ "name": "peer-matrix-project", "private": true }' >"$directory/package.json"
+    extra=()
+    local_flag=
+    if [[ $framework == langchain && $version == "$highest" ]]; then
+      extra=(onnxruntime-node sharp @huggingface/tokenizers onnx-proto)
+      local_flag=local
+    fi
+    (cd "$directory" && npm install --prefer-offline --no-audit --no-fund --loglevel=error \
+      "$runtime_tarball" "$work/${adapter[$framework]}"-*.tgz "$name@$version" "${extra[@]}" \
+      "typescript@$typescript" >/dev/null)
+    # One copy of the framework: the adapter's peer is the project's.
+    copies=$(cd "$directory" && npm ls "$name" --all --parseable | sort -u | wc -l)
+    [[ $copies == 1 ]] || { echo "FAIL $framework $name@$version: $copies copies installed"; exit 1; }
+    if [[ $framework == langchain && $version == "$lowest" ]]; then
+      api_size=$(du -sh "$directory/node_modules" | cut -f1)
+    fi
+    [[ -n $local_flag ]] && local_size=$(du -sh "$directory/node_modules" | cut -f1)
+    label="${adapter[$framework]} + $name@$version (range $range)"
+    # The declarations fit this version: a consumer assigns the adapter to the framework's type.
+    cp "$repo/.ci/peer-matrix/consumer-$framework.ts" "$directory/consumer.ts"
+    (cd "$directory" && npx tsc --noEmit --strict --skipLibCheck --module node16 \
+      --moduleResolution node16 --target es2022 consumer.ts) ||
+      { echo "FAIL $label: the consumer does not compile"; exit 1; }
+    echo "$label: types ok"
+    run_quick_start "$directory" "$framework" "$label" $local_flag
+  done
+done
+echo "install sizes (node_modules): api-only langchain project ${api_size:-?}, with the local backend's peers ${local_size:-?}"
+echo "peer matrix: passed in $((SECONDS - started)) s"
