@@ -88,17 +88,42 @@ describe('encodeImageForUpload', () => {
     expect((await sharp(Buffer.from(upload.base64, 'base64')).metadata()).width).toBe(512);
   });
 
-  it('never upscales: a 320x213 JPEG goes as it is to v2 (one tile either way) and to v1', async () => {
+  it('v1: a 320x213 JPEG goes as the 224 px square, one tile instead of two', async () => {
     const bytes = await jpeg(320, 213);
-    for (const config of [v1, v2]) {
-      const upload = await encodeImageForUpload(bytes, config, { resize: true });
-      expect(upload).toEqual({
-        base64: bytes.toString('base64'),
-        width: 320,
-        height: 213,
-        kind: 'original',
-      });
-    }
+    const upload = await encodeImageForUpload(bytes, v1, { resize: true });
+    expect([upload.kind, upload.width, upload.height]).toEqual(['resized', 224, 224]);
+    expect(billedTiles(upload.width, upload.height, v1.size)).toBe(1);
+    expect(billedTiles(320, 213, v1.size)).toBe(2);
+    const sent = Buffer.from(upload.base64, 'base64');
+    const pixels = await sharp(sent).raw().toBuffer();
+    expect(Buffer.compare(pixels, Buffer.from((await preprocessImage(bytes, v1)).data))).toBe(0);
+  });
+
+  it('never sends more pixels than the original: a 320x213 JPEG goes as it is to v2 (512x512 holds more)', async () => {
+    const bytes = await jpeg(320, 213);
+    const upload = await encodeImageForUpload(bytes, v2, { resize: true });
+    expect(upload).toEqual({
+      base64: bytes.toString('base64'),
+      width: 320,
+      height: 213,
+      kind: 'original',
+    });
+  });
+
+  it('v2: a 640x480 photo goes as the 512 px square, one tile instead of two', async () => {
+    const bytes = await jpeg(640, 480);
+    const upload = await encodeImageForUpload(bytes, v2, { resize: true });
+    expect([upload.kind, upload.width, upload.height]).toEqual(['resized', 512, 512]);
+    expect(billedTiles(upload.width, upload.height, v2.size)).toBe(1);
+    expect(billedTiles(640, 480, v2.size)).toBe(2);
+  });
+
+  it('an original with fewer pixels than the model square goes as it is, even billed more tiles', async () => {
+    // 400x100 holds 40,000 pixels, fewer than 224 x 224 = 50,176: two tiles, not a larger square.
+    const bytes = await jpeg(400, 100);
+    const upload = await encodeImageForUpload(bytes, v1, { resize: true });
+    expect([upload.kind, upload.width, upload.height]).toEqual(['original', 400, 100]);
+    expect(billedTiles(upload.width, upload.height, v1.size)).toBe(2);
   });
 
   it('an original already at the model size goes as it is when it is the smaller file', async () => {

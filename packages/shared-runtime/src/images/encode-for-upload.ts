@@ -3,7 +3,6 @@ import { ModelLoadError } from '../errors/model-load-error.js';
 import { loadSharp } from './decode-rgb.js';
 import type { ImagePreprocessConfig } from './image-preprocess-config.js';
 import { preprocessImage } from './preprocess-image.js';
-import { planResize } from './resize-plan.js';
 
 /** An image ready for the `image` field of an embeddings request. */
 export interface UploadImage {
@@ -66,7 +65,8 @@ export function billedTiles(width: number, height: number, tileSize: number): nu
 /**
  * The upload rule: among `candidates`, those the service bills the fewest `tileSize` tiles for;
  * among those, the one with the fewest bytes; on a tie, the earlier one (list the original
- * first). Candidates must already exclude upscaled images (see {@link encodeImageForUpload}).
+ * first). Candidates must already exclude images holding more pixels than the original (see
+ * {@link encodeImageForUpload}).
  */
 export function chooseUpload(
   candidates: readonly UploadCandidate[],
@@ -105,13 +105,14 @@ function toUpload(candidate: UploadCandidate): UploadImage {
 }
 
 /**
- * Prepares local image bytes for the hosted API. Uploads never grow the image and never change
- * the vector:
- * - the candidates are the original bytes and, with `resize` and only when the model's resize
- *   shrinks the image on both axes (never an upscale: an enlarged image holds no more than the
- *   original and costs more bytes), the model's input pixels from {@link preprocessImage} (the
- *   local backend's preprocessing), `config.size` square, encoded as lossless
- *   {@link LOSSLESS_UPLOAD_FORMAT};
+ * Prepares local image bytes for the hosted API. Uploads never hold more pixels than the image
+ * given and never change the vector:
+ * - the candidates are the original bytes and, with `resize`, the model's input pixels from
+ *   {@link preprocessImage} (the local backend's preprocessing), `config.size` square, encoded as
+ *   lossless {@link LOSSLESS_UPLOAD_FORMAT}; the square is left out when it holds more pixels
+ *   than the original (`config.size * config.size > width * height`, after EXIF orientation), so
+ *   what is sent never holds more pixels than the image given (the square may still upscale one
+ *   axis, e.g. a 320x213 JPEG to 224x224 on v1, as the model's own resize does);
  * - {@link chooseUpload} sends the one billed the fewest `config.size` tiles, then the smaller.
  *
  * Either way the service's preprocessing of what is sent equals the local backend's of the
@@ -151,9 +152,8 @@ export async function encodeImageForUpload(
     height: metadata.autoOrient.height,
   };
   if (!options.resize) return toUpload(original);
-  const plan = planResize(original.width, original.height, config);
-  const upscales = plan.width > original.width || plan.height > original.height;
-  if (upscales) return toUpload(original);
+  const morePixels = config.size * config.size > original.width * original.height;
+  if (morePixels) return toUpload(original);
   const image = await preprocessImage(bytes, config);
   const pixels = sharp(image.data, {
     raw: { width: image.width, height: image.height, channels: 3 },
