@@ -66,8 +66,8 @@ export const HOSTED_CLIENT_SHAPES: Record<
   'jina-clip-runtime': { batchSize: 32, concurrency: 2 },
   'jina-clip-runtime (originals)': { batchSize: 32, concurrency: 2 },
   'langchain-jina-clip': { batchSize: 32, concurrency: 2 },
-  // LlamaIndex's batchEmbeddings awaits each embedBatchSize chunk before the next.
-  'llamaindex-jina-clip': { batchSize: 32, concurrency: 1 },
+  // Its ingestion transform hands each modality to the runtime in one call: maxConcurrency 2.
+  'llamaindex-jina-clip': { batchSize: 32, concurrency: 2 },
   // embedDocuments sends every batch at once with Promise.all (its maxConcurrency is unused).
   '@langchain/community JinaEmbeddings': { batchSize: 24, concurrency: Number.POSITIVE_INFINITY },
   '@llamaindex/jinaai JinaAIEmbedding': { batchSize: 10, concurrency: 1 },

@@ -101,7 +101,8 @@ export type FloatJsonReference = Record<string, number>;
  * The hosted ratios, per model, for this project's API backend: ideal over actual wall time on
  * the texts (target 1 / 1.1), the same against the HTTP floor (what any client reaches against
  * this server on this machine, the server's own processing included), float JSON bytes over its response bytes (target 2.5), billed image
- * tokens of the originals over its own (target 10), and no failures where a peer failed.
+ * tokens of the originals over its own (target 10), bytes sent for the originals over its own
+ * (target 1: uploads never grow), and no failures where a peer failed.
  */
 export function hostedRatios(
   results: readonly HostedResult[],
@@ -164,6 +165,14 @@ export function hostedRatios(
           images.billedTokens,
           `${images.billedTokens} vs ${originals.billedTokens} tokens for ${images.inputs} photos`,
           10,
+        ),
+        ratio(
+          `hosted.${model}.image-bytes`,
+          `${model}: bytes uploaded, originals / resized`,
+          originals.bytesSent,
+          images.bytesSent,
+          `${(images.bytesSent / MIB).toFixed(2)} MiB vs ${(originals.bytesSent / MIB).toFixed(2)} MiB sent for ${images.inputs} photos`,
+          1,
         ),
       );
     }

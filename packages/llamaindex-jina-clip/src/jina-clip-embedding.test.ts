@@ -179,8 +179,9 @@ describe('JinaClipEmbedding on the api backend', () => {
     ]);
   });
 
-  it('honours embedBatchSize and the progress callback in the base class batching', async () => {
-    const embedding = apiEmbedding({ model: 'jina-clip-v1', embedBatchSize: 4 });
+  it('takes embedBatchSize as the request size and calls progress as each request finishes', async () => {
+    // One request at a time, so the progress sequence is fixed.
+    const embedding = apiEmbedding({ model: 'jina-clip-v1', embedBatchSize: 4, maxConcurrency: 1 });
     const texts = Array.from({ length: 10 }, (_, index) => `node text ${index}`);
     const nodes = [
       ...texts.map((text) => new TextNode({ text })),
@@ -192,7 +193,7 @@ describe('JinaClipEmbedding on the api backend', () => {
       progressCallback: (done: number, total: number) => progress.push([done, total]),
     });
 
-    // LlamaIndex's batches of 4 (texts, then images), each one backend call and one request.
+    // Texts, then images, each one backend call, in requests of 4.
     expect(bodies().map((body) => body.input.length)).toEqual([4, 4, 2, 3]);
     expect(progress).toEqual([
       [4, 10],
@@ -211,7 +212,7 @@ describe('JinaClipEmbedding on the api backend', () => {
     );
   });
 
-  it('reports the token usage of each LlamaIndex batch and query to onUsage, as the runtime counts it', async () => {
+  it('reports the token usage of each backend call (each modality of an ingestion, each query) to onUsage, as the runtime counts it', async () => {
     const usages: AdapterUsage[] = [];
     const embedding = apiEmbedding({
       model: 'jina-clip-v2',
@@ -231,19 +232,19 @@ describe('JinaClipEmbedding on the api backend', () => {
     onTestFinished(() => runtime.close());
     const expected = [];
     for (const [inputs, task] of [
-      [texts.slice(0, 2), undefined],
-      [texts.slice(2), undefined],
+      [texts, undefined],
       [[{ image: images[0]!.path }], undefined],
       [['which bus?'], 'retrieval.query'],
     ] as const) {
       expected.push((await runtime.embed(inputs, { task })).usage);
     }
-    // One report per batch LlamaIndex hands over and per query; the failed call reports nothing.
+    // Ingestion hands each modality over in one call: one report for the texts, one for the
+    // images, one per query; the failed call reports nothing.
     expect(usages).toEqual(expected);
     expect(usages.every((usage) => usage.totalTokens > 0)).toBe(true);
   });
 
-  it('keeps node order through LlamaIndex batches, smaller requests and shuffled answers', async () => {
+  it('keeps node order through concurrent requests and shuffled answers', async () => {
     const embedding = apiEmbedding({ embedBatchSize: 8, batchSize: 3, maxConcurrency: 3 });
     const nodes = Array.from(
       { length: 29 },
@@ -254,8 +255,8 @@ describe('JinaClipEmbedding on the api backend', () => {
 
     await embedding(nodes);
 
-    // 29 nodes: LlamaIndex batches of 8, 8, 8, 5; each split into requests of at most 3.
-    expect(bodies().map((body) => body.input.length)).toEqual([3, 3, 2, 3, 3, 2, 3, 3, 2, 3, 2]);
+    // 29 nodes in one backend call: requests of 3, the last of 2, whatever embedBatchSize.
+    expect(bodies().map((body) => body.input.length)).toEqual([3, 3, 3, 3, 3, 3, 3, 3, 3, 2]);
     expect(nodes.map((node) => node.embedding)).toEqual(
       nodes.map((node) => serverVector(node.getContent(MetadataMode.EMBED), 'jina-clip-v1')),
     );

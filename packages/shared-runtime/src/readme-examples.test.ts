@@ -268,7 +268,7 @@ describe('README samples', () => {
     const body = api.requests[0]?.body as { input: { image?: string }[] };
     expect(body.input[1]).toEqual({ image: 'https://example.com/cat.jpg' });
     const uploaded = await sharp(Buffer.from(body.input[2]!.image!, 'base64')).metadata();
-    expect([uploaded.format, uploaded.width, uploaded.height]).toEqual(['png', 512, 512]);
+    expect([uploaded.format, uploaded.width, uploaded.height]).toEqual(['webp', 512, 512]);
     // One 512 px tile for the URL, one for the resized photo, and the text.
     expect(usage.totalTokens).toBe(textTokens('A cat sleeping on a sofa') + 4000 + 4000);
   });

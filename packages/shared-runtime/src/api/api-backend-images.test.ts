@@ -94,7 +94,7 @@ describe('createApiBackend: images', () => {
     expect(image.startsWith('data:')).toBe(false);
     const sent = Buffer.from(image, 'base64');
     const metadata = await sharp(sent).metadata();
-    expect([metadata.format, metadata.width, metadata.height]).toEqual(['png', 224, 224]);
+    expect([metadata.format, metadata.width, metadata.height]).toEqual(['webp', 224, 224]);
     // Losslessly the pixels the model itself would see.
     const expected = await preprocessImage(photo, defaultPreprocessConfig(MODELS['jina-clip-v1']));
     const pixels = await sharp(sent).removeAlpha().raw().toBuffer();

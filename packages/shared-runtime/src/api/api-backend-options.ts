@@ -43,8 +43,10 @@ export interface ApiBackendOptions {
   /** Ask for unit-length vectors. @default true */
   normalized?: boolean;
   /**
-   * Resize and centre-crop local image bytes to the model's input (224 px v1, 512 px v2) before
-   * upload, exactly as the model's preprocessing would, so one tile is billed. @default true
+   * Send local image bytes resized and centre-cropped to the model's input (224 px v1, 512 px v2,
+   * lossless WebP) when that bills fewer tiles or fewer bytes than the original, exactly as the
+   * model's preprocessing would; never when the square holds more pixels than the original. When
+   * false, originals go untouched. @default true
    */
   resizeImages?: boolean;
   /** Fetch `http(s)` image URLs client-side and send their bytes, instead of the URL. @default false */

@@ -42,10 +42,10 @@ async function mapWithConcurrency<T, U>(
 /**
  * Builds the preparer for one backend. Texts pass through. An image URL goes to the service as
  * the URL (unless `fetchImageUrls`); local bytes (paths, `file:` and `data:` URLs, buffers, blobs)
- * go as base64, resized and centre-cropped to the model's input first when `resizeImages`, so the
- * service bills one tile and sees the pixels the model would (`encodeImageForUpload`; without
- * sharp, bytes go as they are, after a one-time warning). Bytes that do not decode are an
- * {@link ImageLoadError} naming the input.
+ * go as base64: with `resizeImages`, the original or the model's input square, whichever the
+ * service bills fewer tiles (then fewer bytes), never more pixels than the original
+ * (`encodeImageForUpload`; without sharp, bytes go as they are, after a one-time warning). Bytes
+ * that do not decode are an {@link ImageLoadError} naming the input.
  */
 export function createWireInputPreparer(config: ApiConfig): WireInputPreparer {
   let preprocessConfig: ImagePreprocessConfig | undefined;

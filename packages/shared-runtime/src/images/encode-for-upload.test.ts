@@ -7,7 +7,13 @@ import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODELS } from '../models/models.js';
-import { encodeImageForUpload } from './encode-for-upload.js';
+import {
+  billedTiles,
+  chooseUpload,
+  encodeImageForUpload,
+  LOSSLESS_UPLOAD_FORMAT,
+  type UploadCandidate,
+} from './encode-for-upload.js';
 import { defaultPreprocessConfig } from './image-preprocess-config.js';
 import { preprocessImage } from './preprocess-image.js';
 
@@ -15,40 +21,137 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const REFERENCE_IMAGES = join(HERE, '..', '..', 'test-fixtures', 'reference', 'images');
 const v1 = defaultPreprocessConfig(MODELS['jina-clip-v1']);
 
+const v2 = defaultPreprocessConfig(MODELS['jina-clip-v2']);
+
+function candidate(
+  kind: UploadCandidate['kind'],
+  width: number,
+  height: number,
+  byteCount: number,
+): UploadCandidate {
+  return { kind, width, height, bytes: new Uint8Array(byteCount) };
+}
+
+/** A JPEG of `width` x `height` cut from a golden, as a camera or a thumbnailer would hand over. */
+async function jpeg(width: number, height: number): Promise<Buffer> {
+  return sharp(await readFile(join(REFERENCE_IMAGES, 'coffee.png')))
+    .resize(width, height)
+    .jpeg()
+    .toBuffer();
+}
+
+describe('chooseUpload', () => {
+  it('sends the candidate billed the fewest tiles, even when it has more bytes', () => {
+    const original = candidate('original', 320, 320, 20_000);
+    const resized = candidate('resized', 224, 224, 60_000);
+    expect(chooseUpload([original, resized], 224)).toBe(resized);
+  });
+
+  it('among candidates billed alike, sends the fewest bytes; on a tie the first', () => {
+    const original = candidate('original', 224, 224, 20_000);
+    expect(chooseUpload([original, candidate('resized', 224, 224, 60_000)], 224)).toBe(original);
+    const smaller = candidate('resized', 224, 224, 19_999);
+    expect(chooseUpload([original, smaller], 224)).toBe(smaller);
+    expect(chooseUpload([original, candidate('resized', 224, 224, 20_000)], 224)).toBe(original);
+  });
+
+  it('counts started tiles on both axes', () => {
+    expect(billedTiles(320, 213, 224)).toBe(2);
+    expect(billedTiles(1200, 800, 224)).toBe(24);
+    expect(billedTiles(512, 512, 512)).toBe(1);
+    expect(billedTiles(513, 512, 512)).toBe(2);
+  });
+
+  it('refuses an empty list', () => {
+    expect(() => chooseUpload([], 224)).toThrow(RangeError);
+  });
+});
+
 describe('encodeImageForUpload', () => {
-  it('with resize, sends the preprocessed pixels as a PNG that decodes back to them exactly', async () => {
+  it('with resize, sends the preprocessed pixels as lossless WebP that decodes back to them exactly', async () => {
     const bytes = await readFile(join(REFERENCE_IMAGES, 'chelsea_exif6.jpg'));
     const upload = await encodeImageForUpload(bytes, v1, { resize: true });
-    expect([upload.width, upload.height]).toEqual([224, 224]);
-    const png = Buffer.from(upload.base64, 'base64');
-    const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
-    expect((await sharp(png).metadata()).format).toBe('png');
+    expect([upload.kind, upload.width, upload.height]).toEqual(['resized', 224, 224]);
+    const sent = Buffer.from(upload.base64, 'base64');
+    const { data, info } = await sharp(sent).raw().toBuffer({ resolveWithObject: true });
+    expect(LOSSLESS_UPLOAD_FORMAT).toBe('webp');
+    expect((await sharp(sent).metadata()).format).toBe('webp');
+    expect(sent.toString('ascii', 12, 16)).toBe('VP8L');
     expect([info.width, info.height, info.channels]).toEqual([224, 224, 3]);
     const preprocessed = await preprocessImage(bytes, v1);
     expect(Buffer.compare(data, Buffer.from(preprocessed.data))).toBe(0);
   });
 
   it('with resize, a large photo shrinks to one tile of the model size', async () => {
-    const photo = await sharp(await readFile(join(REFERENCE_IMAGES, 'coffee.png')))
-      .resize(1200, 800)
-      .jpeg()
-      .toBuffer();
-    const upload = await encodeImageForUpload(
-      photo,
-      defaultPreprocessConfig(MODELS['jina-clip-v2']),
-      {
-        resize: true,
-      },
-    );
-    expect([upload.width, upload.height]).toEqual([512, 512]);
+    const upload = await encodeImageForUpload(await jpeg(1200, 800), v2, { resize: true });
+    expect([upload.kind, upload.width, upload.height]).toEqual(['resized', 512, 512]);
     expect((await sharp(Buffer.from(upload.base64, 'base64')).metadata()).width).toBe(512);
+  });
+
+  it('v1: a 320x213 JPEG goes as the 224 px square, one tile instead of two', async () => {
+    const bytes = await jpeg(320, 213);
+    const upload = await encodeImageForUpload(bytes, v1, { resize: true });
+    expect([upload.kind, upload.width, upload.height]).toEqual(['resized', 224, 224]);
+    expect(billedTiles(upload.width, upload.height, v1.size)).toBe(1);
+    expect(billedTiles(320, 213, v1.size)).toBe(2);
+    const sent = Buffer.from(upload.base64, 'base64');
+    const pixels = await sharp(sent).raw().toBuffer();
+    expect(Buffer.compare(pixels, Buffer.from((await preprocessImage(bytes, v1)).data))).toBe(0);
+  });
+
+  it('never sends more pixels than the original: a 320x213 JPEG goes as it is to v2 (512x512 holds more)', async () => {
+    const bytes = await jpeg(320, 213);
+    const upload = await encodeImageForUpload(bytes, v2, { resize: true });
+    expect(upload).toEqual({
+      base64: bytes.toString('base64'),
+      width: 320,
+      height: 213,
+      kind: 'original',
+    });
+  });
+
+  it('v2: a 640x480 photo goes as the 512 px square, one tile instead of two', async () => {
+    const bytes = await jpeg(640, 480);
+    const upload = await encodeImageForUpload(bytes, v2, { resize: true });
+    expect([upload.kind, upload.width, upload.height]).toEqual(['resized', 512, 512]);
+    expect(billedTiles(upload.width, upload.height, v2.size)).toBe(1);
+    expect(billedTiles(640, 480, v2.size)).toBe(2);
+  });
+
+  it('an original with fewer pixels than the model square goes as it is, even billed more tiles', async () => {
+    // 400x100 holds 40,000 pixels, fewer than 224 x 224 = 50,176: two tiles, not a larger square.
+    const bytes = await jpeg(400, 100);
+    const upload = await encodeImageForUpload(bytes, v1, { resize: true });
+    expect([upload.kind, upload.width, upload.height]).toEqual(['original', 400, 100]);
+    expect(billedTiles(upload.width, upload.height, v1.size)).toBe(2);
+  });
+
+  it('an original already at the model size goes as it is when it is the smaller file', async () => {
+    const bytes = await jpeg(224, 224);
+    const upload = await encodeImageForUpload(bytes, v1, { resize: true });
+    expect([upload.kind, upload.base64]).toEqual(['original', bytes.toString('base64')]);
+  });
+
+  it('an original at the model size that lossless WebP makes smaller goes resized', async () => {
+    // A flat 224 px PNG, stored uncompressed: the same pixels in a fraction of the bytes.
+    const bytes = await sharp({
+      create: { width: 224, height: 224, channels: 3, background: '#808040' },
+    })
+      .png({ compressionLevel: 0 })
+      .toBuffer();
+    const upload = await encodeImageForUpload(bytes, v1, { resize: true });
+    expect(upload.kind).toBe('resized');
+    const sent = Buffer.from(upload.base64, 'base64');
+    expect(sent.length).toBeLessThan(bytes.length / 10);
+    const pixels = await sharp(sent).raw().toBuffer();
+    expect(Buffer.compare(pixels, await sharp(bytes).raw().toBuffer())).toBe(0);
   });
 
   it('without resize, sends the original bytes untouched, with their oriented size', async () => {
     const bytes = await readFile(join(REFERENCE_IMAGES, 'chelsea_exif6.jpg'));
     const upload = await encodeImageForUpload(bytes, v1, { resize: false });
     expect(upload.base64).toBe(bytes.toString('base64'));
-    expect([upload.width, upload.height]).toEqual([451, 300]);
+    expect([upload.kind, upload.width, upload.height]).toEqual(['original', 451, 300]);
   });
 
   it('rejects bytes that are not an image with the decoder error', async () => {
@@ -111,6 +214,7 @@ console.log(JSON.stringify({ first, second, original, warnings }));
       base64: Buffer.from([1, 2, 3, 250]).toString('base64'),
       width: 0,
       height: 0,
+      kind: 'original',
     };
     expect(result.first).toEqual(original);
     expect(result.second).toEqual(original);

@@ -29,7 +29,7 @@ export function isImageUrl(image: string): boolean {
 }
 
 /**
- * The size written in a PNG, JPEG or GIF header. Hand-written as the fallback for machines
+ * The size written in a PNG, JPEG, GIF or WebP header. Hand-written as the fallback for machines
  * without sharp (an api-only install), where the testing entry must still bill images.
  */
 export function readImageHeaderSize(bytes: Buffer): ImageSize | undefined {
@@ -42,6 +42,27 @@ export function readImageHeaderSize(bytes: Buffer): ImageSize | undefined {
   }
   if (bytes.length >= 10 && bytes.toString('ascii', 0, 3) === 'GIF') {
     return { width: bytes.readUInt16LE(6), height: bytes.readUInt16LE(8) };
+  }
+  if (
+    bytes.length >= 30 &&
+    bytes.toString('ascii', 0, 4) === 'RIFF' &&
+    bytes.toString('ascii', 8, 12) === 'WEBP'
+  ) {
+    const chunk = bytes.toString('ascii', 12, 16);
+    // VP8L (lossless): 14-bit width - 1 and height - 1 after the 0x2f signature byte.
+    if (chunk === 'VP8L' && bytes[20] === 0x2f) {
+      const bits = bytes.readUInt32LE(21);
+      return { width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1 };
+    }
+    // VP8X (extended): 24-bit canvas width - 1 and height - 1.
+    if (chunk === 'VP8X') {
+      return { width: bytes.readUIntLE(24, 3) + 1, height: bytes.readUIntLE(27, 3) + 1 };
+    }
+    // VP8 (lossy): 14-bit width and height after the key frame's start code.
+    if (chunk === 'VP8 ') {
+      return { width: bytes.readUInt16LE(26) & 0x3fff, height: bytes.readUInt16LE(28) & 0x3fff };
+    }
+    return undefined;
   }
   if (bytes.length >= 4 && bytes[0] === 0xff && bytes[1] === 0xd8) {
     let offset = 2;

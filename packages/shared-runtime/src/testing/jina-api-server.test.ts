@@ -53,7 +53,7 @@ function expectServiceError(answer: Answer, status: number, code: string, messag
   expect(answer.body.detail).toBe(`[RID: ${answer.body.request_id}] ${message}`);
 }
 
-async function imageBase64(width: number, height: number, format: 'png' | 'jpeg' | 'gif') {
+async function imageBase64(width: number, height: number, format: 'png' | 'jpeg' | 'gif' | 'webp') {
   const bytes = await sharp({
     create: { width, height, channels: 3, background: { r: 200, g: 30, b: 90 } },
   })
@@ -356,11 +356,26 @@ describe('startJinaApiServer: usage', () => {
     );
   });
 
-  it('reads PNG, JPEG and GIF sizes from headers when sharp is absent', async () => {
-    for (const format of ['png', 'jpeg', 'gif'] as const) {
+  it('reads PNG, JPEG, GIF and WebP sizes from headers when sharp is absent', async () => {
+    for (const format of ['png', 'jpeg', 'gif', 'webp'] as const) {
       const bytes = Buffer.from(await imageBase64(321, 123, format), 'base64');
       expect(readImageHeaderSize(bytes)).toEqual({ width: 321, height: 123 });
     }
+    const lossless = await sharp({
+      create: { width: 321, height: 123, channels: 3, background: '#336699' },
+    })
+      .webp({ lossless: true })
+      .toBuffer();
+    const withAlpha = await sharp({
+      create: { width: 321, height: 123, channels: 4, background: '#33669980' },
+    })
+      .withExif({ IFD0: { Copyright: 'x' } })
+      .webp()
+      .toBuffer();
+    expect(lossless.toString('ascii', 12, 16)).toBe('VP8L');
+    expect(withAlpha.toString('ascii', 12, 16)).toBe('VP8X');
+    expect(readImageHeaderSize(lossless)).toEqual({ width: 321, height: 123 });
+    expect(readImageHeaderSize(withAlpha)).toEqual({ width: 321, height: 123 });
     expect(readImageHeaderSize(Buffer.from('plain text'))).toBeUndefined();
   });
 });
