@@ -1,9 +1,16 @@
 import { Buffer } from 'node:buffer';
-import { readFile } from 'node:fs/promises';
+import { open, realpath } from 'node:fs/promises';
+import { sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Dispatcher, getGlobalDispatcher, interceptors, request } from 'undici';
-import { ImageLoadError } from '../errors/image-load-error.js';
+import { type Dispatcher, request } from 'undici';
+import {
+  IMAGE_LOAD_REASONS,
+  ImageLoadError,
+  type ImageLoadReason,
+} from '../errors/image-load-error.js';
+import { BLOCKED_ADDRESS_CODE, createDownloadDispatcher } from './create-download-dispatcher.js';
 import type { ImageSource } from './embedding-input.js';
+import { IMAGE_SOURCE_DEFAULTS, type ImageSourceConfig } from './image-source-options.js';
 
 /**
  * An image source resolved for a backend: a URL left for the service to fetch, or the image's
@@ -19,12 +26,14 @@ export interface LoadImageSourceOptions {
   fetchUrls: boolean;
   /** Cancels a download or file read; the promise then rejects with `signal.reason`. */
   signal?: AbortSignal | undefined;
+  /** Byte cap, download and path policy. @default IMAGE_SOURCE_DEFAULTS */
+  policy?: ImageSourceConfig | undefined;
 }
 
 /** Longest description put in an error message. */
 const MAX_DESCRIPTION = 100;
-/** Redirects followed when downloading an image (CDNs redirect). */
-const MAX_REDIRECTIONS = 5;
+/** Bytes read from a file at a time. */
+const FILE_CHUNK = 1024 * 1024;
 
 const FILE_ERRORS = {
   ENOENT: 'no such file',
@@ -32,16 +41,20 @@ const FILE_ERRORS = {
   EPERM: 'permission denied',
   EISDIR: 'it is a directory',
   ENOTDIR: 'a parent is not a directory',
+  ELOOP: 'too many symbolic links',
 } as const;
 
-let downloadDispatcher: Dispatcher | undefined;
+/** Download dispatchers, one per address policy and redirect count, built on first use. */
+const dispatchers = new Map<string, Dispatcher>();
 
-/** The global undici dispatcher, following redirects. Built on first download. */
-function getDownloadDispatcher(): Dispatcher {
-  downloadDispatcher ??= getGlobalDispatcher().compose(
-    interceptors.redirect({ maxRedirections: MAX_REDIRECTIONS }),
-  );
-  return downloadDispatcher;
+function getDownloadDispatcher(policy: ImageSourceConfig): Dispatcher {
+  const key = `${policy.allowPrivateNetwork}:${policy.maxRedirects}`;
+  let dispatcher = dispatchers.get(key);
+  if (dispatcher === undefined) {
+    dispatcher = createDownloadDispatcher(policy);
+    dispatchers.set(key, dispatcher);
+  }
+  return dispatcher;
 }
 
 /** Shortens `text` to at most {@link MAX_DESCRIPTION} characters, keeping both ends. */
@@ -72,142 +85,349 @@ function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function fail(inputIndex: number, description: string, reason: string, cause?: unknown): never {
-  throw new ImageLoadError(`Input ${inputIndex}: cannot read image ${description}: ${reason}.`, {
+function reasonOf(error: unknown): ImageLoadReason {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'ENOENT' ? IMAGE_LOAD_REASONS.notFound : IMAGE_LOAD_REASONS.unreadable;
+}
+
+function fail(
+  inputIndex: number,
+  description: string,
+  message: string,
+  details: { reason: ImageLoadReason; limit?: number; cause?: unknown },
+): never {
+  throw new ImageLoadError(`Input ${inputIndex}: cannot read image ${description}: ${message}.`, {
     inputIndex,
-    cause,
+    ...details,
   });
 }
 
-/** Bytes of a percent-encoded string: `%XX` escapes as bytes, other characters as UTF-8. */
-function percentDecode(text: string): Uint8Array {
-  if (!text.includes('%')) return Buffer.from(text, 'utf8');
-  const bytes: number[] = [];
-  for (let index = 0; index < text.length; index++) {
-    const hex = text.slice(index + 1, index + 3);
-    if (text[index] === '%' && /^[0-9a-fA-F]{2}$/.test(hex)) {
-      bytes.push(Number.parseInt(hex, 16));
-      index += 2;
-    } else {
-      const codePoint = text.codePointAt(index)!;
-      const character = String.fromCodePoint(codePoint);
-      bytes.push(...Buffer.from(character, 'utf8'));
-      index += character.length - 1;
-    }
-  }
-  return Uint8Array.from(bytes);
+function failTooLarge(inputIndex: number, description: string, maxBytes: number): never {
+  fail(inputIndex, description, `it is larger than maxImageBytes (${maxBytes} bytes)`, {
+    reason: IMAGE_LOAD_REASONS.tooLarge,
+    limit: maxBytes,
+  });
+}
+
+function failEmpty(inputIndex: number, description: string): never {
+  fail(inputIndex, description, 'it is empty', { reason: IMAGE_LOAD_REASONS.empty });
+}
+
+/** Value of a hexadecimal digit's character code, or -1. */
+function hexValue(code: number): number {
+  if (code >= 0x30 && code <= 0x39) return code - 0x30;
+  const lower = code | 0x20;
+  return lower >= 0x61 && lower <= 0x66 ? lower - 0x61 + 10 : -1;
 }
 
 /**
- * Decodes a `data:` URI (RFC 2397): percent-decoded, then base64-decoded when its media type ends
- * with `;base64` (whitespace ignored, standard or URL-safe alphabet).
+ * Bytes of a percent-encoded string: `%XX` escapes as bytes, other characters as UTF-8, a `%`
+ * without two hex digits as itself. Written by hand because no Buffer method decodes percent
+ * escapes into bytes (`decodeURIComponent` wants UTF-8 and throws on `%FF`); linear: runs of
+ * plain characters are copied with one `Buffer.write` each.
  */
-function decodeDataUri(uri: string, inputIndex: number): LoadedImage {
-  const comma = uri.indexOf(',');
-  if (comma < 0) fail(inputIndex, `data: URI (${uri.length} bytes)`, 'malformed, no comma');
-  const isBase64 = /;\s*base64\s*$/i.test(uri.slice(5, comma));
-  let bytes = percentDecode(uri.slice(comma + 1));
-  if (isBase64) {
-    const text = Buffer.from(bytes)
-      .toString('latin1')
-      .replace(/[\t\n\f\r ]/g, '');
-    if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(text) || text.length % 4 === 1) {
-      fail(inputIndex, `data: URI (${uri.length} bytes)`, 'invalid base64');
+function percentDecode(text: string): Buffer {
+  if (!text.includes('%')) return Buffer.from(text, 'utf8');
+  // An escape (3 bytes of UTF-8) decodes to 1 byte: the UTF-8 length bounds the output.
+  const out = Buffer.allocUnsafe(Buffer.byteLength(text, 'utf8'));
+  let length = 0;
+  let runStart = 0;
+  let index = text.indexOf('%');
+  while (index !== -1) {
+    const high = hexValue(text.charCodeAt(index + 1));
+    const low = hexValue(text.charCodeAt(index + 2));
+    if (high < 0 || low < 0) {
+      index = text.indexOf('%', index + 1);
+      continue;
     }
-    bytes = new Uint8Array(Buffer.from(text, 'base64'));
+    if (index > runStart) length += out.write(text.slice(runStart, index), length, 'utf8');
+    out[length++] = high * 16 + low;
+    runStart = index + 3;
+    index = text.indexOf('%', runStart);
   }
-  const description = `data: URI (${bytes.byteLength} bytes)`;
-  if (bytes.byteLength === 0) fail(inputIndex, description, 'it is empty');
-  return { kind: 'bytes', bytes, description };
+  if (runStart < text.length) length += out.write(text.slice(runStart), length, 'utf8');
+  return out.subarray(0, length);
 }
 
+const BASE64_WHITESPACE = /[\t\n\f\r ]/g;
+
+/**
+ * Decodes a `data:` URI (RFC 2397): percent-decoded, then base64-decoded when its media type ends
+ * with `;base64` (whitespace ignored, standard or URL-safe alphabet), in linear time. The size
+ * is checked against `maxBytes` before each step allocates: from the text's length (each byte
+ * takes at least one character, or 4/3 in base64, or 3 percent-encoded), then exactly.
+ */
+function decodeDataUri(uri: string, inputIndex: number, maxBytes: number): LoadedImage {
+  // Before decoding, the text's length; once decoded, the image's size.
+  const description = `data: URI (${uri.length} bytes)`;
+  const comma = uri.indexOf(',');
+  if (comma < 0) {
+    fail(inputIndex, description, 'malformed, no comma', {
+      reason: IMAGE_LOAD_REASONS.invalidSource,
+    });
+  }
+  const isBase64 = /;\s*base64\s*$/i.test(uri.slice(5, comma));
+  const payloadLength = uri.length - comma - 1;
+  // Fewest bytes the payload can decode to, were every byte percent-encoded (3 characters).
+  const fewestBytes = Math.floor(payloadLength / 3 / (isBase64 ? 4 / 3 : 1));
+  if (fewestBytes > maxBytes) failTooLarge(inputIndex, description, maxBytes);
+  let bytes: Buffer = percentDecode(uri.slice(comma + 1));
+  if (isBase64) {
+    let text = bytes.toString('latin1');
+    BASE64_WHITESPACE.lastIndex = 0;
+    if (BASE64_WHITESPACE.test(text)) text = text.replace(BASE64_WHITESPACE, '');
+    if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(text) || text.length % 4 === 1) {
+      fail(inputIndex, description, 'invalid base64', {
+        reason: IMAGE_LOAD_REASONS.invalidSource,
+      });
+    }
+    const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+    if (Math.floor((text.length * 3) / 4) - padding > maxBytes) {
+      failTooLarge(inputIndex, description, maxBytes);
+    }
+    bytes = Buffer.from(text, 'base64');
+  } else if (bytes.byteLength > maxBytes) {
+    failTooLarge(inputIndex, description, maxBytes);
+  }
+  const decoded = `data: URI (${bytes.byteLength} bytes)`;
+  if (bytes.byteLength === 0) failEmpty(inputIndex, decoded);
+  return { kind: 'bytes', bytes, description: decoded };
+}
+
+/** True when `path` is `root` or inside it. */
+function isInside(path: string, root: string): boolean {
+  return path === root || path.startsWith(root.endsWith(sep) ? root : `${root}${sep}`);
+}
+
+/**
+ * Applies the path policy: `allowFilePaths: false` refuses every path; with `imageFileRoot`,
+ * the path's real location (`..` and symbolic links resolved) must lie inside the root's.
+ * Returns the path to open.
+ */
+async function checkPath(
+  path: string,
+  description: string,
+  inputIndex: number,
+  policy: ImageSourceConfig,
+): Promise<string> {
+  if (!policy.allowFilePaths) {
+    fail(inputIndex, description, 'file paths are not allowed (allowFilePaths: false)', {
+      reason: IMAGE_LOAD_REASONS.blockedPath,
+    });
+  }
+  if (policy.imageFileRoot === undefined) return path;
+  let realPath: string;
+  let realRoot: string;
+  try {
+    realRoot = await realpath(policy.imageFileRoot);
+    realPath = await realpath(path);
+  } catch (error) {
+    fail(inputIndex, description, describeError(error), { reason: reasonOf(error), cause: error });
+  }
+  if (!isInside(realPath, realRoot)) {
+    fail(inputIndex, description, 'it is outside imageFileRoot', {
+      reason: IMAGE_LOAD_REASONS.blockedPath,
+    });
+  }
+  return realPath;
+}
+
+/**
+ * Reads a file under the byte cap, counting as it reads: a regular file's size is checked
+ * first, and a device or pipe (`/dev/zero`, a FIFO) stops at the first chunk over the cap.
+ */
 async function readPath(
   path: string,
   description: string,
   inputIndex: number,
-  signal: AbortSignal | undefined,
+  options: { signal: AbortSignal | undefined; policy: ImageSourceConfig },
 ): Promise<LoadedImage> {
-  let bytes: Buffer;
+  const { signal, policy } = options;
+  const maxBytes = policy.maxImageBytes;
+  const openPath = await checkPath(path, description, inputIndex, policy);
+  const chunks: Buffer[] = [];
+  let total = 0;
   try {
-    bytes = await readFile(path, { signal });
+    const handle = await open(openPath, 'r');
+    try {
+      const stats = await handle.stat();
+      if (stats.isDirectory()) throw Object.assign(new Error('EISDIR'), { code: 'EISDIR' });
+      if (stats.isFile() && stats.size > maxBytes) failTooLarge(inputIndex, description, maxBytes);
+      for (;;) {
+        signal?.throwIfAborted();
+        const chunk = Buffer.allocUnsafe(Math.min(FILE_CHUNK, maxBytes + 1 - total));
+        const { bytesRead } = await handle.read(chunk, 0, chunk.byteLength, null);
+        if (bytesRead === 0) break;
+        chunks.push(chunk.subarray(0, bytesRead));
+        total += bytesRead;
+        if (total > maxBytes) failTooLarge(inputIndex, description, maxBytes);
+      }
+    } finally {
+      await handle.close();
+    }
   } catch (error) {
     if (signal?.aborted) throw signal.reason;
-    fail(inputIndex, description, describeError(error), error);
+    if (ImageLoadError.isInstance(error)) throw error;
+    fail(inputIndex, description, describeError(error), { reason: reasonOf(error), cause: error });
   }
-  if (bytes.byteLength === 0) fail(inputIndex, description, 'the file is empty');
+  if (total === 0) {
+    fail(inputIndex, description, 'the file is empty', { reason: IMAGE_LOAD_REASONS.empty });
+  }
+  const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
   return { kind: 'bytes', bytes, description };
 }
 
+/**
+ * Downloads `url` under the policy: at most `imageDownloadTimeout` ms for headers and body
+ * together, at most `maxImageBytes` (a larger Content-Length is refused before the body, and
+ * the body is counted as it streams), at most `maxRedirects` redirects, and no connection to a
+ * private address unless `allowPrivateNetwork`.
+ */
 async function download(
   url: URL,
   inputIndex: number,
-  signal: AbortSignal | undefined,
+  options: { signal: AbortSignal | undefined; policy: ImageSourceConfig },
 ): Promise<LoadedImage> {
+  const { signal, policy } = options;
   const description = describeUrl(url);
-  let bytes: Uint8Array;
+  const maxBytes = policy.maxImageBytes;
+  const timeout = AbortSignal.timeout(policy.imageDownloadTimeout);
+  const downloadSignal = signal === undefined ? timeout : AbortSignal.any([signal, timeout]);
+  const chunks: Buffer[] = [];
+  let total = 0;
   try {
     const response = await request(url, {
       method: 'GET',
       headers: { accept: 'image/*, */*;q=0.8' },
-      dispatcher: getDownloadDispatcher(),
-      signal,
+      dispatcher: getDownloadDispatcher(policy),
+      signal: downloadSignal,
     });
-    if (response.statusCode < 200 || response.statusCode >= 300) {
-      await response.body.dump();
-      fail(inputIndex, description, `the server answered HTTP ${response.statusCode}`);
+    const { statusCode } = response;
+    if (statusCode < 200 || statusCode >= 300) {
+      response.body.destroy();
+      if (statusCode >= 300 && statusCode < 400 && response.headers.location !== undefined) {
+        fail(inputIndex, description, `more than maxRedirects (${policy.maxRedirects}) redirects`, {
+          reason: IMAGE_LOAD_REASONS.tooManyRedirects,
+          limit: policy.maxRedirects,
+        });
+      }
+      fail(inputIndex, description, `the server answered HTTP ${statusCode}`, {
+        reason:
+          statusCode === 404 || statusCode === 410
+            ? IMAGE_LOAD_REASONS.notFound
+            : IMAGE_LOAD_REASONS.unreadable,
+      });
     }
-    bytes = new Uint8Array(await response.body.arrayBuffer());
+    const declared = Number(response.headers['content-length']);
+    if (Number.isFinite(declared) && declared > maxBytes) {
+      response.body.destroy();
+      failTooLarge(inputIndex, description, maxBytes);
+    }
+    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+      total += chunk.byteLength;
+      if (total > maxBytes) {
+        response.body.destroy();
+        failTooLarge(inputIndex, description, maxBytes);
+      }
+      chunks.push(chunk);
+    }
   } catch (error) {
     if (signal?.aborted) throw signal.reason;
     if (ImageLoadError.isInstance(error)) throw error;
-    fail(inputIndex, description, describeError(error), error);
+    if (timeout.aborted) {
+      fail(
+        inputIndex,
+        description,
+        `the download took longer than imageDownloadTimeout (${policy.imageDownloadTimeout} ms)`,
+        { reason: IMAGE_LOAD_REASONS.timeout, limit: policy.imageDownloadTimeout, cause: error },
+      );
+    }
+    const blocked = findCode(error, BLOCKED_ADDRESS_CODE);
+    if (blocked !== undefined) {
+      fail(
+        inputIndex,
+        description,
+        `${blocked.message} (set allowPrivateNetwork to download from it)`,
+        { reason: IMAGE_LOAD_REASONS.blockedAddress, cause: error },
+      );
+    }
+    fail(inputIndex, description, describeError(error), {
+      reason: IMAGE_LOAD_REASONS.unreadable,
+      cause: error,
+    });
   }
-  if (bytes.byteLength === 0) fail(inputIndex, description, 'the response is empty');
-  return { kind: 'bytes', bytes, description };
+  if (total === 0) {
+    fail(inputIndex, description, 'the response is empty', { reason: IMAGE_LOAD_REASONS.empty });
+  }
+  return { kind: 'bytes', bytes: Buffer.concat(chunks, total), description };
+}
+
+/** The error in `error`'s cause chain whose `code` is `code`. */
+function findCode(error: unknown, code: string): Error | undefined {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; depth++) {
+    if ((current as { code?: unknown }).code === code) return current;
+    current = current.cause;
+  }
+  return undefined;
 }
 
 async function loadUrl(
   url: URL,
   inputIndex: number,
-  options: LoadImageSourceOptions,
+  options: { fetchUrls: boolean; signal: AbortSignal | undefined; policy: ImageSourceConfig },
 ): Promise<LoadedImage> {
   switch (url.protocol) {
     case 'http:':
     case 'https:':
       return options.fetchUrls
-        ? download(url, inputIndex, options.signal)
+        ? download(url, inputIndex, options)
         : { kind: 'url', url: url.href };
     case 'data:':
-      return decodeDataUri(url.href, inputIndex);
+      return decodeDataUri(url.href, inputIndex, options.policy.maxImageBytes);
     case 'file:': {
       let path: string;
       try {
         path = fileURLToPath(url);
       } catch (error) {
-        fail(inputIndex, describeUrl(url), describeError(error), error);
+        fail(inputIndex, describeUrl(url), describeError(error), {
+          reason: IMAGE_LOAD_REASONS.invalidSource,
+          cause: error,
+        });
       }
-      return readPath(path, describeUrl(url), inputIndex, options.signal);
+      return readPath(path, describeUrl(url), inputIndex, options);
     }
     default:
       fail(
         inputIndex,
         describeUrl(url),
         `unsupported protocol "${url.protocol}" (use http:, https:, data:, file: or a path)`,
+        { reason: IMAGE_LOAD_REASONS.invalidSource },
       );
   }
 }
 
+/** Checks in-memory bytes against the cap. */
+function checkSize(inputIndex: number, description: string, size: number, maxBytes: number): void {
+  if (size === 0) failEmpty(inputIndex, description);
+  if (size > maxBytes) failTooLarge(inputIndex, description, maxBytes);
+}
+
 /**
- * Resolves any {@link ImageSource} of input `inputIndex`:
+ * Resolves any {@link ImageSource} of input `inputIndex` under `options.policy`
+ * ({@link IMAGE_SOURCE_DEFAULTS} when absent):
  * - an `http(s):` URL (string or `URL`) is returned as `{ kind: 'url' }` for the service to fetch,
- *   or downloaded with undici when `fetchUrls` (redirects followed; a non-2xx answer fails);
- * - a `data:` URI is decoded (base64 or percent-encoded);
- * - a `file:` URL or a filesystem path (relative to the working directory) is read;
+ *   or downloaded with undici when `fetchUrls` (time-limited, redirects bounded, private
+ *   addresses refused unless `allowPrivateNetwork`; a non-2xx answer fails);
+ * - a `data:` URI is decoded (base64 or percent-encoded), in linear time;
+ * - a `file:` URL or a filesystem path (relative to the working directory) is read, when
+ *   `allowFilePaths` and inside `imageFileRoot` if set;
  * - `Uint8Array` / `Buffer`, `ArrayBuffer` and `Blob` give their bytes.
+ * Every source is held to `maxImageBytes`, checked while reading.
  *
- * @throws {ImageLoadError} naming the input index and a short description of the source (a path
- * or URL shortened to about 100 characters, `data: URI (<n> bytes)`), never the bytes, with the
- * underlying error as `cause`. A caller's abort rejects with `signal.reason`.
+ * @throws {ImageLoadError} naming the input index, a short description of the source (a path
+ * or URL shortened to about 100 characters, `data: URI (<n> bytes)`), never the bytes, with a
+ * `reason`, the exceeded `limit` and the underlying error as `cause`. A caller's abort rejects
+ * with `signal.reason`.
  */
 export async function loadImageSource(
   source: ImageSource,
@@ -215,11 +435,14 @@ export async function loadImageSource(
   options: LoadImageSourceOptions,
 ): Promise<LoadedImage> {
   const { signal } = options;
+  const policy = options.policy ?? IMAGE_SOURCE_DEFAULTS;
+  const resolved = { fetchUrls: options.fetchUrls, signal, policy };
+  const maxBytes = policy.maxImageBytes;
   signal?.throwIfAborted();
   if (typeof source === 'string') {
     const text = source.trim();
     const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(text)?.[1]?.toLowerCase();
-    if (scheme === 'data') return decodeDataUri(text, inputIndex);
+    if (scheme === 'data') return decodeDataUri(text, inputIndex, maxBytes);
     if (
       scheme === 'http' ||
       scheme === 'https' ||
@@ -230,31 +453,38 @@ export async function loadImageSource(
       try {
         url = new URL(text);
       } catch (error) {
-        fail(inputIndex, truncate(text), 'invalid URL', error);
+        fail(inputIndex, truncate(text), 'invalid URL', {
+          reason: IMAGE_LOAD_REASONS.invalidSource,
+          cause: error,
+        });
       }
-      return loadUrl(url, inputIndex, options);
+      return loadUrl(url, inputIndex, resolved);
     }
-    return readPath(source, truncate(source), inputIndex, signal);
+    return readPath(source, truncate(source), inputIndex, resolved);
   }
-  if (source instanceof URL) return loadUrl(source, inputIndex, options);
+  if (source instanceof URL) return loadUrl(source, inputIndex, resolved);
   if (source instanceof Uint8Array) {
     const description = `${source.byteLength} bytes`;
-    if (source.byteLength === 0) fail(inputIndex, description, 'it is empty');
+    checkSize(inputIndex, description, source.byteLength, maxBytes);
     return { kind: 'bytes', bytes: source, description };
   }
   if (source instanceof ArrayBuffer) {
     const description = `ArrayBuffer (${source.byteLength} bytes)`;
-    if (source.byteLength === 0) fail(inputIndex, description, 'it is empty');
+    checkSize(inputIndex, description, source.byteLength, maxBytes);
     return { kind: 'bytes', bytes: new Uint8Array(source), description };
   }
   if (typeof Blob !== 'undefined' && source instanceof Blob) {
     const description = `Blob (${source.type === '' ? '' : `${source.type}, `}${source.size} bytes)`;
-    if (source.size === 0) fail(inputIndex, description, 'it is empty');
+    // A Blob's size is known before reading it.
+    checkSize(inputIndex, description, source.size, maxBytes);
     let buffer: ArrayBuffer;
     try {
       buffer = await source.arrayBuffer();
     } catch (error) {
-      fail(inputIndex, description, describeError(error), error);
+      fail(inputIndex, description, describeError(error), {
+        reason: IMAGE_LOAD_REASONS.unreadable,
+        cause: error,
+      });
     }
     signal?.throwIfAborted();
     return { kind: 'bytes', bytes: new Uint8Array(buffer), description };
@@ -263,5 +493,6 @@ export async function loadImageSource(
     inputIndex,
     typeof source,
     'not a URL, path, data: URI, Uint8Array, ArrayBuffer or Blob',
+    { reason: IMAGE_LOAD_REASONS.invalidSource },
   );
 }
