@@ -304,7 +304,7 @@ async function download(
     });
     const { statusCode } = response;
     if (statusCode < 200 || statusCode >= 300) {
-      response.body.destroy();
+      discard(response.body);
       if (statusCode >= 300 && statusCode < 400 && response.headers.location !== undefined) {
         fail(inputIndex, description, `more than maxRedirects (${policy.maxRedirects}) redirects`, {
           reason: IMAGE_LOAD_REASONS.tooManyRedirects,
@@ -320,13 +320,13 @@ async function download(
     }
     const declared = Number(response.headers['content-length']);
     if (Number.isFinite(declared) && declared > maxBytes) {
-      response.body.destroy();
+      discard(response.body);
       failTooLarge(inputIndex, description, maxBytes);
     }
     for await (const chunk of response.body as AsyncIterable<Buffer>) {
       total += chunk.byteLength;
       if (total > maxBytes) {
-        response.body.destroy();
+        discard(response.body);
         failTooLarge(inputIndex, description, maxBytes);
       }
       chunks.push(chunk);
@@ -360,6 +360,12 @@ async function download(
     fail(inputIndex, description, 'the response is empty', { reason: IMAGE_LOAD_REASONS.empty });
   }
   return { kind: 'bytes', bytes: Buffer.concat(chunks, total), description };
+}
+
+/** Closes a response body that will not be read (its abort error is expected, not unhandled). */
+function discard(body: Dispatcher.ResponseData['body']): void {
+  body.on('error', () => {});
+  body.destroy();
 }
 
 /** The error in `error`'s cause chain whose `code` is `code`. */
