@@ -328,12 +328,12 @@ describe('loadImageSource: file paths (allowFilePaths, imageFileRoot)', () => {
     expect(
       bytesOf(await loadImageSource(join(root, 'sub', '..', 'sub', 'in.png'), 0, policy)),
     ).toEqual(Array.from(IMAGE));
-    for (const escape of [
+    for (const outside of [
       join(root, '..', 'outside.png'),
       join(root, 'link.png'),
       pathToFileURL(join(root, 'link.png')).href,
     ]) {
-      const error = await loadError(loadImageSource(escape, 1, policy));
+      const error = await loadError(loadImageSource(outside, 1, policy));
       expect(error).toMatchObject({ inputIndex: 1, reason: 'blocked-path' });
       expect(error.message).toMatch(/: it is outside imageFileRoot\.$/);
     }
