@@ -31,6 +31,7 @@ import {
   RateLimitError,
   TimeoutError,
 } from './index.js';
+import { IMAGE_SOURCE_DEFAULTS } from './inputs/image-source-options.js';
 import { DEFAULT_LOCAL_BATCH_SIZE } from './local/resolve-local-config.js';
 import { createLocalBackend, type LocalBackendOptions } from './local.js';
 import { textTokens } from './testing/jina-api-server-usage.js';
@@ -69,6 +70,13 @@ const API_OPTIONS = [
   'fetchImageUrls',
   'headers',
   'backoff',
+  'maxImageBytes',
+  'maxImagePixels',
+  'imageDownloadTimeout',
+  'maxRedirects',
+  'allowPrivateNetwork',
+  'allowFilePaths',
+  'imageFileRoot',
 ] as const satisfies readonly (keyof ApiBackendOptions)[];
 const LOCAL_OPTIONS = [
   'model',
@@ -86,6 +94,13 @@ const LOCAL_OPTIONS = [
   'normalized',
   'onDownloadProgress',
   'onTruncation',
+  'maxImageBytes',
+  'maxImagePixels',
+  'imageDownloadTimeout',
+  'maxRedirects',
+  'allowPrivateNetwork',
+  'allowFilePaths',
+  'imageFileRoot',
 ] as const satisfies readonly (keyof LocalBackendOptions)[];
 type ListsAll<Listed, All> = [Exclude<All, Listed>] extends [never] ? true : false;
 const apiOptionsListed: ListsAll<(typeof API_OPTIONS)[number], keyof ApiBackendOptions> = true;
@@ -243,6 +258,18 @@ describe('README.md', () => {
     const localSection = readmeSection(readme, '`LocalBackendOptions`');
     expect(tableNames(localSection)).toEqual(LOCAL_OPTIONS);
     expect(tableRow(localSection, 'batchSize')).toContain(`| \`${DEFAULT_LOCAL_BATCH_SIZE}\``);
+    for (const section of [apiSection, localSection]) {
+      for (const name of [
+        'maxImageBytes',
+        'maxImagePixels',
+        'imageDownloadTimeout',
+        'maxRedirects',
+        'allowPrivateNetwork',
+        'allowFilePaths',
+      ] as const) {
+        expect(tableRow(section, name)).toContain(`| \`${IMAGE_SOURCE_DEFAULTS[name]}\``);
+      }
+    }
   });
 
   it('lists every model of MODELS with its facts', async () => {

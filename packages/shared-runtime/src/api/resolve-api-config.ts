@@ -1,4 +1,8 @@
 import { InvalidInputError } from '../errors/invalid-input-error.js';
+import {
+  type ImageSourceConfig,
+  resolveImageSourceConfig,
+} from '../inputs/image-source-options.js';
 import type { ModelInfo } from '../models/model-info.js';
 import { DEFAULT_MODEL, getModelInfo } from '../models/models.js';
 import type { ApiBackendOptions } from './api-backend-options.js';
@@ -54,6 +58,8 @@ export interface ApiConfig {
   /** Caller headers, names lower-cased. */
   readonly headers: Readonly<Record<string, string>>;
   readonly backoff: { readonly initialDelayMs: number; readonly maxDelayMs: number };
+  /** Byte cap, download, path and pixel policy of image inputs. */
+  readonly images: ImageSourceConfig;
 }
 
 function integerOption(name: keyof typeof LIMITS, value: unknown): number {
@@ -186,5 +192,6 @@ export function resolveApiConfig(options: ApiBackendOptions = {}): ApiConfig {
     fetchImageUrls: booleanOption('fetchImageUrls', options.fetchImageUrls, false),
     headers: resolveHeaders(options.headers),
     backoff: { initialDelayMs, maxDelayMs },
+    images: resolveImageSourceConfig(options),
   };
 }

@@ -5,8 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveApiConfig } from '../api/resolve-api-config.js';
 import { ImageLoadError } from '../errors/image-load-error.js';
 import { InvalidInputError } from '../errors/invalid-input-error.js';
+import { resolveLocalConfig } from '../local/resolve-local-config.js';
 import {
   IMAGE_SOURCE_DEFAULTS,
   type ImageSourceOptions,
@@ -126,6 +128,18 @@ describe('resolveImageSourceConfig', () => {
     expect(() => resolveImageSourceConfig({ [field]: value } as ImageSourceOptions)).toThrow(
       expect.objectContaining({ name: 'InvalidInputError', field }),
     );
+  });
+
+  it('is validated by both backends', () => {
+    for (const resolve of [resolveApiConfig, resolveLocalConfig]) {
+      expect(() => resolve({ maxRedirects: -1 })).toThrow(
+        expect.objectContaining({ name: 'InvalidInputError', field: 'maxRedirects' }),
+      );
+      expect(resolve({ maxImageBytes: 5, allowPrivateNetwork: true }).images).toMatchObject({
+        maxImageBytes: 5,
+        allowPrivateNetwork: true,
+      });
+    }
   });
 
   it('refuses imageFileRoot together with allowFilePaths: false', () => {

@@ -97,6 +97,7 @@ export function createLocalBackend(options: LocalBackendOptions = {}): Embedding
       signal,
       onProgress,
       onTruncation: config.onTruncation,
+      images: config.images,
     });
   }
 

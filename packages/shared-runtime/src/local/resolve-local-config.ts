@@ -1,4 +1,8 @@
 import { InvalidInputError } from '../errors/invalid-input-error.js';
+import {
+  type ImageSourceConfig,
+  resolveImageSourceConfig,
+} from '../inputs/image-source-options.js';
 import type { ModelInfo } from '../models/model-info.js';
 import { DEFAULT_MODEL, getModelInfo } from '../models/models.js';
 import {
@@ -39,6 +43,8 @@ export interface LocalConfig {
   normalized: boolean;
   onDownloadProgress: ((progress: DownloadProgress) => void) | undefined;
   onTruncation: ((truncated: readonly TruncatedInput[]) => void) | undefined;
+  /** Byte cap, download, path and pixel policy of image inputs. */
+  images: ImageSourceConfig;
 }
 
 /** Graph layout of each model the local backend runs. */
@@ -139,5 +145,6 @@ export function resolveLocalConfig(options: LocalBackendOptions = {}): LocalConf
     normalized: optionalBoolean(options.normalized, 'normalized') ?? true,
     onDownloadProgress: optionalFunction(options.onDownloadProgress, 'onDownloadProgress'),
     onTruncation: optionalFunction(options.onTruncation, 'onTruncation'),
+    images: resolveImageSourceConfig(options),
   };
 }
