@@ -27,7 +27,7 @@ export class PixelBudget {
    * `signal.reason` if the signal aborts while waiting.
    */
   acquire(pixels: number, signal?: AbortSignal): Promise<() => void> {
-    signal?.throwIfAborted();
+    if (signal?.aborted) return Promise.reject(signal.reason);
     const weight = Math.min(Math.max(pixels, 0), this.capacity);
     const take = (): (() => void) => {
       this.#available -= weight;

@@ -1,9 +1,11 @@
 import { execFile } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { crc32, createDeflate } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
@@ -197,4 +199,71 @@ run = async () => {
     expect(outcome.error).toBeUndefined();
     expect(outcome.ms).toBeLessThan(5_000);
   });
+
+  it('refuses eight 16000x16000 PNG bombs and a 16000x16000 SVG from their headers', async () => {
+    const bomb = join(directory, 'bomb.png');
+    await writeFile(bomb, await pngOfZeros(16_000, 16_000));
+    const outcome = await runCapped(
+      'bombs',
+      `import { readFile } from 'node:fs/promises';
+import { createApiBackend } from ${SOURCE('../api/create-api-backend.ts')};
+import { loopbackApiOptions, startJinaApiServer } from ${SOURCE('../testing.ts')};
+const bytes = new Uint8Array(await readFile(${JSON.stringify(bomb)}));
+const svg = new TextEncoder().encode(
+  '<svg xmlns="http://www.w3.org/2000/svg" width="16000" height="16000"><rect width="1" height="1"/></svg>',
+);
+const server = await startJinaApiServer();
+const backend = createApiBackend({ ...loopbackApiOptions(server), maxConcurrency: 8, batchSize: 1 });
+run = async () => {
+  const errors = await Promise.all(
+    [...Array.from({ length: 8 }, () => bytes), svg].map((image) =>
+      backend.embed([{ image }]).then(() => undefined, (error) => error),
+    ),
+  );
+  await backend.close();
+  await server.close();
+  const reasons = errors.map((error) => error?.reason ?? 'embedded');
+  throw Object.assign(new Error(reasons.join(',')), { name: 'Reasons', requests: server.requests.length });
+};`,
+    );
+    expect(outcome.error?.message).toBe(
+      [...Array.from({ length: 8 }, () => 'too-many-pixels'), 'unsupported-format'].join(','),
+    );
+    // Before: 875 MB per PNG and 1.8 GB for the SVG.
+    expect(outcome.peakRssMb).toBeLessThan(400);
+  });
 });
+
+/**
+ * A PNG of `width` x `height` black RGB pixels, deflated row by row as it is built (the file is
+ * about 1/1000 of its pixels: a decompression bomb), without ever holding the pixels.
+ */
+async function pngOfZeros(width: number, height: number): Promise<Buffer> {
+  const chunk = (type: string, data: Buffer) => {
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(data.length, 0);
+    head.write(type, 4, 'latin1');
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
+    return Buffer.concat([head, data, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8); // 8-bit RGB, deflate, adaptive filter, no interlace
+  const deflate = createDeflate({ level: 9 });
+  const compressed: Buffer[] = [];
+  deflate.on('data', (data: Buffer) => compressed.push(data));
+  const row = Buffer.alloc(1 + width * 3);
+  for (let y = 0; y < height; y++) {
+    if (!deflate.write(row)) await once(deflate, 'drain');
+  }
+  deflate.end();
+  await once(deflate, 'end');
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', Buffer.concat(compressed)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}

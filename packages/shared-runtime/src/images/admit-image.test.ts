@@ -1,0 +1,56 @@
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { ImageLoadError } from '../errors/image-load-error.js';
+import { admitImage, DECODED_FORMATS } from './admit-image.js';
+import { PixelBudget } from './pixel-budget.js';
+
+const SVG = Buffer.from(
+  '<svg xmlns="http://www.w3.org/2000/svg" width="16000" height="16000"><rect width="9" height="9"/></svg>',
+);
+
+async function png(width: number, height: number): Promise<Buffer> {
+  return sharp({ create: { width, height, channels: 3, background: '#808080' } })
+    .png()
+    .toBuffer();
+}
+
+async function admitError(promise: Promise<unknown>): Promise<ImageLoadError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(ImageLoadError);
+  return error as ImageLoadError;
+}
+
+const base = { maxPixels: 100, inputIndex: 3, description: 'photo.png' };
+
+describe('admitImage', () => {
+  it('refuses SVG from its header, whatever size it declares', async () => {
+    const error = await admitError(admitImage(SVG, base));
+    expect(error).toMatchObject({ inputIndex: 3, reason: 'unsupported-format', limit: undefined });
+    expect(error.message).toBe(
+      'Input 3: cannot decode image photo.png: SVG is not accepted (use JPEG, PNG, WEBP, GIF, TIFF, AVIF, HEIF, JP2, JXL).',
+    );
+    expect(DECODED_FORMATS).not.toContain('svg');
+  });
+
+  it('refuses more pixels than maxPixels, and admits exactly maxPixels', async () => {
+    const budget = new PixelBudget(1000);
+    const error = await admitError(admitImage(await png(11, 10), { ...base, budget }));
+    expect(error).toMatchObject({ reason: 'too-many-pixels', limit: 100 });
+    expect(error.message).toBe(
+      'Input 3: cannot decode image photo.png: 11x10 is 110 pixels, more than maxImagePixels (100).',
+    );
+    const release = await admitImage(await png(10, 10), { ...base, budget });
+    expect(budget.available).toBe(900);
+    release();
+    expect(budget.available).toBe(1000);
+  });
+
+  it('names bytes that are no image as undecodable', async () => {
+    const error = await admitError(admitImage(Uint8Array.from([1, 2, 3, 4]), base));
+    expect(error).toMatchObject({ reason: 'undecodable', inputIndex: 3 });
+    expect(error.cause).toBeInstanceOf(Error);
+  });
+});
