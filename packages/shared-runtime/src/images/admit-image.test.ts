@@ -1,8 +1,31 @@
+import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { ImageLoadError } from '../errors/image-load-error.js';
 import { admitImage, DECODED_FORMATS } from './admit-image.js';
-import { PixelBudget } from './pixel-budget.js';
+import { DECODE_PIXEL_BUDGET, PixelBudget } from './pixel-budget.js';
+
+/** The header of a `width` x `height` RGB PNG (its data cut short): enough for sharp's metadata. */
+function pngHeader(width: number, height: number): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(data.length, 0);
+    head.write(type, 4, 'latin1');
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
+    return Buffer.concat([head, data, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(Buffer.alloc(16))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
 
 const SVG = Buffer.from(
   '<svg xmlns="http://www.w3.org/2000/svg" width="16000" height="16000"><rect width="9" height="9"/></svg>',
@@ -52,5 +75,23 @@ describe('admitImage', () => {
     const error = await admitError(admitImage(Uint8Array.from([1, 2, 3, 4]), base));
     expect(error).toMatchObject({ reason: 'undecodable', inputIndex: 3 });
     expect(error.cause).toBeInstanceOf(Error);
+  });
+
+  it('makes two 60 MP images take turns on the process-wide budget', async () => {
+    const large = pngHeader(8000, 7500);
+    const options = { maxPixels: 89_478_485, inputIndex: 0, description: 'large.png' };
+    const releaseFirst = await admitImage(large, options);
+    expect(DECODE_PIXEL_BUDGET.available).toBe(89_478_485 - 60_000_000);
+    let secondAdmitted = false;
+    const second = admitImage(large, { ...options, inputIndex: 1 }).then((release) => {
+      secondAdmitted = true;
+      return release;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(secondAdmitted).toBe(false);
+    releaseFirst();
+    (await second)();
+    expect(secondAdmitted).toBe(true);
+    expect(DECODE_PIXEL_BUDGET.available).toBe(89_478_485);
   });
 });
