@@ -253,9 +253,12 @@ async function readPath(
       const stats = await handle.stat();
       if (stats.isDirectory()) throw Object.assign(new Error('EISDIR'), { code: 'EISDIR' });
       if (stats.isFile() && stats.size > maxBytes) failTooLarge(inputIndex, description, maxBytes);
+      // A regular file in one read (one byte more shows it grew past its size); anything else
+      // (a device, a pipe) a chunk at a time.
+      const chunkSize = stats.isFile() ? stats.size + 1 : FILE_CHUNK;
       for (;;) {
         signal?.throwIfAborted();
-        const chunk = Buffer.allocUnsafe(Math.min(FILE_CHUNK, maxBytes + 1 - total));
+        const chunk = Buffer.allocUnsafe(Math.min(chunkSize, maxBytes + 1 - total));
         const { bytesRead } = await handle.read(chunk, 0, chunk.byteLength, null);
         if (bytesRead === 0) break;
         chunks.push(chunk.subarray(0, bytesRead));
