@@ -123,6 +123,40 @@ run = async () => {
     expect(outcome.peakRssMb).toBeLessThan(400);
   });
 
+  it('times out FIFOs nobody writes to without holding the thread pool, and reads a fed one', async () => {
+    const outcome = await runCapped(
+      'fifo-no-writer',
+      `${LOAD}
+import { execFileSync, spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+const silent = Array.from({ length: 6 }, (_, index) => ${JSON.stringify(join(directory, 'silent'))} + index + '.fifo');
+for (const fifo of silent) execFileSync('mkfifo', [fifo]);
+const fed = ${JSON.stringify(join(directory, 'fed.fifo'))};
+execFileSync('mkfifo', [fed]);
+run = async () => {
+  // More silent FIFOs than libuv has threads: a blocking open() would stall every file read after.
+  const results = await Promise.all(
+    silent.map((fifo, index) =>
+      loadImageSource(fifo, index, {
+        fetchUrls: false,
+        policy: resolveImageSourceConfig({ imageDownloadTimeout: 500 }),
+      }).then(() => 'read', (error) => error.reason),
+    ),
+  );
+  await readFile(${JSON.stringify(join(HERE, 'image-source-options.ts'))});
+  const writer = spawn('sh', ['-c', 'sleep 0.2; printf abc > "$0"', fed], { stdio: 'ignore' });
+  const loaded = await loadImageSource(fed, 0, { fetchUrls: false }).catch((error) => error.reason);
+  writer.kill();
+  throw Object.assign(new Error(JSON.stringify({ results, fed: loaded.kind ?? loaded })), { name: 'Outcome' });
+};`,
+    );
+    expect(JSON.parse(outcome.error!.message)).toEqual({
+      results: Array.from({ length: 6 }, () => 'timeout'),
+      fed: 'bytes',
+    });
+    expect(outcome.ms).toBeLessThan(10_000);
+  });
+
   it('stops an endless download at the default cap, counting as it streams', async () => {
     const outcome = await runCapped(
       'endless-url',

@@ -20,7 +20,10 @@ export interface ImageSourceOptions {
    * @default 89478485
    */
   maxImagePixels?: number;
-  /** Milliseconds a URL download may take in total, headers and body. @default 30000 */
+  /**
+   * Milliseconds a URL download may take in total, headers and body; also bounds reading a
+   * FIFO (a named pipe waits for its writer). @default 30000
+   */
   imageDownloadTimeout?: number;
   /** Redirects followed per URL download, each one re-checked against the address policy. @default 3 */
   maxRedirects?: number;
