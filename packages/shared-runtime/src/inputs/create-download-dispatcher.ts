@@ -12,6 +12,8 @@ export interface DownloadDispatcherOptions {
   readonly allowPrivateNetwork: boolean;
   /** Redirects followed per request. */
   readonly maxRedirects: number;
+  /** Which IP addresses are refused. @default isPrivateAddress */
+  readonly isBlocked?: ((address: string) => boolean) | undefined;
 }
 
 function blockedAddressError(host: string, address: string): Error {
@@ -22,36 +24,36 @@ function blockedAddressError(host: string, address: string): Error {
 }
 
 /**
- * `dns.lookup` keeping only public addresses: the connection can only go where the policy
- * allows, whatever DNS answers at that moment (so DNS rebinding cannot slip past a check made
- * earlier).
+ * `dns.lookup` keeping only the addresses `isBlocked` allows: the connection can only go where
+ * the policy allows, whatever DNS answers at that moment (so DNS rebinding cannot slip past a
+ * check made earlier).
  */
-const publicLookup = ((
-  hostname: string,
-  options: LookupOptions,
-  callback: (
-    error: NodeJS.ErrnoException | null,
-    address: string | LookupAddress[],
-    family?: number,
-  ) => void,
-) => {
-  dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
-    if (error) {
-      callback(error, options.all ? [] : '');
-      return;
-    }
-    const allowed = addresses.filter(({ address }) => !isPrivateAddress(address));
-    if (allowed.length === 0) {
-      callback(
-        blockedAddressError(hostname, addresses[0]?.address ?? hostname),
-        options.all ? [] : '',
-      );
-      return;
-    }
-    if (options.all) callback(null, allowed);
-    else callback(null, allowed[0]!.address, allowed[0]!.family);
-  });
-}) as LookupFunction;
+function createFilteredLookup(isBlocked: (address: string) => boolean): LookupFunction {
+  return ((
+    hostname: string,
+    options: LookupOptions,
+    callback: (
+      error: NodeJS.ErrnoException | null,
+      address: string | LookupAddress[],
+      family?: number,
+    ) => void,
+  ) => {
+    dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
+      if (error) {
+        callback(error, options.all ? [] : '');
+        return;
+      }
+      const allowed = addresses.filter(({ address }) => !isBlocked(address));
+      if (allowed.length === 0) {
+        const refused = blockedAddressError(hostname, addresses[0]?.address ?? hostname);
+        callback(refused, options.all ? [] : '');
+        return;
+      }
+      if (options.all) callback(null, allowed);
+      else callback(null, allowed[0]!.address, allowed[0]!.family);
+    });
+  }) as LookupFunction;
+}
 
 /**
  * An undici dispatcher for image downloads: follows at most `maxRedirects` redirects, and unless
@@ -63,10 +65,12 @@ const publicLookup = ((
 export function createDownloadDispatcher(options: DownloadDispatcherOptions): Dispatcher {
   let connect: buildConnector.connector | undefined;
   if (!options.allowPrivateNetwork) {
-    const connector = buildConnector({ lookup: publicLookup } as buildConnector.BuildOptions);
+    const isBlocked = options.isBlocked ?? isPrivateAddress;
+    const lookup = createFilteredLookup(isBlocked);
+    const connector = buildConnector({ lookup } as buildConnector.BuildOptions);
     connect = (connectOptions, callback) => {
       const { hostname } = connectOptions;
-      if (isIP(hostname) !== 0 && isPrivateAddress(hostname)) {
+      if (isIP(hostname) !== 0 && isBlocked(hostname)) {
         callback(blockedAddressError(hostname, hostname), null);
         return;
       }
