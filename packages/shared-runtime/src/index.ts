@@ -32,6 +32,7 @@ export {
 export type { EmbeddingBackend, EmbedOptions, EmbedResult } from './embedding-backend.js';
 export * from './errors/index.js';
 export type { EmbeddingInput, ImageSource, ResolvedInput } from './inputs/embedding-input.js';
+export { IMAGE_SOURCE_DEFAULTS, type ImageSourceOptions } from './inputs/image-source-options.js';
 export { validateInputs } from './inputs/validate-inputs.js';
 export type {
   Device,

@@ -136,11 +136,63 @@ describe('createApiBackend: images', () => {
   });
 
   it('fetches URLs and sends resized bytes with fetchImageUrls: true', async () => {
-    const result = await backend({ fetchImageUrls: true }).embed([{ image: imageHostUrl }]);
+    const result = await backend({ fetchImageUrls: true, allowPrivateNetwork: true }).embed([
+      { image: imageHostUrl },
+    ]);
     expect(imageHostHits).toBe(1);
     const metadata = await sharp(Buffer.from(sentImage(), 'base64')).metadata();
     expect([metadata.width, metadata.height]).toEqual([224, 224]);
     expect(result.usage.totalTokens).toBe(1000);
+  });
+
+  it('refuses a loopback image URL by default, before any request', async () => {
+    const error = await backend({ fetchImageUrls: true })
+      .embed(['text', { image: imageHostUrl }])
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ImageLoadError);
+    expect(error).toMatchObject({ inputIndex: 1, reason: 'blocked-address' });
+    expect(imageHostHits).toBe(0);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('refuses an SVG and an image over maxImagePixels from the header, before any request', async () => {
+    const svg = Buffer.from(
+      '<svg xmlns="http://www.w3.org/2000/svg" width="16000" height="16000"><rect width="1" height="1"/></svg>',
+    );
+    const svgError = await backend()
+      .embed([{ image: svg }])
+      .catch((caught: unknown) => caught);
+    expect(svgError).toBeInstanceOf(ImageLoadError);
+    expect(svgError).toMatchObject({ inputIndex: 0, reason: 'unsupported-format' });
+    const pixelsError = await backend({ maxImagePixels: 1200 * 800 - 1 })
+      .embed(['text', { image: photoPath }])
+      .catch((caught: unknown) => caught);
+    expect(pixelsError).toMatchObject({
+      name: 'ImageLoadError',
+      inputIndex: 1,
+      reason: 'too-many-pixels',
+      limit: 959_999,
+    });
+    expect((pixelsError as Error).message).toBe(
+      `Input 1: cannot decode image ${photoPath}: 1200x800 is 960000 pixels, more than maxImagePixels (959999).`,
+    );
+    expect(server.requests).toHaveLength(0);
+    // At the limit, the same photo goes through.
+    await backend({ maxImagePixels: 1200 * 800 }).embed([{ image: photoPath }]);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('refuses image bytes over maxImageBytes, naming the input and the limit', async () => {
+    const error = await backend({ maxImageBytes: photo.byteLength - 1 })
+      .embed([{ image: photoPath }])
+      .catch((caught: unknown) => caught);
+    expect(error).toMatchObject({
+      name: 'ImageLoadError',
+      inputIndex: 0,
+      reason: 'too-large',
+      limit: photo.byteLength - 1,
+    });
+    expect(server.requests).toHaveLength(0);
   });
 
   it('keeps texts and every kind of image source in input order', async () => {

@@ -22,4 +22,11 @@ export const API_BACKEND_OPTION_NAMES = optionNames<ApiBackendOptions>()([
   'fetchImageUrls',
   'headers',
   'backoff',
+  'maxImageBytes',
+  'maxImagePixels',
+  'imageDownloadTimeout',
+  'maxRedirects',
+  'allowPrivateNetwork',
+  'allowFilePaths',
+  'imageFileRoot',
 ]);

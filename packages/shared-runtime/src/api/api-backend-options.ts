@@ -1,7 +1,13 @@
+import type { ImageSourceOptions } from '../inputs/image-source-options.js';
 import type { JinaClipModelId, ModelInfo } from '../models/model-info.js';
 
-/** Options of {@link createApiBackend}. */
-export interface ApiBackendOptions {
+/**
+ * Options of {@link createApiBackend}. The image limits and policies ({@link ImageSourceOptions}:
+ * `maxImageBytes`, `maxImagePixels`, `imageDownloadTimeout`, `maxRedirects`,
+ * `allowPrivateNetwork`, `allowFilePaths`, `imageFileRoot`) apply to the images this backend
+ * reads or downloads itself; a URL sent to the service as a URL is the service's to fetch.
+ */
+export interface ApiBackendOptions extends ImageSourceOptions {
   /** Model to embed with. @default 'jina-clip-v1' */
   model?: JinaClipModelId;
   /** Describes a model the table does not know (a compatible server's own). */

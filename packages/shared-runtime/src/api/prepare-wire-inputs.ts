@@ -1,5 +1,6 @@
 import { ImageLoadError } from '../errors/image-load-error.js';
 import { JinaClipError } from '../errors/jina-clip-error.js';
+import { admitImage } from '../images/admit-image.js';
 import { encodeImageForUpload } from '../images/encode-for-upload.js';
 import {
   defaultPreprocessConfig,
@@ -58,9 +59,19 @@ export function createWireInputPreparer(config: ApiConfig): WireInputPreparer {
     const loaded = await loadImageSource(image, inputIndex, {
       fetchUrls: config.fetchImageUrls,
       signal,
+      policy: config.images,
     });
     if (loaded.kind === 'url') return loaded.url;
     preprocessConfig ??= defaultPreprocessConfig(config.model);
+    // Bytes sent untouched are the service's to decode; resized ones are decoded here first.
+    const release = config.resizeImages
+      ? await admitImage(loaded.bytes, {
+          maxPixels: config.images.maxImagePixels,
+          inputIndex,
+          description: loaded.description,
+          signal,
+        })
+      : () => {};
     try {
       const encoded = await encodeImageForUpload(loaded.bytes, preprocessConfig, {
         resize: config.resizeImages,
@@ -73,8 +84,10 @@ export function createWireInputPreparer(config: ApiConfig): WireInputPreparer {
       const reason = error instanceof Error ? error.message : String(error);
       throw new ImageLoadError(
         `Input ${inputIndex}: cannot decode image ${loaded.description}: ${reason}.`,
-        { inputIndex, cause: error },
+        { inputIndex, reason: 'undecodable', cause: error },
       );
+    } finally {
+      release();
     }
   };
 

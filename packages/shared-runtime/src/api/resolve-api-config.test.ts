@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../errors/invalid-input-error.js';
+import { IMAGE_SOURCE_DEFAULTS } from '../inputs/image-source-options.js';
 import { MODELS } from '../models/models.js';
 import type { ApiBackendOptions } from './api-backend-options.js';
 import { resolveApiConfig } from './resolve-api-config.js';
@@ -26,6 +27,7 @@ describe('resolveApiConfig', () => {
       fetchImageUrls: false,
       headers: {},
       backoff: { initialDelayMs: 500, maxDelayMs: 8_000 },
+      images: IMAGE_SOURCE_DEFAULTS,
     });
   });
 

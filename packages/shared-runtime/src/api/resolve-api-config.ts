@@ -1,4 +1,8 @@
 import { InvalidInputError } from '../errors/invalid-input-error.js';
+import {
+  type ImageSourceConfig,
+  resolveImageSourceConfig,
+} from '../inputs/image-source-options.js';
 import { LOCAL_BACKEND_OPTION_NAMES } from '../local/local-backend-option-names.js';
 import type { ModelInfo } from '../models/model-info.js';
 import { DEFAULT_MODEL, getModelInfo } from '../models/models.js';
@@ -64,6 +68,8 @@ export interface ApiConfig {
   /** Caller headers, names lower-cased. */
   readonly headers: Readonly<Record<string, string>>;
   readonly backoff: { readonly initialDelayMs: number; readonly maxDelayMs: number };
+  /** Byte cap, download, path and pixel policy of image inputs. */
+  readonly images: ImageSourceConfig;
 }
 
 function integerOption(name: keyof typeof LIMITS, value: unknown): number {
@@ -204,5 +210,6 @@ export function resolveApiConfig(options: ApiBackendOptions = {}): ApiConfig {
     fetchImageUrls: booleanOption('fetchImageUrls', options.fetchImageUrls, false),
     headers: resolveHeaders(options.headers),
     backoff: { initialDelayMs, maxDelayMs },
+    images: resolveImageSourceConfig(options),
   };
 }

@@ -2,7 +2,7 @@ export { ApiError, type ApiErrorFields, isRetryableStatus } from './api-error.js
 export { AuthenticationError } from './authentication-error.js';
 export { BackendClosedError } from './backend-closed-error.js';
 export { ConnectionError } from './connection-error.js';
-export { ImageLoadError } from './image-load-error.js';
+export { IMAGE_LOAD_REASONS, ImageLoadError, type ImageLoadReason } from './image-load-error.js';
 export { InvalidInputError } from './invalid-input-error.js';
 export { JinaClipError } from './jina-clip-error.js';
 export { ModelLoadError } from './model-load-error.js';

@@ -6,11 +6,14 @@ import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImageLoadError } from '../errors/image-load-error.js';
+import { resolveImageSourceConfig } from './image-source-options.js';
 import { type LoadedImage, loadImageSource } from './load-image-source.js';
 
 const IMAGE = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 1, 2, 255]);
 const noFetch = { fetchUrls: false };
-const fetch = { fetchUrls: true };
+/** The test server listens on 127.0.0.1, which the default policy refuses. */
+const loopbackPolicy = resolveImageSourceConfig({ allowPrivateNetwork: true });
+const fetch = { fetchUrls: true, policy: loopbackPolicy };
 
 function bytesOf(loaded: LoadedImage): number[] {
   if (loaded.kind !== 'bytes') throw new Error(`expected bytes, got ${loaded.kind}`);
@@ -133,7 +136,7 @@ describe('loadImageSource: URLs', () => {
     const controller = new AbortController();
     const reason = new Error('caller gave up');
     const pending = loadImageSource(`${origin}/slow`, 0, {
-      fetchUrls: true,
+      ...fetch,
       signal: controller.signal,
     });
     await expect.poll(() => hanging.size).toBe(1);

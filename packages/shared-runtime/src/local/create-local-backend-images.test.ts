@@ -205,13 +205,42 @@ describe('createLocalBackend images', () => {
     await backend.close();
   });
 
+  it('refuses an SVG, an image over maxImagePixels and a loopback URL, naming the input', async () => {
+    const backend = createLocalBackend({ modelPath: v1.directory, maxImagePixels: 40 * 40 });
+    const svg = Buffer.from(
+      '<svg xmlns="http://www.w3.org/2000/svg" width="16000" height="16000"><rect width="1" height="1"/></svg>',
+    );
+    const failure = (input: unknown) =>
+      backend.embed(['cat', { image: input as Uint8Array }]).catch((caught: unknown) => caught);
+    expect(await failure(svg)).toMatchObject({
+      name: 'ImageLoadError',
+      inputIndex: 1,
+      reason: 'unsupported-format',
+    });
+    expect(await failure(await png(pattern(41, 40, 1), 41, 40))).toMatchObject({
+      name: 'ImageLoadError',
+      inputIndex: 1,
+      reason: 'too-many-pixels',
+      limit: 1600,
+    });
+    // The local backend always downloads URLs: a private address is refused before connecting.
+    expect(await failure('http://127.0.0.1:9/cat.png')).toMatchObject({
+      name: 'ImageLoadError',
+      inputIndex: 1,
+      reason: 'blocked-address',
+    });
+    const { embeddings } = await backend.embed([{ image: await png(pattern(40, 40, 1), 40, 40) }]);
+    expect(embeddings).toHaveLength(1);
+    await backend.close();
+  });
+
   it('names the input of an image that cannot be decoded', async () => {
     const backend = createLocalBackend({ modelPath: v1.directory });
     const error = await backend
       .embed(['cat', { image: new Uint8Array([1, 2, 3, 4]) }])
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ImageLoadError);
-    expect(error).toMatchObject({ inputIndex: 1 });
+    expect(error).toMatchObject({ inputIndex: 1, reason: 'undecodable' });
     await backend.close();
   });
 });

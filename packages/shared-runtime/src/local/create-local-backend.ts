@@ -105,6 +105,7 @@ export function createLocalBackend(options: LocalBackendOptions = {}): Embedding
       signal,
       onProgress,
       onTruncation: config.onTruncation,
+      images: config.images,
     });
   }
 

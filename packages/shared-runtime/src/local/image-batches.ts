@@ -3,6 +3,7 @@ import { JinaClipError } from '../errors/jina-clip-error.js';
 import type { ImagePreprocessConfig } from '../images/image-preprocess-config.js';
 import { preprocessImage, toPixelValues } from '../images/preprocess-image.js';
 import type { ImageSource } from '../inputs/embedding-input.js';
+import type { ImageSourceConfig } from '../inputs/image-source-options.js';
 
 /** One image of a call. */
 export interface ImageToEmbed {
@@ -25,20 +26,34 @@ export function planImageBatches(
   return batches;
 }
 
-/** Loads (files, URLs, data URIs, bytes) and preprocesses one image into model-sized RGB. */
+/**
+ * Loads (files, URLs, data URIs, bytes) and preprocesses one image into model-sized RGB, under
+ * the image policy: byte cap, download and path rules, then the header check and pixel budget.
+ */
 async function preprocessOne(
   { inputIndex, image }: ImageToEmbed,
   config: ImagePreprocessConfig,
+  policy: ImageSourceConfig,
   signal: AbortSignal | undefined,
 ): Promise<Uint8Array> {
   // Loaded on the first image: a text-only call never loads the image-reading code.
-  const { loadImageSource } = await import('../inputs/load-image-source.js');
-  const loaded = await loadImageSource(image, inputIndex, { fetchUrls: true, signal });
+  const [{ loadImageSource }, { admitImage }] = await Promise.all([
+    import('../inputs/load-image-source.js'),
+    import('../images/admit-image.js'),
+  ]);
+  const loaded = await loadImageSource(image, inputIndex, { fetchUrls: true, signal, policy });
   if (loaded.kind !== 'bytes') {
     throw new ImageLoadError(`Input ${inputIndex}: the image could not be read as bytes.`, {
       inputIndex,
+      reason: 'unreadable',
     });
   }
+  const release = await admitImage(loaded.bytes, {
+    maxPixels: policy.maxImagePixels,
+    inputIndex,
+    description: loaded.description,
+    signal,
+  });
   try {
     return (await preprocessImage(loaded.bytes, config)).data;
   } catch (error) {
@@ -46,8 +61,10 @@ async function preprocessOne(
     if (JinaClipError.isInstance(error) || signal?.aborted) throw error;
     throw new ImageLoadError(
       `Input ${inputIndex}: the image could not be decoded (${error instanceof Error ? error.message : String(error)}).`,
-      { inputIndex, cause: error },
+      { inputIndex, reason: 'undecodable', cause: error },
     );
+  } finally {
+    release();
   }
 }
 
@@ -59,6 +76,7 @@ async function preprocessOne(
 export async function decodeImageBatch(
   batch: readonly ImageToEmbed[],
   config: ImagePreprocessConfig,
+  policy: ImageSourceConfig,
   signal: AbortSignal | undefined,
 ): Promise<Float32Array> {
   const images: Uint8Array[] = new Array(batch.length);
@@ -69,7 +87,7 @@ export async function decodeImageBatch(
       const index = next++;
       try {
         signal?.throwIfAborted();
-        images[index] = await preprocessOne(batch[index]!, config, signal);
+        images[index] = await preprocessOne(batch[index]!, config, policy, signal);
       } catch (error) {
         failed = true; // the other workers stop after their current image
         throw error;

@@ -22,4 +22,11 @@ export const LOCAL_BACKEND_OPTION_NAMES = optionNames<LocalBackendOptions>()([
   'normalized',
   'onDownloadProgress',
   'onTruncation',
+  'maxImageBytes',
+  'maxImagePixels',
+  'imageDownloadTimeout',
+  'maxRedirects',
+  'allowPrivateNetwork',
+  'allowFilePaths',
+  'imageFileRoot',
 ]);

@@ -1,3 +1,4 @@
+import type { ImageSourceOptions } from '../inputs/image-source-options.js';
 import type { JinaClipModelId } from '../models/model-info.js';
 
 /** Weight precisions of the ONNX exports, by their Hub file suffix. */
@@ -36,8 +37,13 @@ export interface TruncatedInput {
   maxTokens: number;
 }
 
-/** Options of `createLocalBackend`. */
-export interface LocalBackendOptions {
+/**
+ * Options of `createLocalBackend`. The image limits and policies ({@link ImageSourceOptions}:
+ * `maxImageBytes`, `maxImagePixels`, `imageDownloadTimeout`, `maxRedirects`,
+ * `allowPrivateNetwork`, `allowFilePaths`, `imageFileRoot`) apply to every image: this backend
+ * downloads image URLs itself.
+ */
+export interface LocalBackendOptions extends ImageSourceOptions {
   /** Model to run. @default 'jina-clip-v1' */
   model?: JinaClipModelId;
   /** Hugging Face repository to download from. @default `jinaai/${model}` */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../errors/invalid-input-error.js';
+import { IMAGE_SOURCE_DEFAULTS } from '../inputs/image-source-options.js';
 import { MODELS } from '../models/models.js';
 import { resolveLocalConfig } from './resolve-local-config.js';
 
@@ -22,6 +23,7 @@ describe('resolveLocalConfig', () => {
       normalized: true,
       onDownloadProgress: undefined,
       onTruncation: undefined,
+      images: IMAGE_SOURCE_DEFAULTS,
     });
     expect(resolveLocalConfig({ model: 'jina-clip-v2' })).toMatchObject({
       layout: 'combined',

@@ -1,5 +1,9 @@
 import { API_BACKEND_OPTION_NAMES } from '../api/api-backend-option-names.js';
 import { InvalidInputError } from '../errors/invalid-input-error.js';
+import {
+  type ImageSourceConfig,
+  resolveImageSourceConfig,
+} from '../inputs/image-source-options.js';
 import type { ModelInfo } from '../models/model-info.js';
 import { DEFAULT_MODEL, getModelInfo } from '../models/models.js';
 import { rejectUnknownOptions } from '../reject-unknown-options.js';
@@ -42,6 +46,8 @@ export interface LocalConfig {
   normalized: boolean;
   onDownloadProgress: ((progress: DownloadProgress) => void) | undefined;
   onTruncation: ((truncated: readonly TruncatedInput[]) => void) | undefined;
+  /** Byte cap, download, path and pixel policy of image inputs. */
+  images: ImageSourceConfig;
 }
 
 /** Graph layout of each model the local backend runs. */
@@ -147,5 +153,6 @@ export function resolveLocalConfig(options: LocalBackendOptions = {}): LocalConf
     normalized: optionalBoolean(options.normalized, 'normalized') ?? true,
     onDownloadProgress: optionalFunction(options.onDownloadProgress, 'onDownloadProgress'),
     onTruncation: optionalFunction(options.onTruncation, 'onTruncation'),
+    images: resolveImageSourceConfig(options),
   };
 }

@@ -2,6 +2,7 @@ import type { EmbedConfig } from '../embed-options.js';
 import type { EmbedResult } from '../embedding-backend.js';
 import { ModelLoadError } from '../errors/model-load-error.js';
 import type { ResolvedInput } from '../inputs/embedding-input.js';
+import type { ImageSourceConfig } from '../inputs/image-source-options.js';
 import { finishVector } from '../vectors.js';
 import { decodeImageBatch, type ImageToEmbed, planImageBatches } from './image-batches.js';
 import type { LocalModel } from './load-local-model.js';
@@ -18,6 +19,8 @@ export interface LocalEmbedRun {
   signal: AbortSignal | undefined;
   onProgress: ((done: number, total: number) => void) | undefined;
   onTruncation: ((truncated: readonly TruncatedInput[]) => void) | undefined;
+  /** Byte cap, download, path and pixel policy of image inputs. */
+  images: ImageSourceConfig;
 }
 
 /** A promise whose rejection is handled until someone awaits it (a prefetch that may go unused). */
@@ -96,7 +99,7 @@ export async function runLocalEmbedding(
     const batch = imageBatches[index];
     return batch === undefined
       ? undefined
-      : prefetch(decodeImageBatch(batch, model.imageConfig, decodeSignal));
+      : prefetch(decodeImageBatch(batch, model.imageConfig, run.images, decodeSignal));
   };
   let nextPixels = decode(0);
 

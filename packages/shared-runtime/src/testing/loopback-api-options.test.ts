@@ -11,11 +11,12 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 describe('loopbackApiOptions', () => {
-  it("is the server's URL and key, and a backoff of milliseconds", () => {
+  it("is the server's URL and key, a backoff of milliseconds, and loopback downloads", () => {
     expect(loopbackApiOptions(server)).toEqual({
       baseURL: server.url,
       apiKey: server.apiKey,
       backoff: { initialDelayMs: 1, maxDelayMs: 5 },
+      allowPrivateNetwork: true,
     });
   });
 

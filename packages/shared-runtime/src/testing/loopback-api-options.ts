@@ -3,8 +3,10 @@ import type { JinaApiServer } from './jina-api-server.js';
 
 /**
  * Options of the api backend (or an adapter) that reach the loopback `server`: its `baseURL` and
- * `apiKey`, and a retry backoff of milliseconds (`initialDelayMs: 1`, `maxDelayMs: 5`), so that
- * a test of retries does not wait for the real backoff. Spread more options after them.
+ * `apiKey`, a retry backoff of milliseconds (`initialDelayMs: 1`, `maxDelayMs: 5`), so that
+ * a test of retries does not wait for the real backoff, and `allowPrivateNetwork: true`, so that
+ * images a test serves on loopback can be downloaded (`fetchImageUrls`). Spread more options
+ * after them.
  *
  * @example
  * ```ts
@@ -14,10 +16,11 @@ import type { JinaApiServer } from './jina-api-server.js';
  */
 export function loopbackApiOptions(
   server: Pick<JinaApiServer, 'url' | 'apiKey'>,
-): Required<Pick<ApiBackendOptions, 'baseURL' | 'apiKey' | 'backoff'>> {
+): Required<Pick<ApiBackendOptions, 'baseURL' | 'apiKey' | 'backoff' | 'allowPrivateNetwork'>> {
   return {
     baseURL: server.url,
     apiKey: server.apiKey,
     backoff: { initialDelayMs: 1, maxDelayMs: 5 },
+    allowPrivateNetwork: true,
   };
 }

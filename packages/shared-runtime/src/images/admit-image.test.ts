@@ -1,0 +1,97 @@
+import { crc32, deflateSync } from 'node:zlib';
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { ImageLoadError } from '../errors/image-load-error.js';
+import { admitImage, DECODED_FORMATS } from './admit-image.js';
+import { DECODE_PIXEL_BUDGET, PixelBudget } from './pixel-budget.js';
+
+/** The header of a `width` x `height` RGB PNG (its data cut short): enough for sharp's metadata. */
+function pngHeader(width: number, height: number): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(data.length, 0);
+    head.write(type, 4, 'latin1');
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
+    return Buffer.concat([head, data, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(Buffer.alloc(16))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+const SVG = Buffer.from(
+  '<svg xmlns="http://www.w3.org/2000/svg" width="16000" height="16000"><rect width="9" height="9"/></svg>',
+);
+
+async function png(width: number, height: number): Promise<Buffer> {
+  return sharp({ create: { width, height, channels: 3, background: '#808080' } })
+    .png()
+    .toBuffer();
+}
+
+async function admitError(promise: Promise<unknown>): Promise<ImageLoadError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(ImageLoadError);
+  return error as ImageLoadError;
+}
+
+const base = { maxPixels: 100, inputIndex: 3, description: 'photo.png' };
+
+describe('admitImage', () => {
+  it('refuses SVG from its header, whatever size it declares', async () => {
+    const error = await admitError(admitImage(SVG, base));
+    expect(error).toMatchObject({ inputIndex: 3, reason: 'unsupported-format', limit: undefined });
+    expect(error.message).toBe(
+      'Input 3: cannot decode image photo.png: SVG is not accepted (use JPEG, PNG, WEBP, GIF, TIFF, AVIF, HEIF, JP2, JXL).',
+    );
+    expect(DECODED_FORMATS).not.toContain('svg');
+  });
+
+  it('refuses more pixels than maxPixels, and admits exactly maxPixels', async () => {
+    const budget = new PixelBudget(1000);
+    const error = await admitError(admitImage(await png(11, 10), { ...base, budget }));
+    expect(error).toMatchObject({ reason: 'too-many-pixels', limit: 100 });
+    expect(error.message).toBe(
+      'Input 3: cannot decode image photo.png: 11x10 is 110 pixels, more than maxImagePixels (100).',
+    );
+    const release = await admitImage(await png(10, 10), { ...base, budget });
+    expect(budget.available).toBe(900);
+    release();
+    expect(budget.available).toBe(1000);
+  });
+
+  it('names bytes that are no image as undecodable', async () => {
+    const error = await admitError(admitImage(Uint8Array.from([1, 2, 3, 4]), base));
+    expect(error).toMatchObject({ reason: 'undecodable', inputIndex: 3 });
+    expect(error.cause).toBeInstanceOf(Error);
+  });
+
+  it('makes two 60 MP images take turns on the process-wide budget', async () => {
+    const large = pngHeader(8000, 7500);
+    const options = { maxPixels: 89_478_485, inputIndex: 0, description: 'large.png' };
+    const releaseFirst = await admitImage(large, options);
+    expect(DECODE_PIXEL_BUDGET.available).toBe(89_478_485 - 60_000_000);
+    let secondAdmitted = false;
+    const second = admitImage(large, { ...options, inputIndex: 1 }).then((release) => {
+      secondAdmitted = true;
+      return release;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(secondAdmitted).toBe(false);
+    releaseFirst();
+    (await second)();
+    expect(secondAdmitted).toBe(true);
+    expect(DECODE_PIXEL_BUDGET.available).toBe(89_478_485);
+  });
+});
