@@ -31,6 +31,8 @@ const OPTION_BACKENDS = {
   offline: 'local',
   device: 'local',
   threads: 'local',
+  imageWorkers: 'local',
+  exactImages: 'local',
   onDownloadProgress: 'local',
   hfToken: 'local',
   endpoint: 'local',

@@ -82,6 +82,8 @@ const LOCAL_OPTIONS = [
   'hfToken',
   'device',
   'threads',
+  'imageWorkers',
+  'exactImages',
   'batchSize',
   'normalized',
   'onDownloadProgress',

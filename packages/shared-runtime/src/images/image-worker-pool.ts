@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -22,8 +23,11 @@ function startWorker(): Worker {
   if (existsSync(built)) return new Worker(built);
   const source = join(folder, 'image-worker.ts');
   if (existsSync(source)) {
-    // Running from source (vitest, tsx): tsx compiles the worker's TypeScript on the fly.
-    const script = `import('tsx/esm/api').then(({ tsImport }) => tsImport(${JSON.stringify(pathToFileURL(source).href)}, ${JSON.stringify(pathToFileURL(folder).href + '/')}))`;
+    // Running from source (vitest, tsx): tsx, found from this folder, compiles the worker's
+    // TypeScript on the fly.
+    const tsxPackage = createRequire(source).resolve('tsx/package.json');
+    const tsx = join(dirname(tsxPackage), 'dist', 'esm', 'api', 'index.mjs');
+    const script = `import(${JSON.stringify(pathToFileURL(tsx).href)}).then(({ tsImport }) => tsImport(${JSON.stringify(pathToFileURL(source).href)}, ${JSON.stringify(pathToFileURL(folder).href + '/')}))`;
     return new Worker(script, { eval: true });
   }
   throw new Error(`The image worker file is missing: neither ${built} nor ${source} exists.`);

@@ -2,6 +2,7 @@ import { resolveEmbedOptions } from '../embed-options.js';
 import type { EmbeddingBackend, EmbedOptions, EmbedResult } from '../embedding-backend.js';
 import { InvalidInputError } from '../errors/invalid-input-error.js';
 import { JinaClipError } from '../errors/jina-clip-error.js';
+import { ImageWorkerPool } from '../images/image-worker-pool.js';
 import type { EmbeddingInput } from '../inputs/embedding-input.js';
 import { validateInputs } from '../inputs/validate-inputs.js';
 import { type LocalModel, loadLocalModel } from './load-local-model.js';
@@ -51,6 +52,8 @@ export function createLocalBackend(options: LocalBackendOptions = {}): Embedding
   const config = resolveLocalConfig(options);
   // Aborts a download still running when the backend is closed.
   const lifetime = new AbortController();
+  // Threads start with the first image: a text-only backend never starts one.
+  const imagePool = new ImageWorkerPool(config.imageWorkers);
   const running = new Set<Promise<unknown>>();
   let loading: Promise<LocalModel> | undefined;
   let loaded: LocalModel | undefined;
@@ -97,6 +100,8 @@ export function createLocalBackend(options: LocalBackendOptions = {}): Embedding
       signal,
       onProgress,
       onTruncation: config.onTruncation,
+      imagePool,
+      exactImages: config.exactImages,
     });
   }
 
@@ -120,6 +125,7 @@ export function createLocalBackend(options: LocalBackendOptions = {}): Embedding
       const model = await loading?.catch(() => undefined);
       loading = undefined;
       await model?.graphs.release();
+      await imagePool.close();
     },
   };
 }

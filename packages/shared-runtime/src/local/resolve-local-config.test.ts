@@ -1,7 +1,8 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../errors/invalid-input-error.js';
 import { MODELS } from '../models/models.js';
-import { resolveLocalConfig } from './resolve-local-config.js';
+import { defaultImageWorkers, resolveLocalConfig } from './resolve-local-config.js';
 
 describe('resolveLocalConfig', () => {
   it('applies the defaults and leaves the Hub environment to the download', () => {
@@ -18,6 +19,8 @@ describe('resolveLocalConfig', () => {
       hfToken: undefined,
       device: 'cpu',
       threads: undefined,
+      imageWorkers: Math.max(1, availableParallelism() - Math.ceil(availableParallelism() / 2)),
+      exactImages: false,
       batchSize: 16,
       normalized: true,
       onDownloadProgress: undefined,
@@ -41,6 +44,10 @@ describe('resolveLocalConfig', () => {
     [{ normalized: 'yes' }, 'normalized'],
     [{ offline: 1 }, 'offline'],
     [{ onTruncation: 'warn' }, 'onTruncation'],
+    [{ imageWorkers: -1 }, 'imageWorkers'],
+    [{ imageWorkers: 1.5 }, 'imageWorkers'],
+    [{ imageWorkers: '2' }, 'imageWorkers'],
+    [{ exactImages: 'yes' }, 'exactImages'],
   ])('rejects %o naming the field', (options, field) => {
     let error: unknown;
     try {
@@ -50,6 +57,23 @@ describe('resolveLocalConfig', () => {
     }
     expect(error).toBeInstanceOf(InvalidInputError);
     expect(error).toMatchObject({ field });
+  });
+
+  it('imageWorkers defaults to the cores inference leaves free, at least one', () => {
+    // threads unset: onnxruntime takes one per physical core, about half the logical ones.
+    expect(defaultImageWorkers(undefined, 2)).toBe(1);
+    expect(defaultImageWorkers(undefined, 16)).toBe(8);
+    expect(defaultImageWorkers(undefined, 64)).toBe(32);
+    expect(defaultImageWorkers(4, 16)).toBe(12);
+    expect(defaultImageWorkers(16, 16)).toBe(1);
+    expect(defaultImageWorkers(1, 1)).toBe(1);
+    expect(resolveLocalConfig({ threads: 1 }).imageWorkers).toBe(
+      Math.max(1, availableParallelism() - 1),
+    );
+    expect(resolveLocalConfig({ imageWorkers: 0, exactImages: true })).toMatchObject({
+      imageWorkers: 0,
+      exactImages: true,
+    });
   });
 
   it('never puts the token in a message', () => {

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { InvalidInputError } from '../errors/invalid-input-error.js';
 import type { ModelInfo } from '../models/model-info.js';
 import { DEFAULT_MODEL, getModelInfo } from '../models/models.js';
@@ -35,6 +36,8 @@ export interface LocalConfig {
   hfToken: string | undefined;
   device: Device;
   threads: number | undefined;
+  imageWorkers: number;
+  exactImages: boolean;
   batchSize: number;
   normalized: boolean;
   onDownloadProgress: ((progress: DownloadProgress) => void) | undefined;
@@ -68,6 +71,18 @@ function optionalPositiveInteger(value: unknown, field: string): number | undefi
     });
   }
   return value;
+}
+
+/**
+ * The default `imageWorkers`: the logical cores inference leaves free, at least one. When
+ * `threads` is unset, onnxruntime uses one thread per physical core, taken as half the logical
+ * cores (SMT), so the other half decode images.
+ */
+export function defaultImageWorkers(
+  threads: number | undefined,
+  cores: number = availableParallelism(),
+): number {
+  return Math.max(1, cores - (threads ?? Math.ceil(cores / 2)));
 }
 
 function optionalBoolean(value: unknown, field: string): boolean | undefined {
@@ -122,6 +137,17 @@ export function resolveLocalConfig(options: LocalBackendOptions = {}): LocalConf
       { field: 'device' },
     );
   }
+  const threads = optionalPositiveInteger(options.threads, 'threads');
+  const imageWorkers = options.imageWorkers;
+  if (
+    imageWorkers !== undefined &&
+    (typeof imageWorkers !== 'number' || !Number.isInteger(imageWorkers) || imageWorkers < 0)
+  ) {
+    throw new InvalidInputError(
+      `\`imageWorkers\` must be a whole number of threads (0 for inline), got ${String(imageWorkers)}.`,
+      { field: 'imageWorkers' },
+    );
+  }
   return {
     model,
     layout,
@@ -134,7 +160,9 @@ export function resolveLocalConfig(options: LocalBackendOptions = {}): LocalConf
     endpoint: optionalString(options.endpoint, 'endpoint'),
     hfToken: optionalString(options.hfToken, 'hfToken'),
     device,
-    threads: optionalPositiveInteger(options.threads, 'threads'),
+    threads,
+    imageWorkers: imageWorkers ?? defaultImageWorkers(threads),
+    exactImages: optionalBoolean(options.exactImages, 'exactImages') ?? false,
     batchSize: optionalPositiveInteger(options.batchSize, 'batchSize') ?? DEFAULT_LOCAL_BATCH_SIZE,
     normalized: optionalBoolean(options.normalized, 'normalized') ?? true,
     onDownloadProgress: optionalFunction(options.onDownloadProgress, 'onDownloadProgress'),

@@ -1,6 +1,7 @@
 import type { EmbedConfig } from '../embed-options.js';
 import type { EmbedResult } from '../embedding-backend.js';
 import { ModelLoadError } from '../errors/model-load-error.js';
+import type { ImageWorkerPool } from '../images/image-worker-pool.js';
 import type { ResolvedInput } from '../inputs/embedding-input.js';
 import { finishVector } from '../vectors.js';
 import { decodeImageBatch, type ImageToEmbed, planImageBatches } from './image-batches.js';
@@ -18,6 +19,10 @@ export interface LocalEmbedRun {
   signal: AbortSignal | undefined;
   onProgress: ((done: number, total: number) => void) | undefined;
   onTruncation: ((truncated: readonly TruncatedInput[]) => void) | undefined;
+  /** The backend's image worker threads (size 0: inline). */
+  imagePool: ImageWorkerPool;
+  /** Full-size decode and PIL-exact resample for every image (`exactImages`). */
+  exactImages: boolean;
 }
 
 /** A promise whose rejection is handled until someone awaits it (a prefetch that may go unused). */
@@ -92,7 +97,12 @@ export async function runLocalEmbedding(
     const batch = imageBatches[index];
     return batch === undefined
       ? undefined
-      : prefetch(decodeImageBatch(batch, model.imageConfig, decodeSignal));
+      : prefetch(
+          decodeImageBatch(batch, model.imageConfig, decodeSignal, {
+            pool: run.imagePool,
+            exact: run.exactImages,
+          }),
+        );
   };
   let nextPixels = decode(0);
 
