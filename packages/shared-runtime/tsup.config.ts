@@ -1,13 +1,21 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', local: 'src/local.ts', testing: 'src/testing.ts' },
+  entry: {
+    index: 'src/index.ts',
+    local: 'src/local.ts',
+    testing: 'src/testing.ts',
+    // Not an export: the file the image worker threads run, found beside the chunks in dist/.
+    'image-worker': 'src/images/image-worker.ts',
+  },
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,
   sourcemap: true,
   target: 'node20',
   splitting: true,
+  // The CommonJS build gets an `import.meta.url` (the image worker pool finds its worker file by it).
+  shims: true,
   // Optional peers are loaded lazily with dynamic import(); never bundle them.
   external: ['onnxruntime-node', 'sharp', '@huggingface/tokenizers', 'onnx-proto', 'undici'],
 });

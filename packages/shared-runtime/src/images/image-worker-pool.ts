@@ -9,18 +9,38 @@ import type { ImagePreprocessConfig } from './image-preprocess-config.js';
 import type { ImageWorkerReply, ImageWorkerTask } from './image-worker-messages.js';
 import { type PreprocessedImage, preprocessImage } from './preprocess-image.js';
 
-/** The folder of this module: `dist/` when built (ESM or CommonJS), `src/images/` under vitest. */
+/**
+ * The folder of this module: `dist/` when built (tsup's shims give the CommonJS build an
+ * `import.meta.url`), `src/images/` under vitest.
+ */
 function moduleFolder(): string {
-  // CommonJS (and vitest's module runner) define __dirname; ESM has import.meta.url.
-  if (typeof __dirname === 'string') return __dirname;
   return dirname(fileURLToPath(import.meta.url));
+}
+
+/** Options that take the next argument as their value, when not written `--option=value`. */
+const SCRIPT_OPTIONS = new Set(['-e', '--eval', '-p', '--print', '-pe', '--input-type']);
+
+/**
+ * The process's Node options a worker accepts: the script and its type (`node -e`,
+ * `--input-type=module`) belong to the main thread, and a worker refuses `--input-type`.
+ */
+function workerExecArgv(): string[] {
+  const kept: string[] = [];
+  const argv = process.execArgv;
+  for (let index = 0; index < argv.length; index++) {
+    const option = argv[index]!;
+    if (SCRIPT_OPTIONS.has(option)) index++;
+    else if (!/^--(input-type|eval|print)=/.test(option)) kept.push(option);
+  }
+  return kept;
 }
 
 /** Starts one worker thread running image-worker: the built file, or the TypeScript source. */
 function startWorker(): Worker {
   const folder = moduleFolder();
+  const execArgv = workerExecArgv();
   const built = join(folder, 'image-worker.js');
-  if (existsSync(built)) return new Worker(built);
+  if (existsSync(built)) return new Worker(built, { execArgv });
   const source = join(folder, 'image-worker.ts');
   if (existsSync(source)) {
     // Running from source (vitest, tsx): tsx, found from this folder, compiles the worker's
@@ -28,7 +48,7 @@ function startWorker(): Worker {
     const tsxPackage = createRequire(source).resolve('tsx/package.json');
     const tsx = join(dirname(tsxPackage), 'dist', 'esm', 'api', 'index.mjs');
     const script = `import(${JSON.stringify(pathToFileURL(tsx).href)}).then(({ tsImport }) => tsImport(${JSON.stringify(pathToFileURL(source).href)}, ${JSON.stringify(pathToFileURL(folder).href + '/')}))`;
-    return new Worker(script, { eval: true });
+    return new Worker(script, { eval: true, execArgv });
   }
   throw new Error(`The image worker file is missing: neither ${built} nor ${source} exists.`);
 }
