@@ -31,7 +31,7 @@ const OPTION_BACKENDS = {
   offline: 'local',
   device: 'local',
   threads: 'local',
-  imageWorkers: 'local',
+  imageWorkers: 'both',
   exactImages: 'local',
   onDownloadProgress: 'local',
   hfToken: 'local',

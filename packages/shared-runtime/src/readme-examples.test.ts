@@ -66,6 +66,7 @@ const API_OPTIONS = [
   'timeout',
   'normalized',
   'resizeImages',
+  'imageWorkers',
   'fetchImageUrls',
   'headers',
   'backoff',

@@ -25,6 +25,12 @@ export interface ApiBackendOptions {
    * upload, exactly as the model's preprocessing would, so one tile is billed. @default true
    */
   resizeImages?: boolean;
+  /**
+   * Worker threads that decode and resize images for upload (`resizeImages`), off the main
+   * thread; `0` resizes inline. Threads start with the first image and end at `close()`.
+   * @default max(1, availableParallelism() - 1)
+   */
+  imageWorkers?: number;
   /** Fetch `http(s)` image URLs client-side and send their bytes, instead of the URL. @default false */
   fetchImageUrls?: boolean;
   /** Extra headers sent with every request (they cannot replace `authorization` or `content-type`). */

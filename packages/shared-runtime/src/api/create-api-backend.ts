@@ -3,6 +3,7 @@ import { resolveEmbedOptions } from '../embed-options.js';
 import type { EmbeddingBackend, EmbedOptions, EmbedResult } from '../embedding-backend.js';
 import { InvalidInputError } from '../errors/invalid-input-error.js';
 import { JinaClipError } from '../errors/jina-clip-error.js';
+import { ImageWorkerPool } from '../images/image-worker-pool.js';
 import type { EmbeddingInput } from '../inputs/embedding-input.js';
 import { validateInputs } from '../inputs/validate-inputs.js';
 import { finishVector } from '../vectors.js';
@@ -33,7 +34,9 @@ export function createApiBackend(options: ApiBackendOptions = {}): EmbeddingBack
   const config = resolveApiConfig(options);
   const { model, endpoint } = config;
   const limiter = createRequestLimiter(config.maxConcurrency);
-  const prepareWireInputs = createWireInputPreparer(config);
+  // Threads start with the first image resized for upload: a text-only backend starts none.
+  const imagePool = new ImageWorkerPool(config.imageWorkers);
+  const prepareWireInputs = createWireInputPreparer(config, imagePool);
   let apiKey: string | undefined;
   let pool: Pool | undefined;
   let closed = false;
@@ -136,6 +139,7 @@ export function createApiBackend(options: ApiBackendOptions = {}): EmbeddingBack
       const open = pool;
       pool = undefined;
       await open?.close();
+      await imagePool.close();
     },
   };
 }

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../errors/invalid-input-error.js';
 import { MODELS } from '../models/models.js';
@@ -21,6 +22,7 @@ describe('resolveApiConfig', () => {
       timeout: 60_000,
       normalized: true,
       resizeImages: true,
+      imageWorkers: Math.max(1, availableParallelism() - 1),
       fetchImageUrls: false,
       headers: {},
       backoff: { initialDelayMs: 500, maxDelayMs: 8_000 },

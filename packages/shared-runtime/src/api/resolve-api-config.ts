@@ -1,4 +1,5 @@
 import { InvalidInputError } from '../errors/invalid-input-error.js';
+import { defaultImageWorkers, resolveImageWorkers } from '../images/image-workers-option.js';
 import type { ModelInfo } from '../models/model-info.js';
 import { DEFAULT_MODEL, getModelInfo } from '../models/models.js';
 import type { ApiBackendOptions } from './api-backend-options.js';
@@ -50,6 +51,8 @@ export interface ApiConfig {
   readonly timeout: number;
   readonly normalized: boolean;
   readonly resizeImages: boolean;
+  /** Worker threads resizing images for upload (0: inline). */
+  readonly imageWorkers: number;
   readonly fetchImageUrls: boolean;
   /** Caller headers, names lower-cased. */
   readonly headers: Readonly<Record<string, string>>;
@@ -183,6 +186,8 @@ export function resolveApiConfig(options: ApiBackendOptions = {}): ApiConfig {
     timeout: integerOption('timeout', options.timeout),
     normalized: booleanOption('normalized', options.normalized, true),
     resizeImages: booleanOption('resizeImages', options.resizeImages, true),
+    // The main thread keeps the requests going; the other cores resize.
+    imageWorkers: resolveImageWorkers(options.imageWorkers, defaultImageWorkers(1)),
     fetchImageUrls: booleanOption('fetchImageUrls', options.fetchImageUrls, false),
     headers: resolveHeaders(options.headers),
     backoff: { initialDelayMs, maxDelayMs },

@@ -2,6 +2,7 @@ import { Buffer } from 'node:buffer';
 import { ModelLoadError } from '../errors/model-load-error.js';
 import { loadSharp } from './decode-rgb.js';
 import type { ImagePreprocessConfig } from './image-preprocess-config.js';
+import type { ImageWorkerPool } from './image-worker-pool.js';
 import { preprocessImage } from './preprocess-image.js';
 
 /** An image ready for the `image` field of an embeddings request. */
@@ -22,6 +23,8 @@ export interface EncodeForUploadOptions {
    * the pixels the model would.
    */
   resize: boolean;
+  /** Worker threads to resize in (the API backend's `imageWorkers`); inline without. */
+  pool?: ImageWorkerPool | undefined;
 }
 
 let warnedWithoutSharp = false;
@@ -72,7 +75,10 @@ export async function encodeImageForUpload(
       height: metadata.autoOrient.height,
     };
   }
-  const image = await preprocessImage(bytes, config);
+  const image =
+    options.pool === undefined
+      ? await preprocessImage(bytes, config)
+      : await options.pool.preprocess(bytes, config, false);
   const png = await sharp(image.data, {
     raw: { width: image.width, height: image.height, channels: 3 },
   })

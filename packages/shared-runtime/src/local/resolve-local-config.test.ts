@@ -1,8 +1,9 @@
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../errors/invalid-input-error.js';
+import { defaultImageWorkers } from '../images/image-workers-option.js';
 import { MODELS } from '../models/models.js';
-import { defaultImageWorkers, resolveLocalConfig } from './resolve-local-config.js';
+import { resolveLocalConfig } from './resolve-local-config.js';
 
 describe('resolveLocalConfig', () => {
   it('applies the defaults and leaves the Hub environment to the download', () => {

@@ -1,5 +1,5 @@
-import { availableParallelism } from 'node:os';
 import { InvalidInputError } from '../errors/invalid-input-error.js';
+import { defaultImageWorkers, resolveImageWorkers } from '../images/image-workers-option.js';
 import type { ModelInfo } from '../models/model-info.js';
 import { DEFAULT_MODEL, getModelInfo } from '../models/models.js';
 import {
@@ -73,18 +73,6 @@ function optionalPositiveInteger(value: unknown, field: string): number | undefi
   return value;
 }
 
-/**
- * The default `imageWorkers`: the logical cores inference leaves free, at least one. When
- * `threads` is unset, onnxruntime uses one thread per physical core, taken as half the logical
- * cores (SMT), so the other half decode images.
- */
-export function defaultImageWorkers(
-  threads: number | undefined,
-  cores: number = availableParallelism(),
-): number {
-  return Math.max(1, cores - (threads ?? Math.ceil(cores / 2)));
-}
-
 function optionalBoolean(value: unknown, field: string): boolean | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'boolean') {
@@ -138,16 +126,6 @@ export function resolveLocalConfig(options: LocalBackendOptions = {}): LocalConf
     );
   }
   const threads = optionalPositiveInteger(options.threads, 'threads');
-  const imageWorkers = options.imageWorkers;
-  if (
-    imageWorkers !== undefined &&
-    (typeof imageWorkers !== 'number' || !Number.isInteger(imageWorkers) || imageWorkers < 0)
-  ) {
-    throw new InvalidInputError(
-      `\`imageWorkers\` must be a whole number of threads (0 for inline), got ${String(imageWorkers)}.`,
-      { field: 'imageWorkers' },
-    );
-  }
   return {
     model,
     layout,
@@ -161,7 +139,7 @@ export function resolveLocalConfig(options: LocalBackendOptions = {}): LocalConf
     hfToken: optionalString(options.hfToken, 'hfToken'),
     device,
     threads,
-    imageWorkers: imageWorkers ?? defaultImageWorkers(threads),
+    imageWorkers: resolveImageWorkers(options.imageWorkers, defaultImageWorkers(threads)),
     exactImages: optionalBoolean(options.exactImages, 'exactImages') ?? false,
     batchSize: optionalPositiveInteger(options.batchSize, 'batchSize') ?? DEFAULT_LOCAL_BATCH_SIZE,
     normalized: optionalBoolean(options.normalized, 'normalized') ?? true,
