@@ -12,6 +12,9 @@ export interface PillowRow {
   size: number;
   fullMs: number;
   draftMs: number;
+  /** CPU time (Python's `process_time`) of the same runs, best of the repeats. */
+  fullCpuMs: number;
+  draftCpuMs: number;
 }
 
 /** Pillow's timings, or why there are none. */

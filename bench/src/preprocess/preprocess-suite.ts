@@ -19,6 +19,16 @@ export interface PreprocessRow {
   pillowFullMs: number | undefined;
   /** Pillow with `draft()` to twice the output size. */
   pillowDraftMs: number | undefined;
+  /**
+   * CPU times of the same runs (best of the repeats; ours: `process.cpuUsage`, every thread of
+   * the process), which a loaded machine disturbs far less than wall times.
+   */
+  cpuMs: {
+    oursDefault: number;
+    oursExact: number;
+    pillowFull: number | undefined;
+    pillowDraft: number | undefined;
+  };
 }
 
 /** Throughput of one call over many photos with `imageWorkers` threads. */
@@ -50,15 +60,27 @@ export interface PreprocessSuiteOptions {
   log: (line: string) => void;
 }
 
-async function bestOf(repeats: number, call: () => Promise<unknown>): Promise<number> {
+function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
+/** The best wall and the best CPU time of `repeats` calls, after a warm-up call. */
+async function bestOf(
+  repeats: number,
+  call: () => Promise<unknown>,
+): Promise<{ wall: number; cpu: number }> {
   await call(); // warm-up
-  let best = Number.POSITIVE_INFINITY;
+  let wall = Number.POSITIVE_INFINITY;
+  let cpu = Number.POSITIVE_INFINITY;
   for (let repeat = 0; repeat < repeats; repeat++) {
     const started = performance.now();
+    const startedCpu = cpuMs();
     await call();
-    best = Math.min(best, performance.now() - started);
+    cpu = Math.min(cpu, cpuMs() - startedCpu);
+    wall = Math.min(wall, performance.now() - started);
   }
-  return best;
+  return { wall, cpu };
 }
 
 /**
@@ -96,20 +118,26 @@ export async function runPreprocessSuite(
           exactImages: true,
         });
         const input = [{ image: photo.path }];
-        const oursDefaultMs = await bestOf(repeats, () => fast.embed(input));
-        const oursExactMs = await bestOf(repeats, () => exact.embed(input));
+        const ours = await bestOf(repeats, () => fast.embed(input));
+        const oursExact = await bestOf(repeats, () => exact.embed(input));
         await Promise.all([fast.close(), exact.close()]);
         const source = `${photo.width}x${photo.height}`;
         log(
-          `  ${source} to ${size}: ours ${oursDefaultMs.toFixed(1)} ms, exact ${oursExactMs.toFixed(1)} ms`,
+          `  ${source} to ${size}: ours ${ours.wall.toFixed(1)} ms (cpu ${ours.cpu.toFixed(1)}), exact ${oursExact.wall.toFixed(1)} ms (cpu ${oursExact.cpu.toFixed(1)})`,
         );
         rows.push({
           source,
           size,
-          oursDefaultMs,
-          oursExactMs,
+          oursDefaultMs: ours.wall,
+          oursExactMs: oursExact.wall,
           pillowFullMs: undefined,
           pillowDraftMs: undefined,
+          cpuMs: {
+            oursDefault: ours.cpu,
+            oursExact: oursExact.cpu,
+            pillowFull: undefined,
+            pillowDraft: undefined,
+          },
         });
       }
     }
@@ -122,6 +150,8 @@ export async function runPreprocessSuite(
       pillow.rows.forEach((timing, index) => {
         rows[index]!.pillowFullMs = timing.fullMs;
         rows[index]!.pillowDraftMs = timing.draftMs;
+        rows[index]!.cpuMs.pillowFull = timing.fullCpuMs;
+        rows[index]!.cpuMs.pillowDraft = timing.draftCpuMs;
       });
     } else {
       log(`  Pillow rows skipped: ${pillow.reason}`);

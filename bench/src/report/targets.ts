@@ -95,6 +95,10 @@ export function localRatios(results: readonly LocalResult[]): Ratio[] {
   return ratios;
 }
 
+function cpuRatio(numerator: number | undefined, denominator: number): string {
+  return numerator === undefined ? 'n/a' : `${(numerator / denominator).toFixed(2)}x`;
+}
+
 /**
  * The preprocessing ratios (issue 8), per source and output size, one thread: Pillow with
  * `draft()` to 2x over our default path (target 1), Pillow's full reference path over our exact
@@ -112,7 +116,7 @@ export function preprocessRatios(results: PreprocessSuiteResults): Ratio[] {
           `${name}: Pillow draft (2x) / ours, default`,
           row.pillowDraftMs,
           row.oursDefaultMs,
-          `${row.pillowDraftMs.toFixed(1)} vs ${row.oursDefaultMs.toFixed(1)} ms`,
+          `${row.pillowDraftMs.toFixed(1)} vs ${row.oursDefaultMs.toFixed(1)} ms (cpu ${cpuRatio(row.cpuMs.pillowDraft, row.cpuMs.oursDefault)})`,
           1,
         ),
       );
@@ -124,7 +128,7 @@ export function preprocessRatios(results: PreprocessSuiteResults): Ratio[] {
           `${name}: Pillow full / ours, exact`,
           row.pillowFullMs,
           row.oursExactMs,
-          `${row.pillowFullMs.toFixed(1)} vs ${row.oursExactMs.toFixed(1)} ms`,
+          `${row.pillowFullMs.toFixed(1)} vs ${row.oursExactMs.toFixed(1)} ms (cpu ${cpuRatio(row.cpuMs.pillowFull, row.cpuMs.oursExact)})`,
           1,
         ),
       );
