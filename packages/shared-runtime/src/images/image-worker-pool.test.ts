@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BackendClosedError } from '../errors/backend-closed-error.js';
@@ -105,5 +107,29 @@ describe('ImageWorkerPool', () => {
     await expect(workers.preprocess(bytes, config, true)).rejects.toBeInstanceOf(
       BackendClosedError,
     );
+  });
+
+  it('never keeps the process alive while idle, even unclosed (and starts under node -e --input-type=module)', async () => {
+    const pool = pathToFileURL(join(import.meta.dirname, 'image-worker-pool.ts')).href;
+    const models = pathToFileURL(join(import.meta.dirname, '..', 'models', 'models.ts')).href;
+    const configs = pathToFileURL(join(import.meta.dirname, 'image-preprocess-config.ts')).href;
+    const script = `
+      const { ImageWorkerPool } = await import(${JSON.stringify(pool)});
+      const { MODELS } = await import(${JSON.stringify(models)});
+      const { defaultPreprocessConfig } = await import(${JSON.stringify(configs)});
+      const { readFileSync } = await import('node:fs');
+      const config = defaultPreprocessConfig({ ...MODELS['jina-clip-v1'], imageSize: 224 });
+      const workers = new ImageWorkerPool(2);
+      const bytes = readFileSync(${JSON.stringify(join(REFERENCE, 'camera.png'))});
+      const images = await Promise.all([workers.preprocess(bytes, config, true), workers.preprocess(bytes, config, true)]);
+      console.log('done', images.length, workers.threadCount);
+    `;
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script],
+      { cwd: join(import.meta.dirname, '..', '..'), timeout: 60_000 },
+    );
+    // It printed, then exited on its own with two idle threads still up (else: the timeout).
+    expect(stdout.trim()).toBe('done 2 2');
   });
 });
