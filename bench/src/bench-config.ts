@@ -23,6 +23,17 @@ export interface BenchConfig {
     rounds: WorkloadRounds;
   };
   photoSizes: readonly PhotoSize[];
+  /** Image preprocessing alone (issue 8): one photo of each size, against Pillow. */
+  preprocess: {
+    /** Output sizes (jina-clip-v1's 224, jina-clip-v2's 512). */
+    sizes: number[];
+    /** Timed runs per row (after one warm-up); the best counts. */
+    repeats: number;
+    /** Photos in the scaling row's call. */
+    scalingPhotos: number;
+    /** Image worker counts of the scaling row. */
+    workers: number[];
+  };
   hosted: {
     texts: number;
     photos: number;
@@ -56,6 +67,7 @@ export const FULL_CONFIG: BenchConfig = {
     rounds: { texts: 1, photos: 3, mixed: 1 },
   },
   photoSizes: PHOTO_SIZES,
+  preprocess: { sizes: [224, 512], repeats: 5, scalingPhotos: 24, workers: [1, 2] },
   hosted: {
     texts: 10_000,
     photos: 200,
@@ -98,6 +110,7 @@ export const SMOKE_CONFIG: BenchConfig = {
     { width: 320, height: 240 },
     { width: 800, height: 600 },
   ],
+  preprocess: { sizes: [224, 512], repeats: 1, scalingPhotos: 3, workers: [1, 2] },
   hosted: {
     texts: 300,
     photos: 3,

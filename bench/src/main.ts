@@ -1,7 +1,7 @@
 /**
  * `npm run bench` (full: results, README and chart under bench/results) and
  * `npm run bench:smoke` (tiny models and workloads in a temp folder; exits non-zero when the
- * harness produced no results). Options: `--only local|hosted`, `--out <folder>`, `--report`
+ * harness produced no results). Options: `--only local|hosted|preprocess`, `--out <folder>`, `--report`
  * (re-render README.md and the chart from the JSON already there).
  */
 import { existsSync } from 'node:fs';
@@ -18,9 +18,11 @@ import { runHostedSuite } from './hosted/hosted-suite.js';
 import { runLocalSuite } from './local/local-suite.js';
 import { buildLocalWorkloads } from './local/local-workloads.js';
 import { quantile } from './measurement/latency-summary.js';
+import { runPreprocessSuite } from './preprocess/preprocess-suite.js';
 import {
   type HostedBenchResults,
   type LocalBenchResults,
+  type PreprocessBenchResults,
   RESULT_FILES,
   readResults,
   type TokenStats,
@@ -29,7 +31,7 @@ import {
 import { machineInfo } from './report/machine-info.js';
 import { ratioChartSvg } from './report/ratio-chart-svg.js';
 import { renderReadme } from './report/render-readme.js';
-import { hostedRatios, localRatios } from './report/targets.js';
+import { hostedRatios, localRatios, preprocessRatios } from './report/targets.js';
 import {
   STAND_IN_SUFFIXES,
   standInParameters,
@@ -143,6 +145,39 @@ async function runLocal(
   return localResults;
 }
 
+async function runPreprocess(
+  config: BenchConfig,
+  photos: readonly Photo[],
+  scratch: string,
+  resultsDir: string,
+): Promise<PreprocessBenchResults> {
+  const { preprocess } = config;
+  // The first photo of each size (the folder cycles through the sizes).
+  const rowPhotos = photos.slice(0, config.photoSizes.length);
+  log(
+    `Image preprocessing benchmark (${rowPhotos.length} photos x ${preprocess.sizes.join(', ')} px)…`,
+  );
+  const results = await runPreprocessSuite({
+    photos: rowPhotos,
+    scalingPhotos: photos.slice(0, preprocess.scalingPhotos),
+    sizes: preprocess.sizes,
+    repeats: preprocess.repeats,
+    workers: preprocess.workers,
+    scratch,
+    log,
+  });
+  const preprocessResults: PreprocessBenchResults = {
+    kind: 'preprocess',
+    name: config.name,
+    date: new Date().toISOString(),
+    machine: machineInfo(),
+    ...results,
+    ratios: preprocessRatios(results),
+  };
+  log(`  wrote ${await writeResults(resultsDir, preprocessResults)}`);
+  return preprocessResults;
+}
+
 async function runHosted(
   config: BenchConfig,
   photos: readonly Photo[],
@@ -196,7 +231,11 @@ async function renderReport(resultsDir: string): Promise<void> {
   const notesPath = join(resultsDir, 'analysis.md');
   const notes = existsSync(notesPath) ? await readFile(notesPath, 'utf8') : undefined;
   await writeFile(join(resultsDir, RESULT_FILES.readme), renderReadme({ ...results, notes }));
-  const ratios = [...(results.local?.ratios ?? []), ...(results.hosted?.ratios ?? [])];
+  const ratios = [
+    ...(results.local?.ratios ?? []),
+    ...(results.preprocess?.ratios ?? []),
+    ...(results.hosted?.ratios ?? []),
+  ];
   await writeFile(
     join(resultsDir, RESULT_FILES.chart),
     ratioChartSvg('jina-clip-runtime vs the floor and the peers (higher is better)', ratios),
@@ -205,8 +244,23 @@ async function renderReport(resultsDir: string): Promise<void> {
 }
 
 /** The smoke run's checks: every contender ran, ours embedded everything, the files exist. */
-function smokeProblems(local?: LocalBenchResults, hosted?: HostedBenchResults): string[] {
+function smokeProblems(
+  local?: LocalBenchResults,
+  hosted?: HostedBenchResults,
+  preprocess?: PreprocessBenchResults,
+): string[] {
   const problems: string[] = [];
+  if (preprocess !== undefined) {
+    const expectedRows = SMOKE_CONFIG.photoSizes.length * SMOKE_CONFIG.preprocess.sizes.length;
+    if (preprocess.rows.length !== expectedRows)
+      problems.push(`preprocess: ${preprocess.rows.length}/${expectedRows} rows`);
+    for (const row of preprocess.rows) {
+      if (!(row.oursDefaultMs > 0 && row.oursExactMs > 0))
+        problems.push(`preprocess ${row.source} to ${row.size}: no time`);
+    }
+    if (preprocess.scaling.results.length !== SMOKE_CONFIG.preprocess.workers.length)
+      problems.push('preprocess: no scaling row');
+  }
   if (local !== undefined) {
     for (const result of local.results) {
       const expected = result.texts + result.images;
@@ -274,7 +328,11 @@ async function main(): Promise<number> {
     const cacheDir = scratch !== undefined ? join(scratch, 'cache') : benchCacheDir();
     const runLocalSuiteToo = values.only === undefined || values.only === 'local';
     const runHostedSuiteToo = values.only === undefined || values.only === 'hosted';
+    const runPreprocessSuiteToo = values.only === undefined || values.only === 'preprocess';
     const photoCount = Math.max(
+      runPreprocessSuiteToo
+        ? Math.max(config.photoSizes.length, config.preprocess.scalingPhotos)
+        : 0,
       runLocalSuiteToo ? config.local.photos : 0,
       runHostedSuiteToo ? config.hosted.photos : 0,
     );
@@ -287,11 +345,14 @@ async function main(): Promise<number> {
     const local = runLocalSuiteToo
       ? await runLocal(config, cacheDir, photos, resultsDir)
       : undefined;
+    const preprocess = runPreprocessSuiteToo
+      ? await runPreprocess(config, photos, join(cacheDir, 'preprocess'), resultsDir)
+      : undefined;
     const hosted = runHostedSuiteToo ? await runHosted(config, photos, resultsDir) : undefined;
     await renderReport(resultsDir);
     log(`Done in ${((performance.now() - started) / 1000).toFixed(0)} s.`);
     if (!values.smoke) return 0;
-    const problems = smokeProblems(local, hosted);
+    const problems = smokeProblems(local, hosted, preprocess);
     for (const file of [RESULT_FILES.readme, RESULT_FILES.chart]) {
       if (!existsSync(join(resultsDir, file)) || (await stat(join(resultsDir, file))).size === 0) {
         problems.push(`${file} was not written`);

@@ -1,7 +1,13 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', local: 'src/local.ts', testing: 'src/testing.ts' },
+  entry: {
+    index: 'src/index.ts',
+    local: 'src/local.ts',
+    testing: 'src/testing.ts',
+    // Not an export: the file the image worker threads run, found beside the chunks in dist/.
+    'image-worker': 'src/images/image-worker.ts',
+  },
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,
@@ -12,6 +18,8 @@ export default defineConfig({
   // each class an expression assigned to `_class2`: without this, `AuthenticationError.name` is
   // '_class2' in the CommonJS build. esbuild's keepNames pins every class's own name.
   keepNames: true,
+  // The CommonJS build gets an `import.meta.url` (the image worker pool finds its worker file by it).
+  shims: true,
   // Optional peers are loaded lazily with dynamic import(); never bundle them.
   external: ['onnxruntime-node', 'sharp', '@huggingface/tokenizers', 'onnx-proto', 'undici'],
 });

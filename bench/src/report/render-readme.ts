@@ -1,4 +1,8 @@
-import type { HostedBenchResults, LocalBenchResults } from './bench-results.js';
+import type {
+  HostedBenchResults,
+  LocalBenchResults,
+  PreprocessBenchResults,
+} from './bench-results.js';
 import { RESULT_FILES } from './bench-results.js';
 import type { Ratio } from './targets.js';
 
@@ -179,19 +183,78 @@ function renderHosted(hosted: HostedBenchResults): string {
   return sections.join('\n');
 }
 
+function renderPreprocess(preprocess: PreprocessBenchResults): string {
+  const ms = (value: number | undefined, cpu: number | undefined) =>
+    value === undefined ? 'n/a' : `${number(value, 1)} ms (cpu ${number(cpu, 1)})`;
+  const times = (numerator: number | undefined, denominator: number) =>
+    numerator === undefined ? 'n/a' : `${number(numerator / denominator, 2)}x`;
+  const sections = [
+    '## Image preprocessing',
+    '',
+    "Preprocessing alone, one thread: ours is the public local backend's `embed([{ image: path }])` " +
+      'on a tiny graph whose inference costs microseconds (file read, decode, resample, normalisation), ' +
+      '`imageWorkers: 0` and libvips concurrency 1, by default and with `exactImages: true` (bit-identical ' +
+      'to PIL). Pillow is timed inside Python: the full reference path (open, exif_transpose, convert, ' +
+      'bicubic resize, centre crop) and with `draft()` to twice the output size. Best of ' +
+      `${preprocess.repeats}, side by side in one run; in brackets the best CPU time of the same runs, ` +
+      'which load from other processes disturbs far less. ' +
+      (preprocess.pillow.available
+        ? `Pillow ${preprocess.pillow.version}.`
+        : `Pillow rows skipped: ${preprocess.pillow.reason}.`),
+    '',
+    table(
+      [
+        'source JPEG, output',
+        'Pillow full',
+        'Pillow draft (2x)',
+        'ours, default',
+        'ours, exact',
+        'Pillow draft / ours default',
+        'Pillow full / ours exact',
+      ],
+      preprocess.rows.map((row) => [
+        `${row.source}, ${row.size} px`,
+        ms(row.pillowFullMs, row.cpuMs.pillowFull),
+        ms(row.pillowDraftMs, row.cpuMs.pillowDraft),
+        ms(row.oursDefaultMs, row.cpuMs.oursDefault),
+        ms(row.oursExactMs, row.cpuMs.oursExact),
+        times(row.pillowDraftMs, row.oursDefaultMs),
+        times(row.pillowFullMs, row.oursExactMs),
+      ]),
+    ),
+    '',
+    `Scaling: one call of ${preprocess.scaling.photos} photos to ${preprocess.scaling.size} px with ` +
+      preprocess.scaling.results
+        .map(
+          (result) =>
+            `${result.workers} image worker(s): ${number(result.imagesPerSecond, 1)} images/s`,
+        )
+        .join(', ') +
+      '.',
+  ];
+  return sections.join('\n');
+}
+
 /** The results README: when, where and with what, the targets, the chart and the tables. */
 export function renderReadme(results: {
   local?: LocalBenchResults;
   hosted?: HostedBenchResults;
+  preprocess?: PreprocessBenchResults;
   notes?: string;
 }): string {
-  const first = results.local ?? results.hosted;
+  const first = results.local ?? results.hosted ?? results.preprocess;
   if (first === undefined) return '# Benchmarks\n\nNo results yet: run `npm run bench`.\n';
   const { machine } = first;
-  const ratios = [...(results.local?.ratios ?? []), ...(results.hosted?.ratios ?? [])];
-  const dates = [...new Set([results.local?.date, results.hosted?.date].filter(Boolean))].join(
-    ', ',
-  );
+  const ratios = [
+    ...(results.local?.ratios ?? []),
+    ...(results.preprocess?.ratios ?? []),
+    ...(results.hosted?.ratios ?? []),
+  ];
+  const dates = [
+    ...new Set(
+      [results.local?.date, results.preprocess?.date, results.hosted?.date].filter(Boolean),
+    ),
+  ].join(', ');
   const sections = [
     '# Benchmarks',
     '',
@@ -213,6 +276,7 @@ export function renderReadme(results: {
   ];
   if (results.notes !== undefined) sections.push('', results.notes.trim());
   if (results.local !== undefined) sections.push('', renderLocal(results.local));
+  if (results.preprocess !== undefined) sections.push('', renderPreprocess(results.preprocess));
   if (results.hosted !== undefined) sections.push('', renderHosted(results.hosted));
   return `${sections.join('\n')}\n`;
 }

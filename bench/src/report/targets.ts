@@ -1,5 +1,6 @@
 import type { HostedResult } from '../hosted/hosted-suite.js';
 import type { LocalResult } from '../local/local-suite.js';
+import type { PreprocessSuiteResults } from '../preprocess/preprocess-suite.js';
 
 /** A ratio the report plots: higher is better for this project, 1 is parity. */
 export interface Ratio {
@@ -90,6 +91,62 @@ export function localRatios(results: readonly LocalResult[]): Ratio[] {
         ),
       );
     }
+  }
+  return ratios;
+}
+
+function cpuRatio(numerator: number | undefined, denominator: number): string {
+  return numerator === undefined ? 'n/a' : `${(numerator / denominator).toFixed(2)}x`;
+}
+
+/**
+ * The preprocessing ratios (issue 8), per source and output size, one thread: Pillow with
+ * `draft()` to 2x over our default path (target 1), Pillow's full reference path over our exact
+ * path (target 1); and the throughput with N image workers over N times that with one (target
+ * 0.85, i.e. 0.85 x N). Rows without Pillow give no Pillow ratios.
+ */
+export function preprocessRatios(results: PreprocessSuiteResults): Ratio[] {
+  const ratios: Ratio[] = [];
+  for (const row of results.rows) {
+    const name = `${row.source} JPEG to ${row.size} px`;
+    if (row.pillowDraftMs !== undefined) {
+      ratios.push(
+        ratio(
+          `preprocess.${row.source}.${row.size}.draft`,
+          `${name}: Pillow draft (2x) / ours, default`,
+          row.pillowDraftMs,
+          row.oursDefaultMs,
+          `${row.pillowDraftMs.toFixed(1)} vs ${row.oursDefaultMs.toFixed(1)} ms (cpu ${cpuRatio(row.cpuMs.pillowDraft, row.cpuMs.oursDefault)})`,
+          1,
+        ),
+      );
+    }
+    if (row.pillowFullMs !== undefined) {
+      ratios.push(
+        ratio(
+          `preprocess.${row.source}.${row.size}.full`,
+          `${name}: Pillow full / ours, exact`,
+          row.pillowFullMs,
+          row.oursExactMs,
+          `${row.pillowFullMs.toFixed(1)} vs ${row.oursExactMs.toFixed(1)} ms (cpu ${cpuRatio(row.cpuMs.pillowFull, row.cpuMs.oursExact)})`,
+          1,
+        ),
+      );
+    }
+  }
+  const one = results.scaling.results.find((result) => result.workers === 1);
+  for (const result of results.scaling.results) {
+    if (one === undefined || result.workers === 1) continue;
+    ratios.push(
+      ratio(
+        `preprocess.scaling.${result.workers}`,
+        `image workers: throughput with ${result.workers} / (${result.workers} x with 1)`,
+        result.imagesPerSecond,
+        result.workers * one.imagesPerSecond,
+        `${result.imagesPerSecond.toFixed(1)} vs ${one.imagesPerSecond.toFixed(1)} images/s`,
+        0.85,
+      ),
+    );
   }
   return ratios;
 }

@@ -29,4 +29,5 @@ export const API_BACKEND_OPTION_NAMES = optionNames<ApiBackendOptions>()([
   'allowPrivateNetwork',
   'allowFilePaths',
   'imageFileRoot',
+  'imageWorkers',
 ]);

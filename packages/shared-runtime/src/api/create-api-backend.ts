@@ -3,6 +3,7 @@ import { checkEmbedOptions, resolveEmbedOptions } from '../embed-options.js';
 import type { EmbeddingBackend, EmbedOptions, EmbedResult } from '../embedding-backend.js';
 import { ApiError } from '../errors/api-error.js';
 import { BackendClosedError } from '../errors/backend-closed-error.js';
+import { ImageWorkerPool } from '../images/image-worker-pool.js';
 import type { EmbeddingInput } from '../inputs/embedding-input.js';
 import { validateInputs } from '../inputs/validate-inputs.js';
 import { finishVector } from '../vectors.js';
@@ -36,7 +37,9 @@ export function createApiBackend(options: ApiBackendOptions = {}): EmbeddingBack
   const config = resolveApiConfig(options);
   const { model, endpoint } = config;
   const limiter = createRequestLimiter(config.maxConcurrency);
-  const prepareWireInputs = createWireInputPreparer(config);
+  // Threads start with the first image resized for upload: a text-only backend starts none.
+  const imagePool = new ImageWorkerPool(config.imageWorkers);
+  const prepareWireInputs = createWireInputPreparer(config, imagePool);
   let apiKey: string | undefined;
   let pool: Pool | undefined;
   // Aborted by close(): every pending call (in flight, queued for a slot, sleeping before a
@@ -162,6 +165,7 @@ export function createApiBackend(options: ApiBackendOptions = {}): EmbeddingBack
       pool = undefined;
       // Every request was aborted above; destroy() drops their sockets without waiting.
       await open?.destroy();
+      await imagePool.close();
     },
   };
 }

@@ -6,6 +6,7 @@ import {
   defaultPreprocessConfig,
   type ImagePreprocessConfig,
 } from '../images/image-preprocess-config.js';
+import type { ImageWorkerPool } from '../images/image-worker-pool.js';
 import type { ImageSource, ResolvedInput } from '../inputs/embedding-input.js';
 import { loadImageSource } from '../inputs/load-image-source.js';
 import type { WireInput } from './embeddings-wire.js';
@@ -48,7 +49,10 @@ async function mapWithConcurrency<T, U>(
  * (`encodeImageForUpload`; without sharp, bytes go as they are, after a one-time warning). Bytes
  * that do not decode are an {@link ImageLoadError} naming the input.
  */
-export function createWireInputPreparer(config: ApiConfig): WireInputPreparer {
+export function createWireInputPreparer(
+  config: ApiConfig,
+  imagePool?: ImageWorkerPool,
+): WireInputPreparer {
   let preprocessConfig: ImagePreprocessConfig | undefined;
 
   const prepareImage = async (
@@ -75,6 +79,7 @@ export function createWireInputPreparer(config: ApiConfig): WireInputPreparer {
     try {
       const encoded = await encodeImageForUpload(loaded.bytes, preprocessConfig, {
         resize: config.resizeImages,
+        pool: imagePool,
       });
       return encoded.base64;
     } catch (error) {

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../errors/invalid-input-error.js';
 import { IMAGE_SOURCE_DEFAULTS } from '../inputs/image-source-options.js';
@@ -24,6 +25,7 @@ describe('resolveApiConfig', () => {
       maxResponseBytes: 67_108_864,
       normalized: true,
       resizeImages: true,
+      imageWorkers: Math.max(1, availableParallelism() - 1),
       fetchImageUrls: false,
       headers: {},
       backoff: { initialDelayMs: 500, maxDelayMs: 8_000 },

@@ -1,4 +1,5 @@
 import { InvalidInputError } from '../errors/invalid-input-error.js';
+import { defaultImageWorkers, resolveImageWorkers } from '../images/image-workers-option.js';
 import {
   type ImageSourceConfig,
   resolveImageSourceConfig,
@@ -64,6 +65,8 @@ export interface ApiConfig {
   readonly maxResponseBytes: number;
   readonly normalized: boolean;
   readonly resizeImages: boolean;
+  /** Worker threads resizing images for upload (0: inline). */
+  readonly imageWorkers: number;
   readonly fetchImageUrls: boolean;
   /** Caller headers, names lower-cased. */
   readonly headers: Readonly<Record<string, string>>;
@@ -207,6 +210,8 @@ export function resolveApiConfig(options: ApiBackendOptions = {}): ApiConfig {
     maxResponseBytes: integerOption('maxResponseBytes', options.maxResponseBytes),
     normalized: booleanOption('normalized', options.normalized, true),
     resizeImages: booleanOption('resizeImages', options.resizeImages, true),
+    // The main thread keeps the requests going; the other cores resize.
+    imageWorkers: resolveImageWorkers(options.imageWorkers, defaultImageWorkers(1)),
     fetchImageUrls: booleanOption('fetchImageUrls', options.fetchImageUrls, false),
     headers: resolveHeaders(options.headers),
     backoff: { initialDelayMs, maxDelayMs },

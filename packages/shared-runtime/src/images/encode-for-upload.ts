@@ -2,6 +2,7 @@ import { Buffer } from 'node:buffer';
 import { ModelLoadError } from '../errors/model-load-error.js';
 import { loadSharp } from './decode-rgb.js';
 import type { ImagePreprocessConfig } from './image-preprocess-config.js';
+import type { ImageWorkerPool } from './image-worker-pool.js';
 import { preprocessImage } from './preprocess-image.js';
 
 /** An image ready for the `image` field of an embeddings request. */
@@ -27,6 +28,8 @@ export interface EncodeForUploadOptions {
    * false the original bytes are always sent.
    */
   resize: boolean;
+  /** Worker threads to resize in (the API backend's `imageWorkers`); inline without. */
+  pool?: ImageWorkerPool | undefined;
 }
 
 /** One way to send an image: a file and the size the service decodes it to. */
@@ -154,7 +157,10 @@ export async function encodeImageForUpload(
   if (!options.resize) return toUpload(original);
   const morePixels = config.size * config.size > original.width * original.height;
   if (morePixels) return toUpload(original);
-  const image = await preprocessImage(bytes, config);
+  const image =
+    options.pool === undefined
+      ? await preprocessImage(bytes, config)
+      : await options.pool.preprocess(bytes, config, false);
   const pixels = sharp(image.data, {
     raw: { width: image.width, height: image.height, channels: 3 },
   });

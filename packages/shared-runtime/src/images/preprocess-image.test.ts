@@ -119,28 +119,46 @@ function difference(a: Uint8Array, b: Uint8Array): { mean: number; max: number }
 }
 
 describe('preprocessImage on large JPEGs', () => {
-  const astronaut = readFileSync(join(REFERENCE, 'images', 'astronaut.png'));
+  // The most detailed reference photo, as a camera would store it at 12 MP, 2 MP and VGA.
+  const motorcycle = readFileSync(join(REFERENCE, 'images', 'motorcycle_left.png'));
+  const photo = (width: number, height: number) =>
+    sharp(motorcycle).resize(width, height, { fit: 'fill' }).jpeg({ quality: 90 }).toBuffer();
 
-  it(`pre-shrinks a JPEG ${PRE_SHRINK_FROM}x larger than needed, within the error budget`, async () => {
-    // 2400x1800 to 224: 1800 / 224 = 8.04, so decoded at reduced scale unless exact.
-    const photo = await sharp(astronaut).resize(2400, 1800).jpeg({ quality: 90 }).toBuffer();
-    const exact = await preprocessImage(photo, configFor(224), { exact: true });
-    const fast = await preprocessImage(photo, configFor(224));
-    expect([fast.sourceWidth, fast.sourceHeight]).toEqual([2400, 1800]);
-    const { mean, max } = difference(exact.data, fast.data);
-    console.log(`2400x1800 JPEG to 224, pre-shrunk vs exact: mean ${mean.toFixed(4)}, max ${max}`);
-    expect(mean).toBeGreaterThan(0);
-    expect(mean).toBeLessThanOrEqual(0.5);
-    expect(max).toBeLessThanOrEqual(10);
-  });
+  it.each([
+    [4000, 3000, 224],
+    [4000, 3000, 512],
+    [1600, 1200, 224],
+    [3000, 4000, 512],
+  ] as const)(
+    `pre-shrinks a %ix%i JPEG to %i px (factor >= ${PRE_SHRINK_FROM}), within the error budget of the exact path`,
+    async (width, height, size) => {
+      const bytes = await photo(width, height);
+      const exact = await preprocessImage(bytes, configFor(size), { exact: true });
+      const fast = await preprocessImage(bytes, configFor(size));
+      expect([fast.sourceWidth, fast.sourceHeight]).toEqual([width, height]);
+      const { mean, max } = difference(exact.data, fast.data);
+      console.log(
+        `${width}x${height} JPEG to ${size}, pre-shrunk vs exact: mean ${mean.toFixed(4)}, max ${max}`,
+      );
+      // Pre-shrunk (not the exact pixels), and within the budget.
+      expect(mean).toBeGreaterThan(0);
+      expect(mean).toBeLessThanOrEqual(0.5);
+      expect(max).toBeLessThanOrEqual(10);
+    },
+  );
 
-  it('decodes at full size below the pre-shrink factor', async () => {
-    // 1600x1200 to 224: 1200 / 224 = 5.4.
-    const photo = await sharp(astronaut).resize(1600, 1200).jpeg({ quality: 90 }).toBuffer();
-    const exact = await preprocessImage(photo, configFor(224), { exact: true });
-    const fast = await preprocessImage(photo, configFor(224));
-    expect(Buffer.compare(Buffer.from(exact.data), Buffer.from(fast.data))).toBe(0);
-  });
+  it.each([
+    [1600, 1200, 512],
+    [640, 480, 224],
+  ] as const)(
+    'decodes a %ix%i JPEG at full size for %i px (below the pre-shrink factor)',
+    async (width, height, size) => {
+      const bytes = await photo(width, height);
+      const exact = await preprocessImage(bytes, configFor(size), { exact: true });
+      const fast = await preprocessImage(bytes, configFor(size));
+      expect(Buffer.compare(Buffer.from(exact.data), Buffer.from(fast.data))).toBe(0);
+    },
+  );
 });
 
 describe('preprocessImage resize modes', () => {

@@ -2,6 +2,7 @@ import { checkEmbedOptions, resolveEmbedOptions } from '../embed-options.js';
 import type { EmbeddingBackend, EmbedOptions, EmbedResult } from '../embedding-backend.js';
 import { InvalidInputError } from '../errors/invalid-input-error.js';
 import { JinaClipError } from '../errors/jina-clip-error.js';
+import { ImageWorkerPool } from '../images/image-worker-pool.js';
 import type { EmbeddingInput } from '../inputs/embedding-input.js';
 import { validateInputs } from '../inputs/validate-inputs.js';
 import { importOptionalPeers } from '../optional-peer.js';
@@ -53,6 +54,8 @@ export function createLocalBackend(options: LocalBackendOptions = {}): Embedding
   const config = resolveLocalConfig(options);
   // Aborts a download still running when the backend is closed.
   const lifetime = new AbortController();
+  // Threads start with the first image: a text-only backend never starts one.
+  const imagePool = new ImageWorkerPool(config.imageWorkers);
   const running = new Set<Promise<unknown>>();
   let loading: Promise<LocalModel> | undefined;
   let loaded: LocalModel | undefined;
@@ -106,6 +109,8 @@ export function createLocalBackend(options: LocalBackendOptions = {}): Embedding
       onProgress,
       onTruncation: config.onTruncation,
       images: config.images,
+      imagePool,
+      exactImages: config.exactImages,
     });
   }
 
@@ -129,6 +134,7 @@ export function createLocalBackend(options: LocalBackendOptions = {}): Embedding
       const model = await loading?.catch(() => undefined);
       loading = undefined;
       await model?.graphs.release();
+      await imagePool.close();
     },
   };
 }

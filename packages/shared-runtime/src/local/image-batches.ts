@@ -1,7 +1,8 @@
 import { ImageLoadError } from '../errors/image-load-error.js';
 import { JinaClipError } from '../errors/jina-clip-error.js';
 import type { ImagePreprocessConfig } from '../images/image-preprocess-config.js';
-import { preprocessImage, toPixelValues } from '../images/preprocess-image.js';
+import type { ImageWorkerPool } from '../images/image-worker-pool.js';
+import { toPixelValues } from '../images/preprocess-image.js';
 import type { ImageSource } from '../inputs/embedding-input.js';
 import type { ImageSourceConfig } from '../inputs/image-source-options.js';
 
@@ -11,8 +12,19 @@ export interface ImageToEmbed {
   image: ImageSource;
 }
 
-/** Images decoded in parallel within a batch: enough to overlap I/O, few full-size bitmaps at once. */
+/**
+ * Images decoded in parallel within a batch when inline: enough to overlap I/O, few full-size
+ * bitmaps at once. With worker threads, one image per thread.
+ */
 const DECODE_CONCURRENCY = 4;
+
+/** Where and how a batch's images are preprocessed. */
+export interface ImageBatchDecoding {
+  /** The backend's image worker threads (size 0: inline, in the main thread). */
+  pool: ImageWorkerPool;
+  /** Full-size decode and PIL-exact resample (no JPEG pre-shrink). */
+  exact: boolean;
+}
 
 /** Splits a call's images into batches of at most `batchSize`, in input order. */
 export function planImageBatches(
@@ -35,6 +47,7 @@ async function preprocessOne(
   config: ImagePreprocessConfig,
   policy: ImageSourceConfig,
   signal: AbortSignal | undefined,
+  decoding: ImageBatchDecoding,
 ): Promise<Uint8Array> {
   // Loaded on the first image: a text-only call never loads the image-reading code.
   const [{ loadImageSource }, { admitImage }] = await Promise.all([
@@ -55,7 +68,7 @@ async function preprocessOne(
     signal,
   });
   try {
-    return (await preprocessImage(loaded.bytes, config)).data;
+    return (await decoding.pool.preprocess(loaded.bytes, config, decoding.exact)).data;
   } catch (error) {
     // A missing sharp (ModelLoadError) or an abort passes through; a bad image names its input.
     if (JinaClipError.isInstance(error) || signal?.aborted) throw error;
@@ -78,6 +91,7 @@ export async function decodeImageBatch(
   config: ImagePreprocessConfig,
   policy: ImageSourceConfig,
   signal: AbortSignal | undefined,
+  decoding: ImageBatchDecoding,
 ): Promise<Float32Array> {
   const images: Uint8Array[] = new Array(batch.length);
   let next = 0;
@@ -87,13 +101,14 @@ export async function decodeImageBatch(
       const index = next++;
       try {
         signal?.throwIfAborted();
-        images[index] = await preprocessOne(batch[index]!, config, policy, signal);
+        images[index] = await preprocessOne(batch[index]!, config, policy, signal, decoding);
       } catch (error) {
         failed = true; // the other workers stop after their current image
         throw error;
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(DECODE_CONCURRENCY, batch.length) }, worker));
+  const concurrency = Math.max(DECODE_CONCURRENCY, decoding.pool.size);
+  await Promise.all(Array.from({ length: Math.min(concurrency, batch.length) }, worker));
   return toPixelValues(images, config);
 }

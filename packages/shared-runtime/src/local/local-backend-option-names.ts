@@ -29,4 +29,6 @@ export const LOCAL_BACKEND_OPTION_NAMES = optionNames<LocalBackendOptions>()([
   'allowPrivateNetwork',
   'allowFilePaths',
   'imageFileRoot',
+  'imageWorkers',
+  'exactImages',
 ]);

@@ -68,6 +68,22 @@ export interface LocalBackendOptions extends ImageSourceOptions {
   device?: Device;
   /** Intra-op threads of the ONNX sessions. @default onnxruntime's own choice */
   threads?: number;
+  /**
+   * Worker threads that decode and resample images, so that preprocessing runs on the cores
+   * inference leaves free and off the main thread; `0` preprocesses inline, in the main thread.
+   * Threads start with the first image and end at `close()`.
+   * @default max(1, availableParallelism() - threads), with `threads` taken as half the logical
+   * cores when unset (onnxruntime's own default is the physical core count)
+   */
+  imageWorkers?: number;
+  /**
+   * Decode every image at full size and resample it exactly as PIL does, bit-identical to the
+   * model's Python processor. By default a JPEG 3x or more larger than the model's input is
+   * first shrunk on load to twice that size (like Pillow's `draft()`): several times faster on
+   * photos, within a mean of 0.3 and a max of 6 levels of PIL's pixels.
+   * @default false
+   */
+  exactImages?: boolean;
   /** Inputs per inference batch. @default 16 */
   batchSize?: number;
   /** Return unit-length vectors. @default true */

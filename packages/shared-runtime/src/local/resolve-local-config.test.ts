@@ -1,5 +1,7 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../errors/invalid-input-error.js';
+import { defaultImageWorkers } from '../images/image-workers-option.js';
 import { IMAGE_SOURCE_DEFAULTS } from '../inputs/image-source-options.js';
 import { MODELS } from '../models/models.js';
 import { resolveLocalConfig } from './resolve-local-config.js';
@@ -19,6 +21,8 @@ describe('resolveLocalConfig', () => {
       hfToken: undefined,
       device: 'cpu',
       threads: undefined,
+      imageWorkers: Math.max(1, availableParallelism() - Math.ceil(availableParallelism() / 2)),
+      exactImages: false,
       batchSize: 16,
       normalized: true,
       onDownloadProgress: undefined,
@@ -43,6 +47,10 @@ describe('resolveLocalConfig', () => {
     [{ normalized: 'yes' }, 'normalized'],
     [{ offline: 1 }, 'offline'],
     [{ onTruncation: 'warn' }, 'onTruncation'],
+    [{ imageWorkers: -1 }, 'imageWorkers'],
+    [{ imageWorkers: 1.5 }, 'imageWorkers'],
+    [{ imageWorkers: '2' }, 'imageWorkers'],
+    [{ exactImages: 'yes' }, 'exactImages'],
   ])('rejects %o naming the field', (options, field) => {
     let error: unknown;
     try {
@@ -52,6 +60,23 @@ describe('resolveLocalConfig', () => {
     }
     expect(error).toBeInstanceOf(InvalidInputError);
     expect(error).toMatchObject({ field });
+  });
+
+  it('imageWorkers defaults to the cores inference leaves free, at least one', () => {
+    // threads unset: onnxruntime takes one per physical core, about half the logical ones.
+    expect(defaultImageWorkers(undefined, 2)).toBe(1);
+    expect(defaultImageWorkers(undefined, 16)).toBe(8);
+    expect(defaultImageWorkers(undefined, 64)).toBe(32);
+    expect(defaultImageWorkers(4, 16)).toBe(12);
+    expect(defaultImageWorkers(16, 16)).toBe(1);
+    expect(defaultImageWorkers(1, 1)).toBe(1);
+    expect(resolveLocalConfig({ threads: 1 }).imageWorkers).toBe(
+      Math.max(1, availableParallelism() - 1),
+    );
+    expect(resolveLocalConfig({ imageWorkers: 0, exactImages: true })).toMatchObject({
+      imageWorkers: 0,
+      exactImages: true,
+    });
   });
 
   it('never puts the token in a message', () => {

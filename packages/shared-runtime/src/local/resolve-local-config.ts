@@ -1,5 +1,6 @@
 import { API_BACKEND_OPTION_NAMES } from '../api/api-backend-option-names.js';
 import { InvalidInputError } from '../errors/invalid-input-error.js';
+import { defaultImageWorkers, resolveImageWorkers } from '../images/image-workers-option.js';
 import {
   type ImageSourceConfig,
   resolveImageSourceConfig,
@@ -42,6 +43,8 @@ export interface LocalConfig {
   hfToken: string | undefined;
   device: Device;
   threads: number | undefined;
+  imageWorkers: number;
+  exactImages: boolean;
   batchSize: number;
   normalized: boolean;
   onDownloadProgress: ((progress: DownloadProgress) => void) | undefined;
@@ -136,6 +139,7 @@ export function resolveLocalConfig(options: LocalBackendOptions = {}): LocalConf
       { field: 'device' },
     );
   }
+  const threads = optionalPositiveInteger(options.threads, 'threads');
   return {
     model,
     layout,
@@ -148,7 +152,9 @@ export function resolveLocalConfig(options: LocalBackendOptions = {}): LocalConf
     endpoint: optionalString(options.endpoint, 'endpoint'),
     hfToken: optionalString(options.hfToken, 'hfToken'),
     device,
-    threads: optionalPositiveInteger(options.threads, 'threads'),
+    threads,
+    imageWorkers: resolveImageWorkers(options.imageWorkers, defaultImageWorkers(threads)),
+    exactImages: optionalBoolean(options.exactImages, 'exactImages') ?? false,
     batchSize: optionalPositiveInteger(options.batchSize, 'batchSize') ?? DEFAULT_LOCAL_BATCH_SIZE,
     normalized: optionalBoolean(options.normalized, 'normalized') ?? true,
     onDownloadProgress: optionalFunction(options.onDownloadProgress, 'onDownloadProgress'),

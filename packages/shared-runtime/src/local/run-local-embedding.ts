@@ -1,6 +1,7 @@
 import type { EmbedConfig } from '../embed-options.js';
 import type { EmbedResult } from '../embedding-backend.js';
 import { ModelLoadError } from '../errors/model-load-error.js';
+import type { ImageWorkerPool } from '../images/image-worker-pool.js';
 import type { ResolvedInput } from '../inputs/embedding-input.js';
 import type { ImageSourceConfig } from '../inputs/image-source-options.js';
 import { finishVector } from '../vectors.js';
@@ -21,6 +22,10 @@ export interface LocalEmbedRun {
   onTruncation: ((truncated: readonly TruncatedInput[]) => void) | undefined;
   /** Byte cap, download, path and pixel policy of image inputs. */
   images: ImageSourceConfig;
+  /** The backend's image worker threads (size 0: inline). */
+  imagePool: ImageWorkerPool;
+  /** Full-size decode and PIL-exact resample for every image (`exactImages`). */
+  exactImages: boolean;
 }
 
 /** A promise whose rejection is handled until someone awaits it (a prefetch that may go unused). */
@@ -99,7 +104,12 @@ export async function runLocalEmbedding(
     const batch = imageBatches[index];
     return batch === undefined
       ? undefined
-      : prefetch(decodeImageBatch(batch, model.imageConfig, run.images, decodeSignal));
+      : prefetch(
+          decodeImageBatch(batch, model.imageConfig, run.images, decodeSignal, {
+            pool: run.imagePool,
+            exact: run.exactImages,
+          }),
+        );
   };
   let nextPixels = decode(0);
 
