@@ -35,6 +35,7 @@ const OPTION_BACKENDS = {
   hfToken: 'local',
   endpoint: 'local',
   onTruncation: 'local',
+  onnxTelemetry: 'local',
 } as const satisfies Record<keyof ApiBackendOptions | keyof LocalBackendOptions, string>;
 
 type BackendOption = keyof typeof OPTION_BACKENDS;

@@ -86,6 +86,7 @@ const LOCAL_OPTIONS = [
   'normalized',
   'onDownloadProgress',
   'onTruncation',
+  'onnxTelemetry',
 ] as const satisfies readonly (keyof LocalBackendOptions)[];
 type ListsAll<Listed, All> = [Exclude<All, Listed>] extends [never] ? true : false;
 const apiOptionsListed: ListsAll<(typeof API_OPTIONS)[number], keyof ApiBackendOptions> = true;

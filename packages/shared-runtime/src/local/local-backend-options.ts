@@ -78,4 +78,13 @@ export interface LocalBackendOptions {
    * @default a `process.emitWarning` of type `JinaClipTruncationWarning` naming the inputs
    */
   onTruncation?: (truncated: readonly TruncatedInput[]) => void;
+  /**
+   * Let onnxruntime's own telemetry run. onnxruntime-node 1.30 on Linux otherwise writes
+   * `$TMPDIR/mat-debug-<pid>.log` and `~/.cache/Microsoft/` files and tries to upload usage
+   * data; the backend sets `ORT_DISABLE_TELEMETRY=1` in the process environment before loading
+   * onnxruntime-node, unless this is true or the variable is already set
+   * (`ORT_DISABLE_TELEMETRY=0` opts in too). Process-wide: the first backend that loads decides.
+   * @default false
+   */
+  onnxTelemetry?: boolean;
 }

@@ -22,6 +22,7 @@ describe('resolveLocalConfig', () => {
       normalized: true,
       onDownloadProgress: undefined,
       onTruncation: undefined,
+      onnxTelemetry: false,
     });
     expect(resolveLocalConfig({ model: 'jina-clip-v2' })).toMatchObject({
       layout: 'combined',
@@ -41,6 +42,7 @@ describe('resolveLocalConfig', () => {
     [{ normalized: 'yes' }, 'normalized'],
     [{ offline: 1 }, 'offline'],
     [{ onTruncation: 'warn' }, 'onTruncation'],
+    [{ onnxTelemetry: 'on' }, 'onnxTelemetry'],
   ])('rejects %o naming the field', (options, field) => {
     let error: unknown;
     try {

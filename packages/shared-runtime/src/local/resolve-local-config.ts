@@ -39,6 +39,8 @@ export interface LocalConfig {
   normalized: boolean;
   onDownloadProgress: ((progress: DownloadProgress) => void) | undefined;
   onTruncation: ((truncated: readonly TruncatedInput[]) => void) | undefined;
+  /** Leave onnxruntime's telemetry on (see `applyOnnxTelemetryPolicy`). */
+  onnxTelemetry: boolean;
 }
 
 /** Graph layout of each model the local backend runs. */
@@ -139,5 +141,6 @@ export function resolveLocalConfig(options: LocalBackendOptions = {}): LocalConf
     normalized: optionalBoolean(options.normalized, 'normalized') ?? true,
     onDownloadProgress: optionalFunction(options.onDownloadProgress, 'onDownloadProgress'),
     onTruncation: optionalFunction(options.onTruncation, 'onTruncation'),
+    onnxTelemetry: optionalBoolean(options.onnxTelemetry, 'onnxTelemetry') ?? false,
   };
 }
