@@ -302,7 +302,7 @@ describe('createLocalBackend truncation', () => {
     });
     const result = await backend.embed(['cat', 'one two three four five many', 'a b c d']);
     // 'a b c d' is exactly 6 tokens with [CLS] and [SEP]: not truncated.
-    expect(reports).toEqual([[{ inputIndex: 1, tokens: 8, maxTokens: 6 }]]);
+    expect(reports).toEqual([[{ inputIndex: 1, tokens: 8, maxTokens: 6, exact: true }]]);
     expectClose(
       result.embeddings[1]!,
       normalised(

@@ -30,8 +30,15 @@ export interface DownloadProgress {
 export interface TruncatedInput {
   /** Index of the text in the array passed to `embed`. */
   inputIndex: number;
-  /** Its length in tokens, special tokens (and any query instruction) included. */
+  /**
+   * Its length in tokens, special tokens (and any query instruction) included: exact when
+   * `exact`, else a lower bound. Tokenizer work is bounded by what truncation keeps, so a text
+   * much longer than the model reads (more than about 1.5 times the characters the kept tokens
+   * take) is tokenized only as far as needed, and this counts the tokens of that part.
+   */
   tokens: number;
+  /** Whether `tokens` counts the whole text (else it is a lower bound). */
+  exact: boolean;
   /** The model's limit: what was kept (the last special token included). */
   maxTokens: number;
 }
