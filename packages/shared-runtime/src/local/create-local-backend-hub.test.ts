@@ -1,4 +1,4 @@
-import { lstat, mkdtemp, readlink, rm } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, readlink, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ import {
 import { createLocalBackend } from './create-local-backend.js';
 import { onnxSessionStatistics } from './create-onnx-session.js';
 import type { DownloadProgress } from './local-backend-options.js';
+import { runScriptInChild } from './run-script-in-child.test-helper.js';
 
 const REPO = 'tiny-org/tiny-jina-clip-v2';
 let root: string;
@@ -182,5 +183,88 @@ describe('createLocalBackend close()', () => {
     expect(await call).toBeInstanceOf(BackendClosedError);
     await closing;
     expect(onnxSessionStatistics.released).toBe(released + 1);
+  });
+});
+
+describe('createLocalBackend cache path problems', () => {
+  it('names the path and the cause when the cache path runs through a file (ENOTDIR)', async () => {
+    const file = join(root, 'not-a-folder');
+    await writeFile(file, 'a file, not a folder');
+    const cacheDir = join(file, 'cache');
+    const backend = createLocalBackend({
+      model: 'jina-clip-v2',
+      repo: REPO,
+      endpoint: hub.url,
+      cacheDir,
+    });
+    const error = await backend.embed(['snow']).catch((caught: unknown) => caught);
+    await backend.close();
+    expect(error).toBeInstanceOf(ModelLoadError);
+    expect((error as Error).message).toMatch(
+      new RegExp(
+        `^The Hugging Face cache at ${cacheDir} cannot be used: mkdir ENOTDIR on ${file}/cache/`,
+      ),
+    );
+    expect((error as ModelLoadError).cause).toMatchObject({ code: 'ENOTDIR' });
+  });
+
+  it('names the path and the cause when the cache folder is not writable (EACCES)', async () => {
+    const parent = join(root, 'read-only');
+    await mkdir(parent, { recursive: true });
+    await chmod(parent, 0o555);
+    const cacheDir = join(parent, 'cache');
+    // Root may write anywhere: the case runs as nobody then (who must reach the script).
+    const user = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined;
+    await chmod(root, 0o755);
+    const run = await runScriptInChild(
+      `const { createLocalBackend } = await importSource('local/create-local-backend.ts');
+const backend = createLocalBackend(${JSON.stringify({ model: 'jina-clip-v2', repo: REPO, endpoint: hub.url, cacheDir })});
+const error = await backend.embed(['snow']).catch((caught) => caught);
+await backend.close();
+console.log(JSON.stringify({ name: error.name, message: error.message, code: error.cause?.code }));`,
+      { directory: root, timeoutMs: 60_000, user, env: { ...process.env, HOME: root } },
+    );
+    expect(run.stderr).toBe('');
+    const error = JSON.parse(run.stdout);
+    expect(error).toMatchObject({ name: 'ModelLoadError', code: 'EACCES' });
+    expect(error.message).toMatch(
+      new RegExp(
+        `^The Hugging Face cache at ${cacheDir} cannot be used: mkdir EACCES on ${cacheDir}`,
+      ),
+    );
+  });
+
+  it('names the file when a snapshot symlink dangles offline, not onnxruntime', async () => {
+    const cacheDir = join(root, 'dangling-cache');
+    const online = createLocalBackend({
+      model: 'jina-clip-v2',
+      repo: REPO,
+      endpoint: hub.url,
+      cacheDir,
+    });
+    await online.embed(['snow']);
+    await online.close();
+    const pointer = join(
+      cacheDir,
+      'models--tiny-org--tiny-jina-clip-v2',
+      'snapshots',
+      hub.commitOf(REPO),
+      'onnx/model.onnx_data',
+    );
+    await unlink(join(pointer, '..', await readlink(pointer)));
+
+    const offline = createLocalBackend({
+      model: 'jina-clip-v2',
+      repo: REPO,
+      cacheDir,
+      offline: true,
+    });
+    const error = await offline.embed(['snow']).catch((caught: unknown) => caught);
+    await offline.close();
+    expect(error).toBeInstanceOf(ModelLoadError);
+    expect(error).toMatchObject({ file: 'onnx/model.onnx_data' });
+    expect((error as Error).message).toMatch(
+      /^onnx\/model\.onnx_data of tiny-org\/tiny-jina-clip-v2 in the Hugging Face cache \(.+\) is a symlink to \.\.\/\.\.\/\.\.\/blobs\/[0-9a-f]{64}, which does not exist/,
+    );
   });
 });

@@ -28,6 +28,8 @@ export interface ChildRunOptions {
   maxOldSpaceMb?: number;
   /** Killed (SIGKILL) after this long, ms. */
   timeoutMs: number;
+  /** Run as this user and group id (needs root). @default this process's */
+  user?: { uid: number; gid: number };
 }
 
 /**
@@ -56,7 +58,12 @@ export async function runScriptInChild(
       'tsx',
       script,
     ],
-    { cwd: PACKAGE_DIRECTORY, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] },
+    {
+      cwd: PACKAGE_DIRECTORY,
+      env: options.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...options.user,
+    },
   );
   let stdout = '';
   let stderr = '';

@@ -1,7 +1,8 @@
-import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Agent } from 'undici';
 import { ModelLoadError } from '../../errors/index.js';
+import { describeCachePathError } from './cache-path-error.js';
 import { createSnapshotPointer } from './create-snapshot-pointer.js';
 import { downloadBlob } from './download-blob.js';
 import type {
@@ -90,7 +91,7 @@ export async function downloadModelFiles(
     return await downloadOnline(config, paths, client, siblings);
   } catch (error) {
     if (config.signal?.aborted) throw config.signal.reason;
-    throw error;
+    throw describeCachePathError(error, config.cacheDirectory);
   } finally {
     await dispatcher.destroy();
   }
@@ -148,7 +149,11 @@ async function downloadOnline(
 
   const resolvedCommit = commit;
   const located = await mapConcurrently(requested, siblings, (entry) =>
-    locateFile(config, paths, client, resolvedCommit, entry, lookups.get(entry.file)),
+    locateFile(config, paths, client, resolvedCommit, entry, lookups.get(entry.file)).catch(
+      (error: unknown) => {
+        throw describeCachePathError(error, config.cacheDirectory, entry.file);
+      },
+    ),
   );
   const result: Record<string, string> = {};
   requested.forEach(({ file }, index) => {
@@ -313,6 +318,15 @@ async function loadFromCache(
     ...config.optionalFiles.map((file) => [file, true] as const),
   ]) {
     const pointer = commit === undefined ? undefined : paths.pointer(commit, file);
+    if (pointer !== undefined && (await isDanglingLink(pointer))) {
+      // Left as it is, onnxruntime would report a missing `.onnx_data` as a path that "escapes
+      // model directory", and a missing required file would look merely absent.
+      throw new ModelLoadError(
+        `${file} of ${repo} in the Hugging Face cache (${pointer}) is a symlink to ${await readlink(pointer)}, which does not exist: its blob was deleted. ` +
+          'Offline mode is on (offline: true or HF_HUB_OFFLINE=1), so it cannot be downloaded again: go online once to replace it.',
+        { file },
+      );
+    }
     if (pointer === undefined || !(await exists(pointer))) {
       if (!optional) missing.push(file);
       continue;
@@ -358,6 +372,16 @@ async function writeRef(refPath: string, commit: string): Promise<void> {
   if ((await readRef(refPath)) === commit) return;
   await mkdir(dirname(refPath), { recursive: true });
   await writeFile(refPath, commit);
+}
+
+/** A symlink whose target is missing. */
+async function isDanglingLink(path: string): Promise<boolean> {
+  try {
+    if (!(await lstat(path)).isSymbolicLink()) return false;
+  } catch {
+    return false;
+  }
+  return !(await exists(path));
 }
 
 async function exists(path: string): Promise<boolean> {
