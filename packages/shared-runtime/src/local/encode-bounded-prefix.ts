@@ -59,13 +59,13 @@ function startsEqual(a: readonly number[], b: readonly number[], length: number)
  * time in its length: 20 MB of text took gigabytes and over a minute, and the Unigram tokenizer
  * overflowed the stack from about 209,000 characters).
  *
- * `encodeContent` tokenizes a string without special tokens. A prefix of about
+ * `encodeContent` tokenizes a string without special tokens. A text of at most `keep * 8`
+ * characters is tokenized whole (exact count). Of a longer one, a prefix of about
  * `(keep + 16) * 4` characters is cut at a whitespace boundary and tokenized; while it yields
  * too few tokens it grows (at most doubling). Once it yields more than `keep + 16`, one prefix
  * half as long again is tokenized and the first `keep` tokens of both must agree: whatever the
  * cut did to the tokens near it (a word split in two, a Viterbi path of a text without spaces)
- * then lies beyond what is kept, and the kept tokens are those of the whole text. A text that
- * fits in the prefix is tokenized whole (exact count).
+ * then lies beyond what is kept, and the kept tokens are those of the whole text.
  *
  * A text whose first `keep * 8` characters hold too few tokens to decide (only very long unknown
  * "words" do that) is embedded from the tokens of those characters and reported as truncated,
@@ -78,7 +78,11 @@ export function encodeBoundedPrefix(
 ): BoundedContentEncoding {
   const wanted = keep + MARGIN_TOKENS;
   const maxCharacters = Math.max(1024, keep * MAX_CHARACTERS_PER_KEPT_TOKEN);
-  let size = Math.max(256, wanted * FIRST_CHARACTERS_PER_TOKEN);
+  // A text no longer than the most ever read is tokenized whole, in one call (exact count).
+  let size =
+    text.length <= maxCharacters
+      ? text.length
+      : Math.max(256, wanted * FIRST_CHARACTERS_PER_TOKEN);
   let candidate: number[] | undefined;
   for (;;) {
     const cut = cutPoint(text, Math.min(size, maxCharacters));
