@@ -80,9 +80,7 @@ export function encodeBoundedPrefix(
   const maxCharacters = Math.max(1024, keep * MAX_CHARACTERS_PER_KEPT_TOKEN);
   // A text no longer than the most ever read is tokenized whole, in one call (exact count).
   let size =
-    text.length <= maxCharacters
-      ? text.length
-      : Math.max(256, wanted * FIRST_CHARACTERS_PER_TOKEN);
+    text.length <= maxCharacters ? text.length : Math.max(256, wanted * FIRST_CHARACTERS_PER_TOKEN);
   let candidate: number[] | undefined;
   for (;;) {
     const cut = cutPoint(text, Math.min(size, maxCharacters));
