@@ -6,6 +6,10 @@ import sharp from 'sharp';
 import { STAND_IN_SUFFIXES } from '../stand-in-models/write-stand-in-repo.js';
 import { isText, type LocalContender, type LocalSetup, type WorkItem } from './local-contender.js';
 
+// onnxruntime reads this when a session is created: the floor's bare sessions get the same
+// telemetry policy as the runtime's (off unless the environment says otherwise).
+process.env.ORT_DISABLE_TELEMETRY ??= '1';
+
 /** One session run prepared in advance, with the call positions of its rows. */
 interface PreparedBatch {
   feeds: Record<string, ort.Tensor>;

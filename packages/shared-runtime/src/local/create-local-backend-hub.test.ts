@@ -1,7 +1,8 @@
-import { lstat, mkdtemp, readlink, rm } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, readlink, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BackendClosedError } from '../errors/backend-closed-error.js';
 import { ModelLoadError } from '../errors/model-load-error.js';
 import { type HubServer, startHubServer } from '../testing/hub-server.js';
 import { expectedTinyEmbedding } from '../testing/tiny-model-repo/expected-tiny-embedding.js';
@@ -10,7 +11,9 @@ import {
   writeTinyModelRepo,
 } from '../testing/tiny-model-repo/write-tiny-model-repo.js';
 import { createLocalBackend } from './create-local-backend.js';
+import { onnxSessionStatistics } from './create-onnx-session.js';
 import type { DownloadProgress } from './local-backend-options.js';
+import { runScriptInChild } from './run-script-in-child.test-helper.js';
 
 const REPO = 'tiny-org/tiny-jina-clip-v2';
 let root: string;
@@ -108,5 +111,160 @@ describe('createLocalBackend from the Hub', () => {
     expect(error).toBeInstanceOf(ModelLoadError);
     expect(error).toMatchObject({ file: 'config.json' });
     await backend.close();
+  });
+});
+
+describe('createLocalBackend close()', () => {
+  /** Waits until the Hub has received a GET for `file`. */
+  async function untilRequested(file: string) {
+    for (let waited = 0; ; waited += 10) {
+      if (hub.requests.some((request) => request.method === 'GET' && request.file === file)) return;
+      if (waited > 20_000) throw new Error(`${file} was never requested`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  it.each([
+    ['headers', { beforeHeadersMs: 60_000 }],
+    ['body', { perChunkMs: 60_000, chunkBytes: 64 }],
+  ])(
+    'settles every call pending behind a download stuck in its %s at once, aborts it, and resolves',
+    async (stuck, delay) => {
+      hub.clearRequests();
+      // The weights' download would take minutes: it is stuck.
+      hub.setDelay({ file: 'onnx/model.onnx_data', ...delay });
+      try {
+        const backend = createLocalBackend({
+          model: 'jina-clip-v2',
+          repo: REPO,
+          endpoint: hub.url,
+          cacheDir: join(root, `close-cache-${stuck}`),
+        });
+        const calls = [backend.embed(['snow']), backend.embed(['rain']), backend.embed(['sun'])];
+        const outcomes = Promise.allSettled(calls);
+        await untilRequested('onnx/model.onnx_data');
+
+        const started = performance.now();
+        await backend.close();
+        const closeMs = performance.now() - started;
+        const settled = await outcomes;
+        expect(closeMs).toBeLessThan(5_000);
+        for (const outcome of settled) {
+          expect(outcome.status).toBe('rejected');
+          expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(BackendClosedError);
+        }
+        // Calls after close() are refused the same way; a second close() is harmless.
+        await expect(backend.embed(['snow'])).rejects.toBeInstanceOf(BackendClosedError);
+        await backend.close();
+      } finally {
+        hub.setDelay(undefined);
+      }
+    },
+    30_000,
+  );
+
+  it('rejects pending calls at once, and releases the sessions after in-flight inference', async () => {
+    const cacheDir = join(root, 'cache');
+    const backend = createLocalBackend({
+      model: 'jina-clip-v2',
+      repo: REPO,
+      endpoint: hub.url,
+      cacheDir,
+      offline: true,
+      batchSize: 1,
+    });
+    await backend.embed(['snow']);
+    const released = onnxSessionStatistics.released;
+    // Many batches: close() lands while they run.
+    const texts = Array.from({ length: 2_000 }, (_, index) => `snow ${index}`);
+    const call = backend.embed(texts).catch((caught: unknown) => caught);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const closing = backend.close();
+    expect(await call).toBeInstanceOf(BackendClosedError);
+    await closing;
+    expect(onnxSessionStatistics.released).toBe(released + 1);
+  });
+});
+
+describe('createLocalBackend cache path problems', () => {
+  it('names the path and the cause when the cache path runs through a file (ENOTDIR)', async () => {
+    const file = join(root, 'not-a-folder');
+    await writeFile(file, 'a file, not a folder');
+    const cacheDir = join(file, 'cache');
+    const backend = createLocalBackend({
+      model: 'jina-clip-v2',
+      repo: REPO,
+      endpoint: hub.url,
+      cacheDir,
+    });
+    const error = await backend.embed(['snow']).catch((caught: unknown) => caught);
+    await backend.close();
+    expect(error).toBeInstanceOf(ModelLoadError);
+    expect((error as Error).message).toMatch(
+      new RegExp(
+        `^The Hugging Face cache at ${cacheDir} cannot be used: mkdir ENOTDIR on ${file}/cache/`,
+      ),
+    );
+    expect((error as ModelLoadError).cause).toMatchObject({ code: 'ENOTDIR' });
+  });
+
+  it('names the path and the cause when the cache folder is not writable (EACCES)', async () => {
+    const parent = join(root, 'read-only');
+    await mkdir(parent, { recursive: true });
+    await chmod(parent, 0o555);
+    const cacheDir = join(parent, 'cache');
+    // Root may write anywhere: the case runs as nobody then (who must reach the script).
+    const user = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined;
+    await chmod(root, 0o755);
+    const run = await runScriptInChild(
+      `const { createLocalBackend } = await importSource('local/create-local-backend.ts');
+const backend = createLocalBackend(${JSON.stringify({ model: 'jina-clip-v2', repo: REPO, endpoint: hub.url, cacheDir })});
+const error = await backend.embed(['snow']).catch((caught) => caught);
+await backend.close();
+console.log(JSON.stringify({ name: error.name, message: error.message, code: error.cause?.code }));`,
+      { directory: root, timeoutMs: 60_000, user, env: { ...process.env, HOME: root } },
+    );
+    expect(run.stderr).toBe('');
+    const error = JSON.parse(run.stdout);
+    expect(error).toMatchObject({ name: 'ModelLoadError', code: 'EACCES' });
+    expect(error.message).toMatch(
+      new RegExp(
+        `^The Hugging Face cache at ${cacheDir} cannot be used: mkdir EACCES on ${cacheDir}`,
+      ),
+    );
+  });
+
+  it('names the file when a snapshot symlink dangles offline, not onnxruntime', async () => {
+    const cacheDir = join(root, 'dangling-cache');
+    const online = createLocalBackend({
+      model: 'jina-clip-v2',
+      repo: REPO,
+      endpoint: hub.url,
+      cacheDir,
+    });
+    await online.embed(['snow']);
+    await online.close();
+    const pointer = join(
+      cacheDir,
+      'models--tiny-org--tiny-jina-clip-v2',
+      'snapshots',
+      hub.commitOf(REPO),
+      'onnx/model.onnx_data',
+    );
+    await unlink(join(pointer, '..', await readlink(pointer)));
+
+    const offline = createLocalBackend({
+      model: 'jina-clip-v2',
+      repo: REPO,
+      cacheDir,
+      offline: true,
+    });
+    const error = await offline.embed(['snow']).catch((caught: unknown) => caught);
+    await offline.close();
+    expect(error).toBeInstanceOf(ModelLoadError);
+    expect(error).toMatchObject({ file: 'onnx/model.onnx_data' });
+    expect((error as Error).message).toMatch(
+      /^onnx\/model\.onnx_data of tiny-org\/tiny-jina-clip-v2 in the Hugging Face cache \(.+\) is a symlink to \.\.\/\.\.\/\.\.\/blobs\/[0-9a-f]{64}, which does not exist/,
+    );
   });
 });

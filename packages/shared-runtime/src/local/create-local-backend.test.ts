@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackend } from '../create-backend.js';
+import { BackendClosedError } from '../errors/backend-closed-error.js';
 import { InvalidInputError } from '../errors/invalid-input-error.js';
-import { JinaClipError } from '../errors/jina-clip-error.js';
 import { ModelLoadError } from '../errors/model-load-error.js';
 import { expectedTinyEmbedding } from '../testing/tiny-model-repo/expected-tiny-embedding.js';
 import {
@@ -302,7 +302,7 @@ describe('createLocalBackend truncation', () => {
     });
     const result = await backend.embed(['cat', 'one two three four five many', 'a b c d']);
     // 'a b c d' is exactly 6 tokens with [CLS] and [SEP]: not truncated.
-    expect(reports).toEqual([[{ inputIndex: 1, tokens: 8, maxTokens: 6 }]]);
+    expect(reports).toEqual([[{ inputIndex: 1, tokens: 8, maxTokens: 6, exact: true }]]);
     expectClose(
       result.embeddings[1]!,
       normalised(
@@ -362,8 +362,10 @@ describe('createLocalBackend lifecycle', () => {
     await backend.embed(['cat']);
     await backend.close();
     const error = await backend.embed(['cat']).catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(JinaClipError);
-    expect((error as Error).message).toBe('This local backend is closed; create a new one.');
+    expect(error).toBeInstanceOf(BackendClosedError);
+    expect((error as Error).message).toBe(
+      'This local backend is closed: create a new one to embed again.',
+    );
   });
 
   it('reports progress per batch and stops between batches when aborted, with the signal reason', async () => {

@@ -1,7 +1,7 @@
 import { checkEmbedOptions, resolveEmbedOptions } from '../embed-options.js';
 import type { EmbeddingBackend, EmbedOptions, EmbedResult } from '../embedding-backend.js';
+import { BackendClosedError } from '../errors/backend-closed-error.js';
 import { InvalidInputError } from '../errors/invalid-input-error.js';
-import { JinaClipError } from '../errors/jina-clip-error.js';
 import { ImageWorkerPool } from '../images/image-worker-pool.js';
 import type { EmbeddingInput } from '../inputs/embedding-input.js';
 import { validateInputs } from '../inputs/validate-inputs.js';
@@ -48,7 +48,9 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): 
  * one batch ahead of inference; vectors come back in input order, normalised unless
  * `normalized: false`. Texts longer than the model reads are truncated and reported
  * (`onTruncation`, else a process warning). `usage.totalTokens` counts text tokens read;
- * images count 0. `close()` releases the sessions; the backend is unusable afterwards.
+ * images count 0. `close()` rejects every pending call at once with a {@link BackendClosedError}
+ * (and every later call), aborts a download in flight, waits for an inference batch already
+ * running to finish, then releases the sessions; it resolves once they are released.
  */
 export function createLocalBackend(options: LocalBackendOptions = {}): EmbeddingBackend {
   const config = resolveLocalConfig(options);
@@ -56,10 +58,11 @@ export function createLocalBackend(options: LocalBackendOptions = {}): Embedding
   const lifetime = new AbortController();
   // Threads start with the first image: a text-only backend never starts one.
   const imagePool = new ImageWorkerPool(config.imageWorkers);
-  const running = new Set<Promise<unknown>>();
+  /** Calls not yet settled: each with the controller close() aborts and its settled work. */
+  const pending = new Set<{ closing: AbortController; work: Promise<unknown> }>();
   let loading: Promise<LocalModel> | undefined;
   let loaded: LocalModel | undefined;
-  let closed = false;
+  let closing: Promise<void> | undefined;
 
   const load = () => {
     loading ??= loadLocalModel(config, lifetime.signal).then(
@@ -78,11 +81,11 @@ export function createLocalBackend(options: LocalBackendOptions = {}): Embedding
 
   async function embed(
     inputs: readonly EmbeddingInput[],
-    embedOptions: EmbedOptions = {},
+    embedOptions: EmbedOptions,
+    closed: AbortSignal,
   ): Promise<EmbedResult> {
-    if (closed) throw new JinaClipError('This local backend is closed; create a new one.');
-    const { signal, onProgress } = checkEmbedOptions(embedOptions);
-    signal?.throwIfAborted();
+    const { signal: callerSignal, onProgress } = checkEmbedOptions(embedOptions);
+    callerSignal?.throwIfAborted();
     const resolvedInputs = validateInputs(inputs);
     // Checked before any download: fully for the official repository, whose widths the model
     // table knows; only the task for another repository (its config.json says its widths). After
@@ -93,6 +96,8 @@ export function createLocalBackend(options: LocalBackendOptions = {}): Embedding
       throw new InvalidInputError('`onProgress` must be a function.', { field: 'onProgress' });
     }
     if (resolvedInputs.length === 0) return { embeddings: [], usage: { totalTokens: 0 } };
+    // The caller's signal, or close(): whichever comes first stops the call between batches.
+    const signal = callerSignal === undefined ? closed : AbortSignal.any([callerSignal, closed]);
     // Every optional package this call needs, checked before any download: all the missing
     // ones are named in one error.
     await untilAborted(
@@ -100,7 +105,7 @@ export function createLocalBackend(options: LocalBackendOptions = {}): Embedding
       signal,
     );
     const model = await untilAborted(load(), signal);
-    if (closed) throw new JinaClipError('This local backend was closed while the call ran.');
+    signal.throwIfAborted();
     return runLocalEmbedding(model, resolvedInputs, {
       embed: resolveEmbedOptions(model.info, embedOptions, model.info.dimensions),
       batchSize: config.batchSize,
@@ -118,23 +123,42 @@ export function createLocalBackend(options: LocalBackendOptions = {}): Embedding
     get model() {
       return loaded?.info ?? config.model;
     },
-    embed(inputs, embedOptions) {
-      const call = embed(inputs, embedOptions);
-      const settled = call.catch(() => {});
-      running.add(settled);
-      void settled.then(() => running.delete(settled));
-      return call;
+    embed(inputs, embedOptions = {}) {
+      if (closing !== undefined) {
+        return Promise.reject(
+          new BackendClosedError('This local backend is closed: create a new one to embed again.'),
+        );
+      }
+      const entry = { closing: new AbortController(), work: Promise.resolve() as Promise<unknown> };
+      const work = embed(inputs, embedOptions, entry.closing.signal);
+      entry.work = work.catch(() => {});
+      pending.add(entry);
+      void entry.work.then(() => pending.delete(entry));
+      // close() settles the call at once; its work stops at the next batch boundary.
+      return new Promise<EmbedResult>((resolve, reject) => {
+        const onClose = () => reject(entry.closing.signal.reason);
+        entry.closing.signal.addEventListener('abort', onClose, { once: true });
+        work.then(resolve, reject).finally(() => {
+          entry.closing.signal.removeEventListener('abort', onClose);
+        });
+      });
     },
-    async close() {
-      if (closed) return;
-      closed = true;
-      lifetime.abort(new JinaClipError('The local backend was closed while its model loaded.'));
-      // Calls in flight finish (or fail) before their sessions go away.
-      await Promise.all(running);
-      const model = await loading?.catch(() => undefined);
-      loading = undefined;
-      await model?.graphs.release();
-      await imagePool.close();
+    close() {
+      closing ??= (async () => {
+        const reason = new BackendClosedError(
+          'The local backend was closed while this call was pending.',
+        );
+        // Settles every pending call and aborts a download in flight.
+        lifetime.abort(reason);
+        for (const entry of pending) entry.closing.abort(reason);
+        // Inference already running finishes its batch before the sessions go away.
+        await Promise.all([...pending].map((entry) => entry.work));
+        const model = await loading?.catch(() => undefined);
+        loading = undefined;
+        await model?.graphs.release();
+        await imagePool.close();
+      })();
+      return closing;
     },
   };
 }

@@ -3,6 +3,7 @@ import type { ImagePreprocessConfig } from '../images/image-preprocess-config.js
 import type { ModelInfo } from '../models/model-info.js';
 import { type ClipGraphs, createClipGraphs } from './clip-graphs.js';
 import { locateModelFiles, modelFileNames } from './model-files.js';
+import { applyOnnxTelemetryPolicy } from './onnx-telemetry.js';
 import { readPadTokenId } from './pad-token-id.js';
 import { loadedModelInfo, readRepoConfig, resolveMaxTokens } from './repo-config.js';
 import type { LocalConfig } from './resolve-local-config.js';
@@ -33,6 +34,8 @@ export async function loadLocalModel(
   config: LocalConfig,
   signal: AbortSignal,
 ): Promise<LocalModel> {
+  // Before onnxruntime-node is first imported: its telemetry is off unless the user opted in.
+  applyOnnxTelemetryPolicy(config.onnxTelemetry);
   const files = modelFileNames(config.layout, config.dtype);
   const located = await locateModelFiles(config, files, signal);
   signal.throwIfAborted();

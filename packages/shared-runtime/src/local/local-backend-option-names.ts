@@ -31,4 +31,5 @@ export const LOCAL_BACKEND_OPTION_NAMES = optionNames<LocalBackendOptions>()([
   'imageFileRoot',
   'imageWorkers',
   'exactImages',
+  'onnxTelemetry',
 ]);

@@ -31,8 +31,15 @@ export interface DownloadProgress {
 export interface TruncatedInput {
   /** Index of the text in the array passed to `embed`. */
   inputIndex: number;
-  /** Its length in tokens, special tokens (and any query instruction) included. */
+  /**
+   * Its length in tokens, special tokens (and any query instruction) included: exact when
+   * `exact`, else a lower bound. Tokenizer work is bounded by what truncation keeps, so a text
+   * much longer than the model reads (more than about 1.5 times the characters the kept tokens
+   * take) is tokenized only as far as needed, and this counts the tokens of that part.
+   */
   tokens: number;
+  /** Whether `tokens` counts the whole text (else it is a lower bound). */
+  exact: boolean;
   /** The model's limit: what was kept (the last special token included). */
   maxTokens: number;
 }
@@ -100,4 +107,13 @@ export interface LocalBackendOptions extends ImageSourceOptions {
    * @default a `process.emitWarning` of type `JinaClipTruncationWarning` naming the inputs
    */
   onTruncation?: (truncated: readonly TruncatedInput[]) => void;
+  /**
+   * Let onnxruntime's own telemetry run. onnxruntime-node 1.30 on Linux otherwise writes
+   * `$TMPDIR/mat-debug-<pid>.log` and `~/.cache/Microsoft/` files and tries to upload usage
+   * data; the backend sets `ORT_DISABLE_TELEMETRY=1` in the process environment before loading
+   * onnxruntime-node, unless this is true or the variable is already set
+   * (`ORT_DISABLE_TELEMETRY=0` opts in too). Process-wide: the first backend that loads decides.
+   * @default false
+   */
+  onnxTelemetry?: boolean;
 }

@@ -19,7 +19,10 @@ export function reportTruncation(
   }
   const named = truncated
     .slice(0, NAMED_INPUTS)
-    .map(({ inputIndex, tokens }) => `input ${inputIndex} (${tokens} tokens)`)
+    .map(
+      ({ inputIndex, tokens, exact }) =>
+        `input ${inputIndex} (${exact ? '' : 'at least '}${tokens} tokens)`,
+    )
     .join(', ');
   const more =
     truncated.length > NAMED_INPUTS ? ` and ${truncated.length - NAMED_INPUTS} more` : '';

@@ -28,6 +28,7 @@ describe('resolveLocalConfig', () => {
       onDownloadProgress: undefined,
       onTruncation: undefined,
       images: IMAGE_SOURCE_DEFAULTS,
+      onnxTelemetry: false,
     });
     expect(resolveLocalConfig({ model: 'jina-clip-v2' })).toMatchObject({
       layout: 'combined',
@@ -51,6 +52,7 @@ describe('resolveLocalConfig', () => {
     [{ imageWorkers: 1.5 }, 'imageWorkers'],
     [{ imageWorkers: '2' }, 'imageWorkers'],
     [{ exactImages: 'yes' }, 'exactImages'],
+    [{ onnxTelemetry: 'on' }, 'onnxTelemetry'],
   ])('rejects %o naming the field', (options, field) => {
     let error: unknown;
     try {

@@ -51,6 +51,8 @@ export interface LocalConfig {
   onTruncation: ((truncated: readonly TruncatedInput[]) => void) | undefined;
   /** Byte cap, download, path and pixel policy of image inputs. */
   images: ImageSourceConfig;
+  /** Leave onnxruntime's telemetry on (see `applyOnnxTelemetryPolicy`). */
+  onnxTelemetry: boolean;
 }
 
 /** Graph layout of each model the local backend runs. */
@@ -160,5 +162,6 @@ export function resolveLocalConfig(options: LocalBackendOptions = {}): LocalConf
     onDownloadProgress: optionalFunction(options.onDownloadProgress, 'onDownloadProgress'),
     onTruncation: optionalFunction(options.onTruncation, 'onTruncation'),
     images: resolveImageSourceConfig(options),
+    onnxTelemetry: optionalBoolean(options.onnxTelemetry, 'onnxTelemetry') ?? false,
   };
 }

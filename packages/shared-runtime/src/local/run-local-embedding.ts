@@ -1,5 +1,7 @@
 import type { EmbedConfig } from '../embed-options.js';
 import type { EmbedResult } from '../embedding-backend.js';
+import { InvalidInputError } from '../errors/invalid-input-error.js';
+import { JinaClipError } from '../errors/jina-clip-error.js';
 import { ModelLoadError } from '../errors/model-load-error.js';
 import type { ImageWorkerPool } from '../images/image-worker-pool.js';
 import type { ResolvedInput } from '../inputs/embedding-input.js';
@@ -10,6 +12,7 @@ import type { LocalModel } from './load-local-model.js';
 import type { TruncatedInput } from './local-backend-options.js';
 import { reportTruncation } from './report-truncation.js';
 import { planTextBatches, type TokenizedText } from './text-batches.js';
+import type { TextEncoding, TextTokenizer } from './text-tokenizer.js';
 
 /** What one `embed` call runs with. */
 export interface LocalEmbedRun {
@@ -26,6 +29,23 @@ export interface LocalEmbedRun {
   imagePool: ImageWorkerPool;
   /** Full-size decode and PIL-exact resample for every image (`exactImages`). */
   exactImages: boolean;
+}
+
+/**
+ * Tokenizes one input's text. Whatever the tokenizer library throws (its stack or memory giving
+ * out on a pathological text, say) becomes an {@link InvalidInputError} naming the input.
+ */
+function encodeText(tokenizer: TextTokenizer, text: string, inputIndex: number): TextEncoding {
+  try {
+    return tokenizer.encode(text);
+  } catch (error) {
+    if (error instanceof JinaClipError) throw error;
+    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    throw new InvalidInputError(
+      `Input ${inputIndex}: the tokenizer could not tokenize this text of ${text.length} characters (${reason}).`,
+      { inputIndex, cause: error },
+    );
+  }
 }
 
 /** A promise whose rejection is handled until someone awaits it (a prefetch that may go unused). */
@@ -67,9 +87,13 @@ export async function runLocalEmbedding(
       images.push({ inputIndex, image: input.image });
       return;
     }
-    const { ids, truncatedFrom } = tokenizer!.encode(instruction + input.text);
+    const { ids, truncatedFrom, exact } = encodeText(
+      tokenizer!,
+      instruction + input.text,
+      inputIndex,
+    );
     if (truncatedFrom !== undefined) {
-      truncated.push({ inputIndex, tokens: truncatedFrom, maxTokens: tokenizer!.maxTokens });
+      truncated.push({ inputIndex, tokens: truncatedFrom, maxTokens: tokenizer!.maxTokens, exact });
     }
     totalTokens += ids.length;
     texts.push({ inputIndex, ids });

@@ -1,17 +1,27 @@
 import type { Tokenizer as HuggingFaceTokenizer } from '@huggingface/tokenizers';
 import { ModelLoadError } from '../errors/model-load-error.js';
 import { importOptionalPeer } from '../optional-peer.js';
+import { encodeBoundedPrefix } from './encode-bounded-prefix.js';
 
 /** A text's token ids, special tokens included, cut to the model's limit. */
 export interface TextEncoding {
   ids: number[];
-  /** The untruncated length, when the text was longer than the limit; undefined otherwise. */
+  /**
+   * When the text was longer than the limit, its length in tokens (special tokens included):
+   * exact when `exact`, else a lower bound (only a bounded prefix of a very long text is
+   * tokenized). Undefined when nothing was cut.
+   */
   truncatedFrom: number | undefined;
+  /** Whether `truncatedFrom` is the text's full token count rather than a lower bound. */
+  exact: boolean;
 }
 
 /** The repository's tokenizer, with the model's limit and padding token. */
 export interface TextTokenizer {
-  /** Tokenizes one text, adding the template's special tokens and cutting it to `maxTokens`. */
+  /**
+   * Tokenizes one text, adding the template's special tokens and cutting it to `maxTokens`;
+   * work is bounded by `maxTokens`, not by the text's length (see `encodeBoundedPrefix`).
+   */
   encode(text: string): TextEncoding;
   /** Id that pads shorter rows of a batch. */
   readonly padTokenId: number;
@@ -43,27 +53,35 @@ export async function loadTextTokenizer(
     );
   }
   const { maxTokens, padTokenId } = options;
+  // The template's special tokens around a text (`[CLS] … [SEP]`, `<s> … </s>`), found once.
+  const sample = 'a';
+  const sampleIds = tokenizer.encode(sample).ids;
+  const sampleContent = tokenizer.encode(sample, { add_special_tokens: false }).ids;
+  let before = 0;
+  while (before < sampleIds.length && !startsAt(sampleIds, sampleContent, before)) before++;
+  if (before === sampleIds.length) before = sampleIds.length - sampleContent.length;
+  const specialsBefore = sampleIds.slice(0, before);
+  const specialsAfter = sampleIds.slice(before + sampleContent.length);
+  const keep = Math.max(0, maxTokens - specialsBefore.length - specialsAfter.length);
 
   return {
     padTokenId,
     maxTokens,
     encode(text) {
-      const { ids } = tokenizer.encode(text);
-      if (ids.length <= maxTokens) return { ids, truncatedFrom: undefined };
-      // Keep the template's special tokens (before and after the text) and cut the text itself.
-      const content = tokenizer.encode(text, { add_special_tokens: false }).ids;
-      const specials = ids.length - content.length;
-      let before = 0;
-      while (before < specials && !startsAt(ids, content, before)) before++;
-      const kept = Math.max(0, maxTokens - specials);
-      return {
-        ids: [
-          ...ids.slice(0, before),
-          ...content.slice(0, kept),
-          ...ids.slice(before + content.length),
-        ].slice(0, maxTokens),
-        truncatedFrom: ids.length,
-      };
+      const content = encodeBoundedPrefix(
+        text,
+        keep,
+        (prefix) => tokenizer.encode(prefix, { add_special_tokens: false }).ids,
+      );
+      const ids = [...specialsBefore, ...content.ids, ...specialsAfter].slice(0, maxTokens);
+      const truncated = content.truncatedFrom;
+      return truncated === undefined
+        ? { ids, truncatedFrom: undefined, exact: true }
+        : {
+            ids,
+            truncatedFrom: truncated.tokens + specialsBefore.length + specialsAfter.length,
+            exact: truncated.exact,
+          };
     },
   };
 }

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ModelLoadError } from '../../errors/index.js';
 import type { DownloadProgress } from '../local-backend-options.js';
 import { type HubClient, type HubResponse, headerValue, openHubRequest } from './hub-client.js';
+import { fileChecksum } from './verify-cached-file.js';
 
 /** One blob to fetch into the cache. */
 export interface BlobDownload {
@@ -16,6 +17,8 @@ export interface BlobDownload {
   readonly expectedSize: number | undefined;
   /** The LFS sha256 the content must hash to; undefined for a git (non-LFS) file. */
   readonly sha256: string | undefined;
+  /** The git blob sha1 a file kept in git (non-LFS) must have; undefined for an LFS file. */
+  readonly gitSha1?: string | undefined;
   /** `blobs/{etag}.incomplete`: written, and resumed, here. */
   readonly incompletePath: string;
   /** `blobs/{etag}`: renamed into place once complete and checked. */
@@ -28,7 +31,7 @@ const PROGRESS_INTERVAL_MS = 100;
 
 /**
  * Downloads a blob to `{blob}.incomplete` (resuming a partial file with `Range`), checks its
- * size and, for an LFS file, its sha256, then renames it into place, so a reader never sees a
+ * size and its checksum (an LFS file's sha256, a git file's blob sha1), then renames it into place, so a reader never sees a
  * half-written or corrupted blob. A failed check deletes the partial file and downloads once
  * more from scratch; a second failure throws. The caller holds the blob's lock.
  *
@@ -41,7 +44,12 @@ export async function downloadBlob(
 ): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     const received = await fetchToIncomplete(client, download, onDownloadProgress);
-    const problem = checkReceived(received, download);
+    // A git file is small (the Hub keeps files of 10 MB and more in LFS): hashed once complete.
+    const gitSha1 =
+      download.gitSha1 === undefined
+        ? undefined
+        : await fileChecksum(download.incompletePath, 'git sha1');
+    const problem = checkReceived({ ...received, gitSha1 }, download);
     if (problem === undefined) {
       await rename(download.incompletePath, download.blobPath);
       return;
@@ -60,6 +68,7 @@ export async function downloadBlob(
 interface Received {
   readonly size: number;
   readonly sha256: string | undefined;
+  readonly gitSha1?: string | undefined;
 }
 
 function checkReceived(received: Received, download: BlobDownload): string | undefined {
@@ -68,6 +77,9 @@ function checkReceived(received: Received, download: BlobDownload): string | und
   }
   if (download.sha256 !== undefined && received.sha256 !== download.sha256) {
     return `sha256 ${received.sha256} instead of ${download.sha256}`;
+  }
+  if (download.gitSha1 !== undefined && received.gitSha1 !== download.gitSha1) {
+    return `git sha1 ${received.gitSha1} instead of ${download.gitSha1}`;
   }
   return undefined;
 }

@@ -303,6 +303,54 @@ describe('downloadModelFiles', () => {
     );
   });
 
+  it('checks a small (git) file by its git blob sha1 on download, and fetches a corrupted one again', async () => {
+    const cacheDir = await freshCache();
+    // The loopback Hub's ETag for a git file is its blob sha1, as the Hub's is.
+    hub.corruptBodyOnce('preprocessor_config.json');
+    const result = await downloadModelFiles(options(cacheDir));
+    expect(gets('preprocessor_config.json').length).toBe(2);
+    expect(await readFile(result.paths['preprocessor_config.json'] as string)).toEqual(
+      content('preprocessor_config.json'),
+    );
+  });
+
+  it.each([
+    ['a truncated config.json', 'config.json', (bytes: Buffer) => bytes.subarray(0, 10)],
+    [
+      'a changed digit in preprocessor_config.json',
+      'preprocessor_config.json',
+      (bytes: Buffer) => Buffer.from(bytes.toString().replace('224', '225')),
+    ],
+  ])(
+    'finds %s in the cache: offline a ModelLoadError naming it, online fetched again',
+    async (_, file, damage) => {
+      const cacheDir = await freshCache();
+      const result = await downloadModelFiles(options(cacheDir));
+      const blob = join(cacheDir, STORAGE, 'blobs', gitBlobSha1(content(file)));
+      await writeFile(blob, damage(content(file)));
+
+      const offline = await expectRejection(
+        downloadModelFiles(options(cacheDir, { offline: true })),
+      );
+      expect(offline).toBeInstanceOf(ModelLoadError);
+      expect((offline as ModelLoadError).file).toBe(file);
+      expect((offline as ModelLoadError).message).toContain(
+        `${file} of ${REPO} in the Hugging Face cache (${blob}) is corrupted: its git sha1 is `,
+      );
+      expect((offline as ModelLoadError).message).toContain(`not ${gitBlobSha1(content(file))}.`);
+
+      hub.clearRequests();
+      const again = await downloadModelFiles(options(cacheDir));
+      expect(again).toEqual(result);
+      expect(gets(file).length).toBe(1);
+      expect(await readFile(blob)).toEqual(content(file));
+      // Checked once per process: a second call reads nothing again.
+      hub.clearRequests();
+      await downloadModelFiles(options(cacheDir, { offline: true }));
+      expect(hub.requests).toEqual([]);
+    },
+  );
+
   it('resumes a dropped connection with Range in the same call', async () => {
     const cacheDir = await freshCache();
     hub.cutBodyOnce(WEIGHTS, 100_000);

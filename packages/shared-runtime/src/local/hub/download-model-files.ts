@@ -1,7 +1,8 @@
-import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Agent } from 'undici';
 import { ModelLoadError } from '../../errors/index.js';
+import { describeCachePathError } from './cache-path-error.js';
 import { createSnapshotPointer } from './create-snapshot-pointer.js';
 import { downloadBlob } from './download-blob.js';
 import type {
@@ -23,7 +24,12 @@ import {
   type DownloadConfig,
   resolveDownloadConfig,
 } from './resolve-download-config.js';
-import { deleteCorrupted, markVerified, verifyCachedFile } from './verify-cached-file.js';
+import {
+  deleteCorrupted,
+  GIT_SHA1_PATTERN,
+  markVerified,
+  verifyCachedFile,
+} from './verify-cached-file.js';
 
 export type {
   DownloadedModelFiles,
@@ -41,11 +47,12 @@ const MAX_CONCURRENT_FILES = 4;
  * - The revision is resolved to a commit with one `HEAD {endpoint}/{repo}/resolve/{revision}/{file}`
  *   (none when it is a commit hash already), recorded in `refs/{revision}`; every file is then
  *   taken at that commit, so the set is consistent even if the branch moves meanwhile.
- * - A file whose `snapshots/{commit}/{file}` exists is used as is (no request); an LFS file is
- *   first checked against its sha256, once per process, and fetched again if corrupted.
+ * - A file whose `snapshots/{commit}/{file}` exists is used as is (no request), once checked
+ *   against its etag (an LFS file's sha256, a git file's blob sha1), once per process, and
+ *   fetched again if corrupted (offline: a ModelLoadError naming it).
  * - Otherwise its metadata is read (`X-Linked-Etag`/`ETag`, `X-Linked-Size`, the CDN `Location`),
  *   the blob downloaded under a lock into `blobs/{etag}.incomplete` (resumed with `Range`),
- *   checked (size; sha256 for LFS) and renamed into `blobs/{etag}`, and
+ *   checked (size; sha256 for LFS, git blob sha1 otherwise) and renamed into `blobs/{etag}`, and
  *   `snapshots/{commit}/{file}` made a relative symlink to it.
  * - Offline (option or `HF_HUB_OFFLINE=1`) only the cache is read. When the Hub cannot be reached
  *   or refuses access, a complete cached snapshot of the revision is used instead, as
@@ -84,7 +91,7 @@ export async function downloadModelFiles(
     return await downloadOnline(config, paths, client, siblings);
   } catch (error) {
     if (config.signal?.aborted) throw config.signal.reason;
-    throw error;
+    throw describeCachePathError(error, config.cacheDirectory);
   } finally {
     await dispatcher.destroy();
   }
@@ -142,7 +149,11 @@ async function downloadOnline(
 
   const resolvedCommit = commit;
   const located = await mapConcurrently(requested, siblings, (entry) =>
-    locateFile(config, paths, client, resolvedCommit, entry, lookups.get(entry.file)),
+    locateFile(config, paths, client, resolvedCommit, entry, lookups.get(entry.file)).catch(
+      (error: unknown) => {
+        throw describeCachePathError(error, config.cacheDirectory, entry.file);
+      },
+    ),
   );
   const result: Record<string, string> = {};
   requested.forEach(({ file }, index) => {
@@ -239,6 +250,7 @@ async function placeBlob(
   const { etag } = metadata;
   const blobPath = paths.blob(etag);
   const sha256 = SHA256_PATTERN.test(etag) ? etag : undefined;
+  const gitSha1 = GIT_SHA1_PATTERN.test(etag) ? etag : undefined;
   await mkdir(dirname(blobPath), { recursive: true });
   const blobIsGood = async () => {
     if (!config.verifyCachedFiles) return true;
@@ -277,12 +289,13 @@ async function placeBlob(
           url: metadata.location,
           expectedSize: metadata.size,
           sha256,
+          gitSha1,
           incompletePath: `${blobPath}.incomplete`,
           blobPath,
         },
         config.onDownloadProgress,
       );
-      if (sha256 !== undefined) await markVerified(blobPath, sha256);
+      if (sha256 !== undefined || gitSha1 !== undefined) await markVerified(blobPath, etag);
       await createSnapshotPointer(blobPath, pointer);
       return;
     } finally {
@@ -305,6 +318,15 @@ async function loadFromCache(
     ...config.optionalFiles.map((file) => [file, true] as const),
   ]) {
     const pointer = commit === undefined ? undefined : paths.pointer(commit, file);
+    if (pointer !== undefined && (await isDanglingLink(pointer))) {
+      // Left as it is, onnxruntime would report a missing `.onnx_data` as a path that "escapes
+      // model directory", and a missing required file would look merely absent.
+      throw new ModelLoadError(
+        `${file} of ${repo} in the Hugging Face cache (${pointer}) is a symlink to ${await readlink(pointer)}, which does not exist: its blob was deleted. ` +
+          'Offline mode is on (offline: true or HF_HUB_OFFLINE=1), so it cannot be downloaded again: go online once to replace it.',
+        { file },
+      );
+    }
     if (pointer === undefined || !(await exists(pointer))) {
       if (!optional) missing.push(file);
       continue;
@@ -313,7 +335,7 @@ async function loadFromCache(
       const check = await verifyCachedFile(pointer);
       if (check.kind === 'corrupted') {
         throw new ModelLoadError(
-          `${file} of ${repo} in the Hugging Face cache (${check.blobPath}) is corrupted: its sha256 is ${check.actual}, not ${check.expected}. ` +
+          `${file} of ${repo} in the Hugging Face cache (${check.blobPath}) is corrupted: its ${check.algorithm} is ${check.actual}, not ${check.expected}. ` +
             'Offline mode is on (offline: true or HF_HUB_OFFLINE=1), so it cannot be downloaded again: go online once to replace it.',
           { file },
         );
@@ -350,6 +372,16 @@ async function writeRef(refPath: string, commit: string): Promise<void> {
   if ((await readRef(refPath)) === commit) return;
   await mkdir(dirname(refPath), { recursive: true });
   await writeFile(refPath, commit);
+}
+
+/** A symlink whose target is missing. */
+async function isDanglingLink(path: string): Promise<boolean> {
+  try {
+    if (!(await lstat(path)).isSymbolicLink()) return false;
+  } catch {
+    return false;
+  }
+  return !(await exists(path));
 }
 
 async function exists(path: string): Promise<boolean> {
