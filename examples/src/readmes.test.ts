@@ -65,6 +65,18 @@ const ADAPTER_OPTIONS = [
   'hfToken',
   'endpoint',
   'onTruncation',
+  'rateLimitTimeout',
+  'maxResponseBytes',
+  'maxImageBytes',
+  'maxImagePixels',
+  'imageDownloadTimeout',
+  'maxRedirects',
+  'allowPrivateNetwork',
+  'allowFilePaths',
+  'imageFileRoot',
+  'imageWorkers',
+  'exactImages',
+  'onnxTelemetry',
 ] as const satisfies readonly AdapterOptionName[];
 type ListsAll<Listed, All> = [Exclude<All, Listed>] extends [never] ? true : false;
 const adapterOptionsListed: ListsAll<(typeof ADAPTER_OPTIONS)[number], AdapterOptionName> = true;
