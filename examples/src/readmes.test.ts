@@ -9,7 +9,9 @@ import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   type AdapterCallOptions,
+  API_BACKEND_OPTION_NAMES,
   type ApiBackendOptions,
+  LOCAL_BACKEND_OPTION_NAMES,
   type LocalBackendOptions,
   MODELS,
 } from 'jina-clip-runtime';
@@ -34,50 +36,17 @@ type AdapterOptionName =
   | keyof AdapterCallOptions
   | keyof ApiBackendOptions
   | keyof LocalBackendOptions;
-/** The LangChain adapter's options; tsc fails when one is missing. */
+/** The LangChain adapter's options: its own, then both backends' (one list each, from the runtime). */
 const ADAPTER_OPTIONS = [
-  'backend',
-  'model',
-  'dimensions',
-  'batchSize',
-  'normalized',
-  'signal',
-  'onUsage',
-  'modelInfo',
-  'apiKey',
-  'baseURL',
-  'maxConcurrency',
-  'maxRetries',
-  'timeout',
-  'backoff',
-  'resizeImages',
-  'fetchImageUrls',
-  'headers',
-  'modelPath',
-  'repo',
-  'revision',
-  'dtype',
-  'cacheDir',
-  'offline',
-  'device',
-  'threads',
-  'onDownloadProgress',
-  'hfToken',
-  'endpoint',
-  'onTruncation',
-  'rateLimitTimeout',
-  'maxResponseBytes',
-  'maxImageBytes',
-  'maxImagePixels',
-  'imageDownloadTimeout',
-  'maxRedirects',
-  'allowPrivateNetwork',
-  'allowFilePaths',
-  'imageFileRoot',
-  'imageWorkers',
-  'exactImages',
-  'onnxTelemetry',
-] as const satisfies readonly AdapterOptionName[];
+  ...new Set([
+    'backend',
+    'dimensions',
+    'signal',
+    'onUsage',
+    ...API_BACKEND_OPTION_NAMES,
+    ...LOCAL_BACKEND_OPTION_NAMES,
+  ] as const),
+] satisfies readonly AdapterOptionName[];
 type ListsAll<Listed, All> = [Exclude<All, Listed>] extends [never] ? true : false;
 const adapterOptionsListed: ListsAll<(typeof ADAPTER_OPTIONS)[number], AdapterOptionName> = true;
 const llamaIndexOptions: readonly string[] = [

@@ -13,6 +13,7 @@ export {
   type AdapterUsage,
   resolveAdapterOptions,
 } from './adapter-options.js';
+export { API_BACKEND_OPTION_NAMES } from './api/api-backend-option-names.js';
 export type { ApiBackendOptions, RetryBackoffOptions } from './api/api-backend-options.js';
 export { createApiBackend } from './api/create-api-backend.js';
 export type {
@@ -32,8 +33,13 @@ export {
 export type { EmbeddingBackend, EmbedOptions, EmbedResult } from './embedding-backend.js';
 export * from './errors/index.js';
 export type { EmbeddingInput, ImageSource, ResolvedInput } from './inputs/embedding-input.js';
-export { IMAGE_SOURCE_DEFAULTS, type ImageSourceOptions } from './inputs/image-source-options.js';
+export {
+  IMAGE_SOURCE_DEFAULTS,
+  IMAGE_SOURCE_OPTION_NAMES,
+  type ImageSourceOptions,
+} from './inputs/image-source-options.js';
 export { validateInputs } from './inputs/validate-inputs.js';
+export { LOCAL_BACKEND_OPTION_NAMES } from './local/local-backend-option-names.js';
 export type {
   Device,
   DownloadProgress,

@@ -33,7 +33,7 @@ import {
   RateLimitError,
   TimeoutError,
 } from './index.js';
-import { IMAGE_SOURCE_DEFAULTS } from './inputs/image-source-options.js';
+import { IMAGE_SOURCE_DEFAULTS, IMAGE_SOURCE_OPTION_NAMES } from './inputs/image-source-options.js';
 import { LOCAL_BACKEND_OPTION_NAMES } from './local/local-backend-option-names.js';
 import { DEFAULT_LOCAL_BATCH_SIZE } from './local/resolve-local-config.js';
 import { createLocalBackend } from './local.js';
@@ -220,14 +220,7 @@ describe('README.md', () => {
     expect(tableNames(localSection)).toEqual(LOCAL_OPTIONS);
     expect(tableRow(localSection, 'batchSize')).toContain(`| \`${DEFAULT_LOCAL_BATCH_SIZE}\``);
     for (const section of [apiSection, localSection]) {
-      for (const name of [
-        'maxImageBytes',
-        'maxImagePixels',
-        'imageDownloadTimeout',
-        'maxRedirects',
-        'allowPrivateNetwork',
-        'allowFilePaths',
-      ] as const) {
+      for (const name of IMAGE_SOURCE_OPTION_NAMES.filter((name) => name !== 'imageFileRoot')) {
         expect(tableRow(section, name)).toContain(`| \`${IMAGE_SOURCE_DEFAULTS[name]}\``);
       }
     }

@@ -1,3 +1,4 @@
+import { IMAGE_SOURCE_OPTION_NAMES } from '../inputs/image-source-options.js';
 import { optionNames } from '../option-names.js';
 import type { ApiBackendOptions } from './api-backend-options.js';
 
@@ -22,12 +23,6 @@ export const API_BACKEND_OPTION_NAMES = optionNames<ApiBackendOptions>()([
   'fetchImageUrls',
   'headers',
   'backoff',
-  'maxImageBytes',
-  'maxImagePixels',
-  'imageDownloadTimeout',
-  'maxRedirects',
-  'allowPrivateNetwork',
-  'allowFilePaths',
-  'imageFileRoot',
+  ...IMAGE_SOURCE_OPTION_NAMES,
   'imageWorkers',
 ]);

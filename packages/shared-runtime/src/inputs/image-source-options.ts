@@ -43,6 +43,20 @@ export interface ImageSourceOptions {
   imageFileRoot?: string;
 }
 
+/**
+ * Every option of {@link ImageSourceOptions}, in the order of the README's tables: both backends'
+ * option lists take them from here.
+ */
+export const IMAGE_SOURCE_OPTION_NAMES = [
+  'maxImageBytes',
+  'maxImagePixels',
+  'imageDownloadTimeout',
+  'maxRedirects',
+  'allowPrivateNetwork',
+  'allowFilePaths',
+  'imageFileRoot',
+] as const satisfies readonly (keyof ImageSourceOptions)[];
+
 /** {@link ImageSourceOptions} with defaults applied and every value checked. */
 export interface ImageSourceConfig {
   readonly maxImageBytes: number;

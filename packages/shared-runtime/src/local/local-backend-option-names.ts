@@ -1,3 +1,4 @@
+import { IMAGE_SOURCE_OPTION_NAMES } from '../inputs/image-source-options.js';
 import { optionNames } from '../option-names.js';
 import type { LocalBackendOptions } from './local-backend-options.js';
 
@@ -22,13 +23,7 @@ export const LOCAL_BACKEND_OPTION_NAMES = optionNames<LocalBackendOptions>()([
   'normalized',
   'onDownloadProgress',
   'onTruncation',
-  'maxImageBytes',
-  'maxImagePixels',
-  'imageDownloadTimeout',
-  'maxRedirects',
-  'allowPrivateNetwork',
-  'allowFilePaths',
-  'imageFileRoot',
+  ...IMAGE_SOURCE_OPTION_NAMES,
   'imageWorkers',
   'exactImages',
   'onnxTelemetry',

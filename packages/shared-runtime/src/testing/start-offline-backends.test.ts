@@ -18,6 +18,7 @@ describe('startOfflineBackends', () => {
       baseURL: server.url,
       apiKey: server.apiKey,
       backoff: { initialDelayMs: 1, maxDelayMs: 5 },
+      allowPrivateNetwork: true,
     });
     expect(offline.local).toEqual({
       backend: 'local',
