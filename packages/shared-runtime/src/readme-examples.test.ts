@@ -332,9 +332,12 @@ describe('README samples', () => {
   it('embedSettled: a bad file is reported and skipped, the good vectors kept', async () => {
     api.reset();
     await writeFile('./photos/broken.jpg', Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]));
-    const backend = createApiBackend({ model: 'jina-clip-v2', baseURL: api.url });
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     // #region readme
+    const backend = createApiBackend({
+      model: 'jina-clip-v2',
+      baseURL: api.url, // test-only
+    });
     const kept: Float32Array[] = [];
     const { results } = await embedSettled(backend, [
       'A cat sleeping on a sofa',
