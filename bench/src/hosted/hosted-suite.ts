@@ -85,6 +85,11 @@ async function billedTokens(
   const worker = async () => {
     while (next < answered.length) {
       const record = answered[next++]!;
+      if (record.body === undefined) {
+        throw new Error(
+          `The body of request ${records.indexOf(record)} was not recorded, so its billing is unknown: raise maxRecordedBodyBytes.`,
+        );
+      }
       const response = await fetch(`${billing.url}/embeddings`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${billing.apiKey}` },
@@ -106,7 +111,12 @@ async function billedTokens(
  */
 export async function runHostedSuite(options: HostedSuiteOptions): Promise<HostedResult[]> {
   const { scenario } = options;
-  const server = await startJinaApiServer({ latencyMs: scenario.latencyMs });
+  // Billing replays every answered body (below), so the server keeps them all: 200 original
+  // photos are about 300 MB of bodies, past the log's default bound of 64 MiB.
+  const server = await startJinaApiServer({
+    latencyMs: scenario.latencyMs,
+    maxRecordedBodyBytes: 2 ** 32,
+  });
   server.setConcurrencyLimit(scenario.concurrencyLimit, scenario.retryAfterMs);
   const billing = await startJinaApiServer({ apiKey: server.apiKey });
   const port = Number(new URL(server.url).port);
