@@ -3,11 +3,12 @@
  * tiny generated model repo through `JINA_CLIP_MODEL_PATH`, and on the loopback Jina API server.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { connect } from '@lancedb/lancedb';
 import {
   type HubServer,
   type JinaApiServer,
@@ -15,7 +16,9 @@ import {
   startJinaApiServer,
   writeTinyModelRepo,
 } from 'jina-clip-runtime/testing';
+import { JinaClipEmbeddings } from 'langchain-jina-clip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readDataFolder } from './data-folder.js';
 
 const run = promisify(execFile);
 const examplesDirectory = fileURLToPath(new URL('..', import.meta.url));
@@ -113,6 +116,70 @@ describe('examples on the local backend (tiny model repo)', () => {
     const third = await runExample('ingest-lancedb', [], environment);
     expect(third).toContain('10 files, 10 already ingested, 0 to embed');
     expect(third).toContain('holds 10 rows');
+  });
+
+  it('ingest-lancedb reports a corrupt JPEG, skips it, and ingests the other files with the vectors embedDocuments/embedImages give', async () => {
+    const folder = join(scratch, 'ingest-with-corrupt');
+    await cp(join(examplesDirectory, 'data'), folder, { recursive: true });
+    // A JPEG header, then garbage: sorted among the good images, in the first chunk.
+    await writeFile(
+      join(folder, 'images', 'broken.jpg'),
+      Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 1, 2, 3]),
+    );
+    const environment = {
+      JINA_CLIP_MODEL_PATH: modelPath,
+      JINA_CLIP_LANCEDB: join(scratch, 'ingest-corrupt-db'),
+    };
+    /** The one report line: the file, the typed error's name, and its message. */
+    const expectReport = (output: string) => {
+      const lines = output.split('\n').filter((line) => line.startsWith('Skipped '));
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^Skipped images\/broken\.jpg: ImageLoadError: /);
+      expect(lines[0]).toContain(`cannot decode image ${join(folder, 'images', 'broken.jpg')}: `);
+    };
+    // Resolves only on exit code 0.
+    const first = await runExample('ingest-lancedb', [folder, '--chunk-size', '4'], environment);
+    expect(first).toContain('11 files, 0 already ingested, 11 to embed');
+    expectReport(first);
+    expect(first).toContain('1 of 11 files skipped (reported above); a rerun tries them again');
+    expect(first).toContain('holds 10 rows');
+
+    const items = (await readDataFolder(folder)).filter((item) => item.id !== 'images/broken.jpg');
+    const texts = items.filter((item) => item.kind === 'text');
+    const images = items.filter((item) => item.kind === 'image');
+    const embeddings = new JinaClipEmbeddings({ backend: 'local', modelPath });
+    let expected: Map<string, number[]>;
+    try {
+      const vectors = [
+        ...(await embeddings.embedDocuments(texts.map((item) => item.text))),
+        ...(await embeddings.embedImages(images.map((item) => item.path))),
+      ];
+      expected = new Map([...texts, ...images].map((item, index) => [item.id, vectors[index]!]));
+    } finally {
+      await embeddings.close();
+    }
+    const database = await connect(environment.JINA_CLIP_LANCEDB);
+    const table = await database.openTable('ingested');
+    const rows = (await table.query().select(['id', 'vector']).toArray()) as {
+      id: string;
+      vector: Iterable<number>;
+    }[];
+    expect(rows.map((row) => row.id).sort()).toEqual([...expected.keys()].sort());
+    for (const row of rows) {
+      const vector = Array.from(row.vector);
+      const reference = expected.get(row.id)!;
+      expect(vector).toHaveLength(reference.length);
+      const difference = vector.map((value, at) => Math.abs(value - reference[at]!));
+      expect(Math.max(...difference)).toBeLessThanOrEqual(1e-6);
+    }
+    table.close();
+    database.close();
+
+    // A rerun resumes: the good files are in the table, the bad one is tried and reported again.
+    const second = await runExample('ingest-lancedb', [folder], environment);
+    expect(second).toContain('11 files, 10 already ingested, 1 to embed');
+    expectReport(second);
+    expect(second).toContain('holds 10 rows');
   });
 
   it('llamaindex-index retrieves image nodes for a text query after a reload from disk', async () => {
