@@ -4,8 +4,9 @@
 # package.json declares it), and runs its quick start there (.ci/peer-matrix/quick-start.cjs:
 # CommonJS and ESM, against the loopback Jina API server) on Node 20, 22 and 24. The project
 # with the highest versions also installs the local backend's optional peers (the CPU install
-# the READMEs give) and runs the local backend on a tiny model. Prints one line per cell, the
-# install sizes, and fails if any cell fails.
+# the READMEs give) and runs the local backend on a tiny model. Then, on Node 20 only, each
+# project runs the adapter's own unit tests against its framework version (run_adapter_tests).
+# Prints one line per cell, the install sizes, and fails if any cell fails.
 #
 # Needs the packages built (npm test has built them) and the npm registry; nothing else.
 set -euo pipefail
@@ -54,6 +55,55 @@ run_quick_start() {
   done
 }
 
+# The local backend's optional peers, as the READMEs' CPU install gives them.
+local_peers=(onnxruntime-node sharp @huggingface/tokenizers onnx-proto)
+# The repository's vitest and LlamaIndex (already in npm's cache).
+vitest=$(node -p "require('vitest/package.json').version")
+llamaindex=$(node -p "require('./packages/llamaindex-jina-clip/package.json').devDependencies.llamaindex")
+tests_seconds=0
+
+# Runs the adapter's own unit tests in the project $1 (framework $2 at version $3; $4: "lowest"
+# or "highest" end of the range; $5: label) on Node 20: the adapter's source and test files are
+# copied into the project, so the framework they import is the project's, at that version, and
+# the runtime is the packed one. The tests need vitest and the local backend's peers (the tiny model, the test
+# images). Left out: *.pipeline.test.ts (LanceDB, @langchain/community), LangChain's
+# add-images/jina-clip-retriever tests (they need @langchain/classic, which requires
+# @langchain/core 1.x), and, at the bottom of the LlamaIndex range, the concurrency test: it
+# drives the `llamaindex` package, and one of its four tests checks the `progressCallback` of
+# VectorStoreIndex.fromDocuments, which neither @llamaindex/core 0.6.0 nor llamaindex 0.9.13 (the
+# release built on it) has; llamaindex 0.12 does not load on 0.6.0.
+run_adapter_tests() {
+  local directory=$1 framework=$2 version=$3 end=$4 label=$5 name=${peer[$framework]}
+  local source="$repo/packages/${adapter[$framework]}/src" step_started=$SECONDS
+  local tests=(jina-clip-embeddings.test.ts) packages=("vitest@$vitest" "${local_peers[@]}")
+  if [[ $framework == llamaindex ]]; then
+    tests=(jina-clip-embedding.test.ts)
+    if [[ $end == highest ]]; then
+      tests+=(jina-clip-embedding.concurrency.test.ts)
+      packages+=("llamaindex@$llamaindex")
+      # LlamaIndex pins its own @llamaindex/core: one copy, the version under test.
+      (cd "$directory" && npm pkg set 'overrides[@llamaindex/core]=$@llamaindex/core')
+    fi
+  fi
+  (cd "$directory" && npm install --prefer-offline --no-audit --no-fund --loglevel=error \
+    "${packages[@]}" >/dev/null)
+  local installed
+  installed=$(cd "$directory" && npm ls "$name" --all --parseable | sort -u | wc -l)
+  [[ $installed == 1 ]] || { echo "FAIL $label: $installed copies of $name next to the tests"; exit 1; }
+  installed=$(node -p "require('$directory/node_modules/$name/package.json').version")
+  [[ $installed == "$version" ]] || { echo "FAIL $label: $name@$installed next to the tests"; exit 1; }
+  rm -rf "$directory/src" && mkdir "$directory/src"
+  find "$source" -maxdepth 1 -name '*.ts' ! -name '*.test.ts' -exec cp {} "$directory/src/" \;
+  for test in "${tests[@]}"; do cp "$source/$test" "$directory/src/"; done
+  local run=(node node_modules/vitest/vitest.mjs run --pool=forks --testTimeout=30000
+    --hookTimeout=60000 "${tests[@]/#/src/}")
+  [[ $(node -p 'process.versions.node.split(".")[0]') == 20 ]] || run=(npx -y -p node@20 "${run[@]}")
+  local result
+  result=$(cd "$directory" && "${run[@]}" 2>&1) || { echo "FAIL $label: adapter tests on Node 20"; echo "$result"; exit 1; }
+  echo "$label: adapter tests on Node 20: $(echo "$result" | grep -E '^ +Tests ' | sed -E 's/ +/ /g; s/^ Tests //') (${tests[*]})"
+  tests_seconds=$((tests_seconds + SECONDS - step_started))
+}
+
 declare -A peer=([langchain]=@langchain/core [llamaindex]=@llamaindex/core)
 declare -A adapter=([langchain]=langchain-jina-clip [llamaindex]=llamaindex-jina-clip)
 for framework in langchain llamaindex; do
@@ -67,7 +117,7 @@ for framework in langchain llamaindex; do
     extra=()
     local_flag=
     if [[ $framework == langchain && $version == "$highest" ]]; then
-      extra=(onnxruntime-node sharp @huggingface/tokenizers onnx-proto)
+      extra=("${local_peers[@]}")
       local_flag=local
     fi
     (cd "$directory" && npm install --prefer-offline --no-audit --no-fund --loglevel=error \
@@ -88,7 +138,10 @@ for framework in langchain llamaindex; do
       { echo "FAIL $label: the consumer does not compile"; exit 1; }
     echo "$label: types ok"
     run_quick_start "$directory" "$framework" "$label" $local_flag
+    end=lowest
+    [[ $version == "$highest" ]] && end=highest
+    run_adapter_tests "$directory" "$framework" "$version" "$end" "$label"
   done
 done
 echo "install sizes (node_modules): api-only langchain project ${api_size:-?}, with the local backend's peers ${local_size:-?}"
-echo "peer matrix: passed in $((SECONDS - started)) s"
+echo "peer matrix: passed in $((SECONDS - started)) s (of which the adapter tests, with their installs: $tests_seconds s)"
