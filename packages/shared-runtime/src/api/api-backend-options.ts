@@ -58,7 +58,7 @@ export interface ApiBackendOptions extends ImageSourceOptions {
   /**
    * Worker threads that decode and resize images for upload (`resizeImages`), off the main
    * thread; `0` resizes inline. Threads start with the first image and end at `close()`.
-   * @default max(1, availableParallelism() - 1)
+   * @default max(0, availableParallelism() - 1)
    */
   imageWorkers?: number;
   /** Fetch `http(s)` image URLs client-side and send their bytes, instead of the URL. @default false */

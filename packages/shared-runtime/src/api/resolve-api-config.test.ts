@@ -25,7 +25,7 @@ describe('resolveApiConfig', () => {
       maxResponseBytes: 67_108_864,
       normalized: true,
       resizeImages: true,
-      imageWorkers: Math.max(1, availableParallelism() - 1),
+      imageWorkers: Math.max(0, availableParallelism() - 1),
       fetchImageUrls: false,
       headers: {},
       backoff: { initialDelayMs: 500, maxDelayMs: 8_000 },

@@ -79,7 +79,7 @@ export interface LocalBackendOptions extends ImageSourceOptions {
    * Worker threads that decode and resample images, so that preprocessing runs on the cores
    * inference leaves free and off the main thread; `0` preprocesses inline, in the main thread.
    * Threads start with the first image and end at `close()`.
-   * @default max(1, availableParallelism() - threads), with `threads` taken as half the logical
+   * @default max(0, availableParallelism() - threads), with `threads` taken as half the logical
    * cores when unset (onnxruntime's own default is the physical core count)
    */
   imageWorkers?: number;

@@ -64,16 +64,17 @@ describe('resolveLocalConfig', () => {
     expect(error).toMatchObject({ field });
   });
 
-  it('imageWorkers defaults to the cores inference leaves free, at least one', () => {
+  it('imageWorkers defaults to the cores inference leaves free, inline when none', () => {
     // threads unset: onnxruntime takes one per physical core, about half the logical ones.
     expect(defaultImageWorkers(undefined, 2)).toBe(1);
     expect(defaultImageWorkers(undefined, 16)).toBe(8);
     expect(defaultImageWorkers(undefined, 64)).toBe(32);
     expect(defaultImageWorkers(4, 16)).toBe(12);
-    expect(defaultImageWorkers(16, 16)).toBe(1);
-    expect(defaultImageWorkers(1, 1)).toBe(1);
+    expect(defaultImageWorkers(16, 16)).toBe(0);
+    expect(defaultImageWorkers(2, 2)).toBe(0);
+    expect(defaultImageWorkers(1, 1)).toBe(0);
     expect(resolveLocalConfig({ threads: 1 }).imageWorkers).toBe(
-      Math.max(1, availableParallelism() - 1),
+      Math.max(0, availableParallelism() - 1),
     );
     expect(resolveLocalConfig({ imageWorkers: 0, exactImages: true })).toMatchObject({
       imageWorkers: 0,
