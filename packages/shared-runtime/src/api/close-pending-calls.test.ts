@@ -1,22 +1,10 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BackendClosedError } from '../errors/backend-closed-error.js';
-import { type JinaApiServer, startJinaApiServer } from '../testing/jina-api-server.js';
 import { loopbackApiOptions } from '../testing/loopback-api-options.js';
+import { useLoopbackApiServer } from '../testing/loopback-api-server.test-helper.js';
 import { createApiBackend } from './create-api-backend.js';
 
-let server: JinaApiServer;
-
-beforeAll(async () => {
-  server = await startJinaApiServer({ recordBodies: false });
-});
-afterAll(async () => {
-  await server.close();
-});
-afterEach(() => {
-  server.reset();
-  server.setLatency(0);
-  server.setConcurrencyLimit(undefined);
-});
+const server = useLoopbackApiServer();
 
 /** Settles `promise` into what it rejected with, and how long after `since` it did. */
 async function settle(promise: Promise<unknown>, since: number) {
@@ -38,23 +26,23 @@ async function until(condition: () => boolean): Promise<void> {
 
 describe('createApiBackend: close() settles every pending call', () => {
   it('rejects calls in flight, queued for a slot and sleeping before a retry with BackendClosedError, promptly', async () => {
-    server.setLatency(10_000);
+    server().setLatency(10_000);
     const backend = createApiBackend({
-      ...loopbackApiOptions(server),
+      ...loopbackApiOptions(server()),
       maxConcurrency: 1,
       backoff: { initialDelayMs: 10_000, maxDelayMs: 10_000 },
     });
     const inFlight = backend.embed(['in flight']);
     const queued = backend.embed(['queued behind the limiter']);
-    await until(() => server.inFlight === 1);
+    await until(() => server().inFlight === 1);
 
     const retrying = createApiBackend({
-      ...loopbackApiOptions(server),
+      ...loopbackApiOptions(server()),
       backoff: { initialDelayMs: 10_000, maxDelayMs: 10_000 },
     });
-    server.fail({ status: 503 });
+    server().fail({ status: 503 });
     const sleeping = retrying.embed(['sleeping before its retry']);
-    await until(() => server.requests.some((request) => request.status === 503));
+    await until(() => server().requests.some((request) => request.status === 503));
 
     const started = Date.now();
     const closing = Promise.all([backend.close(), retrying.close()]);
@@ -69,26 +57,26 @@ describe('createApiBackend: close() settles every pending call', () => {
       expect(error).toMatchObject({ name: 'BackendClosedError' });
     }
     expect(results[3]!.error).toBeUndefined();
-    // Generous: the server would have held them for 10 s.
+    // Generous: the server() would have held them for 10 s.
     for (const { ms } of results) expect(ms).toBeLessThan(2000);
   });
 
   it('rejects calls after close with BackendClosedError, sending nothing', async () => {
-    const backend = createApiBackend(loopbackApiOptions(server));
+    const backend = createApiBackend(loopbackApiOptions(server()));
     await backend.embed(['x']);
     await backend.close();
     await backend.close();
-    server.reset();
+    server().reset();
     await expect(backend.embed(['x'])).rejects.toBeInstanceOf(BackendClosedError);
-    expect(server.requests).toHaveLength(0);
+    expect(server().requests).toHaveLength(0);
   });
 
   it('keeps a caller abort its own reason', async () => {
-    server.setLatency(10_000);
-    const backend = createApiBackend(loopbackApiOptions(server));
+    server().setLatency(10_000);
+    const backend = createApiBackend(loopbackApiOptions(server()));
     const controller = new AbortController();
     const call = backend.embed(['x'], { signal: controller.signal });
-    await until(() => server.inFlight === 1);
+    await until(() => server().inFlight === 1);
     const reason = new Error('caller gave up');
     controller.abort(reason);
     await expect(call).rejects.toBe(reason);

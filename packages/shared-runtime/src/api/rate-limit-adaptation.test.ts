@@ -1,24 +1,12 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RateLimitError } from '../errors/rate-limit-error.js';
-import { type JinaApiServer, startJinaApiServer } from '../testing/jina-api-server.js';
 import { expectedServerEmbedding } from '../testing/jina-api-server-embedding.js';
 import { loopbackApiOptions } from '../testing/loopback-api-options.js';
+import { useLoopbackApiServer } from '../testing/loopback-api-server.test-helper.js';
 import { createApiBackend } from './create-api-backend.js';
 import { createRequestLimiter } from './request-limiter.js';
 
-let server: JinaApiServer;
-
-beforeAll(async () => {
-  server = await startJinaApiServer({ recordBodies: false });
-});
-afterAll(async () => {
-  await server.close();
-});
-afterEach(() => {
-  server.reset();
-  server.setLatency(0);
-  server.setConcurrencyLimit(undefined);
-});
+const server = useLoopbackApiServer();
 
 describe('createRequestLimiter: adaptive limit', () => {
   it('halves on a 429 once per overload, never below 1, and adds 1 per `limit` successes up to max', async () => {
@@ -70,15 +58,15 @@ describe('createRequestLimiter: adaptive limit', () => {
 });
 
 describe('createApiBackend: rate limits never lose a call', () => {
-  it('embeds 1,000 texts with maxConcurrency 8 against a server allowing 2, in order, converging to its limit', async () => {
-    server.setLatency(5);
-    server.setConcurrencyLimit(2, 10);
+  it('embeds 1,000 texts with maxConcurrency 8 against a server() allowing 2, in order, converging to its limit', async () => {
+    server().setLatency(5);
+    server().setConcurrencyLimit(2, 10);
     const backend = createApiBackend({
-      ...loopbackApiOptions(server),
+      ...loopbackApiOptions(server()),
       batchSize: 8,
       maxConcurrency: 8,
       // 429s spend none of these (about a quarter of 125 batches see one, some several); the one
-      // retry covers a keep-alive socket the server closes just as it is reused on a busy machine.
+      // retry covers a keep-alive socket the server() closes just as it is reused on a busy machine.
       maxRetries: 1,
     });
     const texts = Array.from({ length: 1000 }, (_, index) => `text number ${index}`);
@@ -87,24 +75,24 @@ describe('createApiBackend: rate limits never lose a call', () => {
     for (const [index, text] of texts.entries()) {
       expect(embeddings[index]).toEqual(expectedServerEmbedding(text, 'jina-clip-v1'));
     }
-    const first = server.requests.filter((request) => request.status === 429).length;
-    // Learned: the next call of the same backend starts near the server's limit and so draws far
+    const first = server().requests.filter((request) => request.status === 429).length;
+    // Learned: the next call of the same backend starts near the server()'s limit and so draws far
     // fewer 429s than the 125 batches, the requests in flight settling at about 2 (AIMD probes 3).
-    server.reset();
+    server().reset();
     const again = await backend.embed(texts.slice(0, 400));
     expect(again.embeddings[399]).toEqual(expectedServerEmbedding(texts[399]!, 'jina-clip-v1'));
-    const rateLimited = server.requests.filter((request) => request.status === 429).length;
-    expect(server.peakInFlight).toBeLessThanOrEqual(5);
+    const rateLimited = server().requests.filter((request) => request.status === 429).length;
+    expect(server().peakInFlight).toBeLessThanOrEqual(5);
     expect(rateLimited).toBeLessThan(25);
     expect(first).toBeGreaterThan(0);
     await backend.close();
   }, 60_000);
 
   it('shares what it learned across concurrent calls of one backend', async () => {
-    server.setLatency(5);
-    server.setConcurrencyLimit(2, 10);
+    server().setLatency(5);
+    server().setConcurrencyLimit(2, 10);
     const backend = createApiBackend({
-      ...loopbackApiOptions(server),
+      ...loopbackApiOptions(server()),
       batchSize: 4,
       maxConcurrency: 8,
       maxRetries: 1,
@@ -118,9 +106,9 @@ describe('createApiBackend: rate limits never lose a call', () => {
   }, 60_000);
 
   it('rejects with RateLimitError once a batch has been rate limited for rateLimitTimeout ms', async () => {
-    server.setConcurrencyLimit(0, 20);
+    server().setConcurrencyLimit(0, 20);
     const backend = createApiBackend({
-      ...loopbackApiOptions(server),
+      ...loopbackApiOptions(server()),
       maxRetries: 0,
       rateLimitTimeout: 200,
     });
@@ -132,6 +120,6 @@ describe('createApiBackend: rate limits never lose a call', () => {
     expect(error).toMatchObject({ status: 429, retryAfterMs: 20 });
     expect(elapsed).toBeGreaterThanOrEqual(180);
     // About 200 / 20 attempts: bounded by time, not by maxRetries (0).
-    expect(server.requests.length).toBeGreaterThan(3);
+    expect(server().requests.length).toBeGreaterThan(3);
   });
 });

@@ -1,30 +1,14 @@
-import { crc32, deflateSync } from 'node:zlib';
+import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { ImageLoadError } from '../errors/image-load-error.js';
+import { pngFile } from '../testing/png-file.test-helper.js';
 import { admitImage, DECODED_FORMATS } from './admit-image.js';
 import { DECODE_PIXEL_BUDGET, PixelBudget } from './pixel-budget.js';
 
 /** The header of a `width` x `height` RGB PNG (its data cut short): enough for sharp's metadata. */
 function pngHeader(width: number, height: number): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const head = Buffer.alloc(8);
-    head.writeUInt32BE(data.length, 0);
-    head.write(type, 4, 'latin1');
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
-    return Buffer.concat([head, data, crc]);
-  };
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header.set([8, 2, 0, 0, 0], 8);
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', header),
-    chunk('IDAT', deflateSync(Buffer.alloc(16))),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
+  return pngFile(width, height, deflateSync(Buffer.alloc(16)));
 }
 
 const SVG = Buffer.from(

@@ -2,11 +2,12 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODELS } from '../models/models.js';
+import { writeHideSharpHook } from '../testing/hide-sharp.test-helper.js';
 import {
   billedTiles,
   chooseUpload,
@@ -163,26 +164,11 @@ describe('encodeImageForUpload', () => {
 
 describe('encodeImageForUpload without sharp installed', () => {
   let directory: string;
+  let register: string;
 
   beforeAll(async () => {
     directory = await mkdtemp(join(tmpdir(), 'jina-clip-no-sharp-'));
-    // A loader hook that makes `sharp` unresolvable, as on a machine where it is not installed.
-    await writeFile(
-      join(directory, 'hide-sharp.mjs'),
-      `export async function resolve(specifier, context, next) {
-  if (specifier === 'sharp') {
-    const error = new Error(\`Cannot find package 'sharp' imported from \${context.parentURL}\`);
-    error.code = 'ERR_MODULE_NOT_FOUND';
-    throw error;
-  }
-  return next(specifier, context);
-}
-`,
-    );
-    await writeFile(
-      join(directory, 'register.mjs'),
-      `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(join(directory, 'hide-sharp.mjs')).href)});\n`,
-    );
+    register = await writeHideSharpHook(directory);
     await writeFile(
       join(directory, 'main.mts'),
       `import { encodeImageForUpload } from ${JSON.stringify(join(HERE, 'encode-for-upload.ts'))};
@@ -206,7 +192,7 @@ console.log(JSON.stringify({ first, second, original, warnings }));
   it('sends the original bytes and warns once that sharp should be installed', async () => {
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      ['--import', join(directory, 'register.mjs'), '--import', 'tsx', join(directory, 'main.mts')],
+      ['--import', register, '--import', 'tsx', join(directory, 'main.mts')],
       { cwd: join(HERE, '..', '..') },
     );
     const result = JSON.parse(stdout);

@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { crc32, createDeflate } from 'node:zlib';
+import { createDeflate } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pngFile } from '../testing/png-file.test-helper.js';
 
 /**
  * Hostile inputs, each run in a child process under caps (a 256 MB V8 heap, an RSS watchdog that
@@ -273,18 +274,6 @@ run = async () => {
  * about 1/1000 of its pixels: a decompression bomb), without ever holding the pixels.
  */
 async function pngOfZeros(width: number, height: number): Promise<Buffer> {
-  const chunk = (type: string, data: Buffer) => {
-    const head = Buffer.alloc(8);
-    head.writeUInt32BE(data.length, 0);
-    head.write(type, 4, 'latin1');
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
-    return Buffer.concat([head, data, crc]);
-  };
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header.set([8, 2, 0, 0, 0], 8); // 8-bit RGB, deflate, adaptive filter, no interlace
   const deflate = createDeflate({ level: 9 });
   const compressed: Buffer[] = [];
   deflate.on('data', (data: Buffer) => compressed.push(data));
@@ -294,10 +283,5 @@ async function pngOfZeros(width: number, height: number): Promise<Buffer> {
   }
   deflate.end();
   await once(deflate, 'end');
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', header),
-    chunk('IDAT', Buffer.concat(compressed)),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
+  return pngFile(width, height, Buffer.concat(compressed));
 }

@@ -2,11 +2,12 @@ import { execFile } from 'node:child_process';
 import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../errors/invalid-input-error.js';
+import { writeHideSharpHook } from './hide-sharp.test-helper.js';
 import { TEST_IMAGE_COLOURS, type TestImageColour, writeTestImages } from './write-test-images.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -108,23 +109,7 @@ describe('writeTestImages', () => {
 describe('writeTestImages without sharp installed', () => {
   it('says that the helper needs sharp, and how to install it', async () => {
     const directory = await mkdtemp(join(root, 'no-sharp-'));
-    // A loader hook that makes `sharp` unresolvable, as on a machine where it is not installed.
-    await writeFile(
-      join(directory, 'hide-sharp.mjs'),
-      `export async function resolve(specifier, context, next) {
-  if (specifier === 'sharp') {
-    const error = new Error(\`Cannot find package 'sharp' imported from \${context.parentURL}\`);
-    error.code = 'ERR_MODULE_NOT_FOUND';
-    throw error;
-  }
-  return next(specifier, context);
-}
-`,
-    );
-    await writeFile(
-      join(directory, 'register.mjs'),
-      `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(join(directory, 'hide-sharp.mjs')).href)});\n`,
-    );
+    const register = await writeHideSharpHook(directory);
     await writeFile(
       join(directory, 'main.mts'),
       `import { writeTestImages } from ${JSON.stringify(join(HERE, 'write-test-images.ts'))};
@@ -134,7 +119,7 @@ console.log(JSON.stringify({ name: error.name, message: error.message, packageNa
     );
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      ['--import', join(directory, 'register.mjs'), '--import', 'tsx', join(directory, 'main.mts')],
+      ['--import', register, '--import', 'tsx', join(directory, 'main.mts')],
       { cwd: join(HERE, '..', '..'), timeout: 60_000 },
     );
     expect(JSON.parse(stdout)).toEqual({
