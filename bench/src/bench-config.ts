@@ -27,8 +27,13 @@ export interface BenchConfig {
   preprocess: {
     /** Output sizes (jina-clip-v1's 224, jina-clip-v2's 512). */
     sizes: number[];
-    /** Timed runs per row (after one warm-up); the best counts. */
+    /** Timed runs per row; the best counts. */
     repeats: number;
+    /**
+     * Untimed runs before them, the same for every contender: enough for V8 to have compiled
+     * the JavaScript path (a server's steady state); Pillow's C needs none but gets as many.
+     */
+    warmUps: number;
     /** Photos in the scaling row's call. */
     scalingPhotos: number;
     /** Image worker counts of the scaling row. */
@@ -67,7 +72,7 @@ export const FULL_CONFIG: BenchConfig = {
     rounds: { texts: 1, photos: 3, mixed: 1 },
   },
   photoSizes: PHOTO_SIZES,
-  preprocess: { sizes: [224, 512], repeats: 5, scalingPhotos: 24, workers: [1, 2] },
+  preprocess: { sizes: [224, 512], repeats: 5, warmUps: 20, scalingPhotos: 24, workers: [1, 2] },
   hosted: {
     texts: 10_000,
     photos: 200,
@@ -110,7 +115,7 @@ export const SMOKE_CONFIG: BenchConfig = {
     { width: 320, height: 240 },
     { width: 800, height: 600 },
   ],
-  preprocess: { sizes: [224, 512], repeats: 1, scalingPhotos: 3, workers: [1, 2] },
+  preprocess: { sizes: [224, 512], repeats: 1, warmUps: 1, scalingPhotos: 3, workers: [1, 2] },
   hosted: {
     texts: 300,
     photos: 3,

@@ -162,6 +162,7 @@ async function runPreprocess(
     scalingPhotos: photos.slice(0, preprocess.scalingPhotos),
     sizes: preprocess.sizes,
     repeats: preprocess.repeats,
+    warmUps: preprocess.warmUps,
     workers: preprocess.workers,
     scratch,
     log,

@@ -71,7 +71,7 @@ export async function ensurePillow(
 /** Times Pillow's full and draft paths on each row, in one Python process. */
 export async function timePillow(
   rows: readonly { path: string; size: number }[],
-  repeats: number,
+  runs: { repeats: number; warmUps: number },
   log: (line: string) => void,
 ): Promise<PillowTimings> {
   const pillow = await ensurePillow(log);
@@ -86,7 +86,7 @@ export async function timePillow(
     child.on('close', (code) =>
       code === 0 ? resolve(stdout) : reject(new Error(`pillow-timing.py exited with ${code}`)),
     );
-    child.stdin.end(JSON.stringify({ rows, repeats }));
+    child.stdin.end(JSON.stringify({ rows, repeats: runs.repeats, warmUps: runs.warmUps }));
   });
   const parsed = JSON.parse(output) as { pillow: string; rows: PillowRow[] };
   return { available: true, version: parsed.pillow, rows: parsed.rows };

@@ -53,6 +53,8 @@ export interface PreprocessSuiteOptions {
   scalingPhotos: readonly Photo[];
   sizes: readonly number[];
   repeats: number;
+  /** Untimed calls before the timed ones (both contenders). */
+  warmUps: number;
   /** Worker counts of the scaling row. */
   workers: readonly number[];
   /** Folder for the tiny model repos. */
@@ -65,12 +67,13 @@ function cpuMs(): number {
   return (user + system) / 1000;
 }
 
-/** The best wall and the best CPU time of `repeats` calls, after a warm-up call. */
+/** The best wall and the best CPU time of `repeats` calls, after `warmUps` untimed calls. */
 async function bestOf(
   repeats: number,
+  warmUps: number,
   call: () => Promise<unknown>,
 ): Promise<{ wall: number; cpu: number }> {
-  await call(); // warm-up
+  for (let warmUp = 0; warmUp < warmUps; warmUp++) await call();
   let wall = Number.POSITIVE_INFINITY;
   let cpu = Number.POSITIVE_INFINITY;
   for (let repeat = 0; repeat < repeats; repeat++) {
@@ -118,8 +121,8 @@ export async function runPreprocessSuite(
           exactImages: true,
         });
         const input = [{ image: photo.path }];
-        const ours = await bestOf(repeats, () => fast.embed(input));
-        const oursExact = await bestOf(repeats, () => exact.embed(input));
+        const ours = await bestOf(repeats, options.warmUps, () => fast.embed(input));
+        const oursExact = await bestOf(repeats, options.warmUps, () => exact.embed(input));
         await Promise.all([fast.close(), exact.close()]);
         const source = `${photo.width}x${photo.height}`;
         log(
@@ -143,7 +146,7 @@ export async function runPreprocessSuite(
     }
     const pillow: PillowTimings = await timePillow(
       options.photos.flatMap((photo) => options.sizes.map((size) => ({ path: photo.path, size }))),
-      repeats,
+      { repeats, warmUps: options.warmUps },
       log,
     );
     if (pillow.available) {

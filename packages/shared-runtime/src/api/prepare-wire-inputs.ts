@@ -68,18 +68,19 @@ export function createWireInputPreparer(
     if (loaded.kind === 'url') return loaded.url;
     preprocessConfig ??= defaultPreprocessConfig(config.model);
     // Bytes sent untouched are the service's to decode; resized ones are decoded here first.
-    const release = config.resizeImages
+    const { release, header } = config.resizeImages
       ? await admitImage(loaded.bytes, {
           maxPixels: config.images.maxImagePixels,
           inputIndex,
           description: loaded.description,
           signal,
         })
-      : () => {};
+      : { release: () => {}, header: undefined };
     try {
       const encoded = await encodeImageForUpload(loaded.bytes, preprocessConfig, {
         resize: config.resizeImages,
         pool: imagePool,
+        header,
       });
       return encoded.base64;
     } catch (error) {

@@ -49,7 +49,15 @@ describe('admitImage', () => {
     expect(error.message).toBe(
       'Input 3: cannot decode image photo.png: 11x10 is 110 pixels, more than maxImagePixels (100).',
     );
-    const release = await admitImage(await png(10, 10), { ...base, budget });
+    const { release, header } = await admitImage(await png(10, 10), { ...base, budget });
+    expect(header).toEqual({
+      format: 'png',
+      width: 10,
+      height: 10,
+      space: 'srgb',
+      depth: 'uchar',
+      channels: 3,
+    });
     expect(budget.available).toBe(900);
     release();
     expect(budget.available).toBe(1000);
@@ -64,10 +72,10 @@ describe('admitImage', () => {
   it('makes two 60 MP images take turns on the process-wide budget', async () => {
     const large = pngHeader(8000, 7500);
     const options = { maxPixels: 89_478_485, inputIndex: 0, description: 'large.png' };
-    const releaseFirst = await admitImage(large, options);
+    const { release: releaseFirst } = await admitImage(large, options);
     expect(DECODE_PIXEL_BUDGET.available).toBe(89_478_485 - 60_000_000);
     let secondAdmitted = false;
-    const second = admitImage(large, { ...options, inputIndex: 1 }).then((release) => {
+    const second = admitImage(large, { ...options, inputIndex: 1 }).then(({ release }) => {
       secondAdmitted = true;
       return release;
     });

@@ -1,5 +1,5 @@
 import { IMAGE_LOAD_REASONS, ImageLoadError } from '../errors/image-load-error.js';
-import { loadSharp } from './decode-rgb.js';
+import { type ImageHeader, loadSharp, readImageHeader } from './decode-rgb.js';
 import { DECODE_PIXEL_BUDGET, type PixelBudget } from './pixel-budget.js';
 
 /**
@@ -34,11 +34,19 @@ export interface AdmitImageOptions {
   readonly budget?: PixelBudget | undefined;
 }
 
+/** An image let through by {@link admitImage}. */
+export interface AdmittedImage {
+  /** Returns the image's pixels to the decode budget: call it once the decode is done. */
+  readonly release: () => void;
+  /** The header read, to hand to the decoder; undefined when sharp is not installed. */
+  readonly header: ImageHeader | undefined;
+}
+
 /**
  * Checks an image from its header before it is decoded, then waits for its turn to decode:
  * the format must be one of {@link DECODED_FORMATS} and its size (after EXIF orientation) at
  * most `maxPixels`; then its pixels are taken from the decode budget. Resolves to the function
- * that returns them: call it once the decode is done (in a `finally`).
+ * that returns them (call it once the decode is done, in a `finally`) and the header.
  *
  * When sharp is not installed, admits without checking: nothing decodes here then (the api
  * backend uploads the bytes as they are; the local backend reports sharp missing).
@@ -49,13 +57,12 @@ export interface AdmitImageOptions {
 export async function admitImage(
   bytes: Uint8Array,
   options: AdmitImageOptions,
-): Promise<() => void> {
+): Promise<AdmittedImage> {
   const { inputIndex, description, maxPixels } = options;
-  let sharp: Awaited<ReturnType<typeof loadSharp>>;
   try {
-    sharp = await loadSharp();
+    await loadSharp();
   } catch {
-    return () => {};
+    return { release: () => {}, header: undefined };
   }
   const fail = (
     message: string,
@@ -71,10 +78,9 @@ export async function admitImage(
       },
     );
   };
-  let metadata: Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>;
+  let header: ImageHeader;
   try {
-    // Reads the header only: no pixel is decoded, whatever size the image declares.
-    metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
+    header = await readImageHeader(bytes);
   } catch (error) {
     return fail(
       error instanceof Error ? error.message : String(error),
@@ -82,20 +88,21 @@ export async function admitImage(
       { cause: error },
     );
   }
-  const format = metadata.format;
+  const format = header.format;
   if (!(DECODED_FORMATS as readonly string[]).includes(format)) {
     fail(
       `${format.toUpperCase()} is not accepted (use ${DECODED_FORMATS.map((name) => name.toUpperCase()).join(', ')})`,
       IMAGE_LOAD_REASONS.unsupportedFormat,
     );
   }
-  const pixels = (metadata.width ?? 0) * (metadata.height ?? 0);
+  const pixels = header.width * header.height;
   if (pixels > maxPixels) {
     fail(
-      `${metadata.width}x${metadata.height} is ${pixels} pixels, more than maxImagePixels (${maxPixels})`,
+      `${header.width}x${header.height} is ${pixels} pixels, more than maxImagePixels (${maxPixels})`,
       IMAGE_LOAD_REASONS.tooManyPixels,
       { limit: maxPixels },
     );
   }
-  return (options.budget ?? DECODE_PIXEL_BUDGET).acquire(pixels, options.signal);
+  const release = await (options.budget ?? DECODE_PIXEL_BUDGET).acquire(pixels, options.signal);
+  return { release, header };
 }

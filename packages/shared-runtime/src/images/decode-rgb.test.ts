@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { decodeRgb } from './decode-rgb.js';
+import { decodeRgb, readImageHeader } from './decode-rgb.js';
 
 /** PNG bytes of raw samples (8-bit from a Uint8Array, 16-bit from a Uint16Array). */
 function png(
@@ -121,5 +121,28 @@ describe("decodeRgb (PIL's open + convert('RGB'))", () => {
       1, 2, 1, 2,
     ]);
     expect(Array.from(decoded.data)).toEqual([255, 0, 0, 0, 0, 255]);
+  });
+
+  it('reads the oriented header once, and decodes by a header handed to it without reading again', async () => {
+    const bytes = await sharp(Uint8Array.from([255, 0, 0, 0, 0, 255]), {
+      raw: { width: 2, height: 1, channels: 3 },
+    })
+      .withMetadata({ orientation: 6 })
+      .png()
+      .toBuffer();
+    const header = await readImageHeader(bytes);
+    expect(header).toEqual({
+      format: 'png',
+      width: 1,
+      height: 2,
+      space: 'srgb',
+      depth: 'uchar',
+      channels: 3,
+    });
+    // The source size reported is the header's: proof that the bytes' own header was not read.
+    const decoded = await decodeRgb(bytes, { header: { ...header, width: 10, height: 20 } });
+    expect([decoded.width, decoded.height, decoded.sourceWidth, decoded.sourceHeight]).toEqual([
+      1, 2, 10, 20,
+    ]);
   });
 });

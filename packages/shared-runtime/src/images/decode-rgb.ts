@@ -1,6 +1,6 @@
 import type { Sharp, SharpOptions } from 'sharp';
 import { importOptionalPeer } from '../optional-peer.js';
-import type { RgbImage } from './pil-resample.js';
+import type { RgbImage } from './resample-passes.js';
 
 type SharpFactory = (input: Uint8Array, options?: SharpOptions) => Sharp;
 
@@ -12,8 +12,44 @@ export interface DecodedRgbImage extends RgbImage {
   readonly sourceHeight: number;
 }
 
+/**
+ * What decoding needs of an image's header (sharp's `metadata()`, which reads no pixel): read
+ * once per image by `admitImage` and handed on, so each image is opened by sharp twice (header,
+ * then pixels), not three times.
+ */
+export interface ImageHeader {
+  /** sharp's format name (`jpeg`, `png`, ...). */
+  readonly format: string;
+  /** Width after EXIF orientation. */
+  readonly width: number;
+  /** Height after EXIF orientation. */
+  readonly height: number;
+  /** sharp's colour space name (`srgb`, `b-w`, `cmyk`, ...). */
+  readonly space: string | undefined;
+  /** sharp's sample format (`uchar`, `ushort`, ...). */
+  readonly depth: string | undefined;
+  /** Channels of the stored samples. */
+  readonly channels: number;
+}
+
+/** Reads the header of an image (no pixel is decoded, whatever size it declares). */
+export async function readImageHeader(bytes: Uint8Array): Promise<ImageHeader> {
+  const sharp = await loadSharp();
+  const metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
+  return {
+    format: metadata.format,
+    width: metadata.autoOrient.width,
+    height: metadata.autoOrient.height,
+    space: metadata.space,
+    depth: metadata.depth,
+    channels: metadata.channels ?? 3,
+  };
+}
+
 /** Options of {@link decodeRgb}. */
 export interface DecodeRgbOptions {
+  /** The image's header, when already read. @default read here */
+  readonly header?: ImageHeader | undefined;
   /**
    * Given the oriented size of a JPEG, the smaller size to decode it at, if any: sharp then lets
    * libjpeg decode at 1/2, 1/4 or 1/8 scale (shrink-on-load) and reduces the rest with Lanczos-3.
@@ -98,18 +134,16 @@ export async function decodeRgb(
   options: DecodeRgbOptions = {},
 ): Promise<DecodedRgbImage> {
   const sharp = await loadSharp();
-  const metadata = await sharp(bytes).metadata();
-  const sourceWidth = metadata.autoOrient.width;
-  const sourceHeight = metadata.autoOrient.height;
-  const cmyk = metadata.space === 'cmyk';
-  const sixteenBit = metadata.depth === 'ushort';
-  const channels = metadata.channels ?? 3;
+  const header = options.header ?? (await readImageHeader(bytes));
+  const sourceWidth = header.width;
+  const sourceHeight = header.height;
+  const cmyk = header.space === 'cmyk';
+  const sixteenBit = header.depth === 'ushort';
+  const channels = header.channels;
   // ignoreIcc: PIL never applies an embedded profile; sharp would convert to sRGB with it.
   let pipeline = sharp(bytes, { ignoreIcc: true, autoOrient: true });
   const shrunk =
-    metadata.format === 'jpeg' && !cmyk
-      ? options.preShrink?.(sourceWidth, sourceHeight)
-      : undefined;
+    header.format === 'jpeg' && !cmyk ? options.preShrink?.(sourceWidth, sourceHeight) : undefined;
   if (shrunk !== undefined) {
     // fastShrinkOnLoad (the default) lets libjpeg do most of the reduction while decoding.
     pipeline = pipeline.resize(shrunk.width, shrunk.height, { fit: 'fill', kernel: 'lanczos3' });

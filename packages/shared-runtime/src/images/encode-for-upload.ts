@@ -1,6 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { ModelLoadError } from '../errors/model-load-error.js';
-import { loadSharp } from './decode-rgb.js';
+import { type ImageHeader, loadSharp, readImageHeader } from './decode-rgb.js';
 import type { ImagePreprocessConfig } from './image-preprocess-config.js';
 import type { ImageWorkerPool } from './image-worker-pool.js';
 import { preprocessImage } from './preprocess-image.js';
@@ -30,6 +30,8 @@ export interface EncodeForUploadOptions {
   resize: boolean;
   /** Worker threads to resize in (the API backend's `imageWorkers`); inline without. */
   pool?: ImageWorkerPool | undefined;
+  /** The image's header, when already read (by `admitImage`). @default read here */
+  header?: ImageHeader | undefined;
 }
 
 /** One way to send an image: a file and the size the service decodes it to. */
@@ -147,20 +149,20 @@ export async function encodeImageForUpload(
     }
     return { base64: toBase64(bytes), width: 0, height: 0, kind: 'original' };
   }
-  const metadata = await sharp(bytes).metadata();
+  const header = options.header ?? (await readImageHeader(bytes));
   const original: UploadCandidate = {
     kind: 'original',
     bytes,
-    width: metadata.autoOrient.width,
-    height: metadata.autoOrient.height,
+    width: header.width,
+    height: header.height,
   };
   if (!options.resize) return toUpload(original);
   const morePixels = config.size * config.size > original.width * original.height;
   if (morePixels) return toUpload(original);
   const image =
     options.pool === undefined
-      ? await preprocessImage(bytes, config)
-      : await options.pool.preprocess(bytes, config, false);
+      ? await preprocessImage(bytes, config, { header })
+      : await options.pool.preprocess(bytes, config, false, header);
   const pixels = sharp(image.data, {
     raw: { width: image.width, height: image.height, channels: 3 },
   });

@@ -1,3 +1,4 @@
+import type { ImageHeader } from './decode-rgb.js';
 import type { ImagePreprocessConfig } from './image-preprocess-config.js';
 import type { PreprocessedImage } from './preprocess-image.js';
 
@@ -7,6 +8,7 @@ export interface ImageWorkerTask {
   readonly bytes: Uint8Array;
   readonly config: ImagePreprocessConfig;
   readonly exact: boolean;
+  readonly header: ImageHeader | undefined;
 }
 
 /** A worker's answer to the task `id`: the preprocessed image (transferred), or why it failed. */

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { BackendClosedError } from '../errors/backend-closed-error.js';
-import { loadSharp } from './decode-rgb.js';
+import { type ImageHeader, loadSharp } from './decode-rgb.js';
 import type { ImagePreprocessConfig } from './image-preprocess-config.js';
 import type { ImageWorkerReply, ImageWorkerTask } from './image-worker-messages.js';
 import { type PreprocessedImage, preprocessImage } from './preprocess-image.js';
@@ -93,7 +93,7 @@ export class ImageWorkerPool {
   }
 
   /**
-   * Preprocesses `bytes` like {@link preprocessImage}. The bytes are copied once into a buffer
+   * Preprocesses `bytes` like {@link preprocessImage} (with `header`, when already read). The bytes are copied once into a buffer
    * that is transferred to the worker, so the caller's array stays usable.
    *
    * @throws {ModelLoadError} when sharp (an optional peer) is not installed.
@@ -103,9 +103,10 @@ export class ImageWorkerPool {
     bytes: Uint8Array,
     config: ImagePreprocessConfig,
     exact: boolean,
+    header?: ImageHeader,
   ): Promise<PreprocessedImage> {
     if (this.closed) throw new BackendClosedError();
-    if (this.size === 0) return preprocessImage(bytes, config, { exact });
+    if (this.size === 0) return preprocessImage(bytes, config, { exact, header });
     // sharp is loaded in the main thread first: a missing peer is a ModelLoadError here, and
     // glibc never unloads libvips while a worker still runs (lovell/sharp#2263).
     await loadSharp();
@@ -116,6 +117,7 @@ export class ImageWorkerPool {
         bytes: new Uint8Array(bytes),
         config,
         exact,
+        header,
       };
       this.queue.push({ task, resolve, reject });
       this.dispatch();

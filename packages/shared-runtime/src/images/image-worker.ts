@@ -14,7 +14,10 @@ port.on('message', async (task: ImageWorkerTask) => {
   let reply: ImageWorkerReply;
   const transfer: ArrayBuffer[] = [];
   try {
-    const image = await preprocessImage(task.bytes, task.config, { exact: task.exact });
+    const image = await preprocessImage(task.bytes, task.config, {
+      exact: task.exact,
+      header: task.header,
+    });
     let { data } = image;
     // Transfer only a buffer the pixels own whole, so nothing else crosses the thread boundary.
     if (data.byteOffset !== 0 || data.byteLength !== data.buffer.byteLength)

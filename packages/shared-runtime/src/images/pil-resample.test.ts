@@ -1,5 +1,15 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type RgbImage, resampleRgb } from './pil-resample.js';
+import { runScriptInChild } from '../local/run-script-in-child.test-helper.js';
+import { runPassesInJavaScript } from './javascript-resample-passes.js';
+import { resampleRgb } from './pil-resample.js';
+import type { RgbImage } from './resample-passes.js';
+import {
+  runPassesInWebAssembly,
+  webAssemblyPassesAvailable,
+} from './webassembly-resample-passes.js';
 
 /** A one-row image whose red channel is `reds` (green and blue 0). */
 function redRow(reds: readonly number[]): RgbImage {
@@ -89,5 +99,88 @@ describe('resampleRgb (Pillow Image.resize)', () => {
     expect(() =>
       resampleRgb(noise(4, 4), 2, 2, 'bicubic', { left: 1, top: 0, width: 2, height: 2 }),
     ).toThrow(RangeError);
+  });
+});
+
+describe('resampleRgb in WebAssembly SIMD', () => {
+  it('runs WebAssembly on this Node.js (SIMD is in every supported version)', () => {
+    expect(webAssemblyPassesAvailable()).toBe(true);
+  });
+
+  // Odd and even rows (the horizontal pass takes two at a time), widths that are and are not a
+  // multiple of the vertical pass's 16 bytes, one-row and one-column images, upscales, each pass
+  // alone, and sources wider than one 1 MiB strip (4000 px: 87 rows a strip).
+  it.each([
+    ['bicubic', 640, 480, 298, 224, { left: 37, top: 0, width: 224, height: 224 }],
+    ['bicubic', 640, 480, 683, 512, { left: 85, top: 0, width: 512, height: 512 }],
+    ['bilinear', 641, 479, 301, 225, undefined],
+    ['bicubic', 4000, 301, 299, 224, { left: 37, top: 0, width: 224, height: 224 }],
+    ['bicubic', 4000, 300, 4000, 97, { left: 1000, top: 3, width: 17, height: 90 }],
+    ['bicubic', 300, 4000, 97, 4000, { left: 3, top: 1000, width: 90, height: 17 }],
+    ['bicubic', 37, 23, 224, 150, undefined],
+    ['bicubic', 1, 9, 5, 3, undefined],
+    ['bilinear', 9, 1, 3, 5, undefined],
+    ['bicubic', 5, 5, 1, 1, undefined],
+  ] as const)(
+    '%s %ix%i -> %ix%i (window %o): the same bytes as the JavaScript passes',
+    (filter, width, height, outWidth, outHeight, window) => {
+      const source = noise(width, height);
+      const wasm = resampleRgb(source, outWidth, outHeight, filter, window, runPassesInWebAssembly);
+      const javascript = resampleRgb(
+        source,
+        outWidth,
+        outHeight,
+        filter,
+        window,
+        runPassesInJavaScript,
+      );
+      expect(wasm.width).toBe(window?.width ?? outWidth);
+      expect(wasm.height).toBe(window?.height ?? outHeight);
+      expect(Buffer.from(wasm.data).equals(Buffer.from(javascript.data))).toBe(true);
+    },
+  );
+
+  it('clips overshoot exactly as the JavaScript passes (values from Pillow 9.4)', () => {
+    expect(reds(resampleRgb(redRow([0, 100, 200, 50]), 8, 1, 'bicubic'))).toEqual([
+      0, 17, 71, 131, 193, 174, 81, 37,
+    ]);
+    // Saturated extremes: a sharp edge upscaled overshoots below 0 and above 255 on both passes.
+    const edge = { data: new Uint8Array(8 * 8 * 3), width: 8, height: 8 };
+    edge.data.fill(255, 4 * 8 * 3);
+    for (let row = 0; row < 8; row++) edge.data.fill(255, row * 24 + 12, row * 24 + 24);
+    const args = [edge, 29, 31, 'bicubic', undefined] as const;
+    expect(Array.from(resampleRgb(...args, runPassesInWebAssembly).data)).toEqual(
+      Array.from(resampleRgb(...args, runPassesInJavaScript).data),
+    );
+  });
+
+  it('returns a buffer of its own, not a view of WebAssembly memory', () => {
+    const first = resampleRgb(noise(64, 48), 16, 12, 'bicubic');
+    const copy = Array.from(first.data);
+    resampleRgb(noise(48, 64), 16, 12, 'bicubic');
+    expect(first.data.byteOffset).toBe(0);
+    expect(first.data.buffer.byteLength).toBe(16 * 12 * 3);
+    expect(Array.from(first.data)).toEqual(copy);
+  });
+
+  it('falls back to the JavaScript passes where WebAssembly is unavailable (node --jitless)', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'jina-clip-jitless-'));
+    try {
+      const run = await runScriptInChild(
+        `const { webAssemblyPassesAvailable } = await importSource('images/webassembly-resample-passes.ts');
+const { resampleRgb } = await importSource('images/pil-resample.ts');
+const data = Uint8Array.from({ length: 4 * 1 * 3 }, (_, index) => (index % 3 === 0 ? [0, 100, 200, 50][index / 3] : 0));
+const image = resampleRgb({ data, width: 4, height: 1 }, 8, 1, 'bicubic');
+console.log(JSON.stringify({ wasm: webAssemblyPassesAvailable(), reds: Array.from(image.data).filter((_, index) => index % 3 === 0) }));`,
+        { directory, timeoutMs: 60_000, nodeOptions: ['--jitless'] },
+      );
+      expect(run.code, run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout)).toEqual({
+        wasm: false,
+        reds: [0, 17, 71, 131, 193, 174, 81, 37],
+      });
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
   });
 });

@@ -11,18 +11,14 @@
  * the reference images, a sharp resize is off by up to 14 levels; this port matches PIL to the
  * level (see preprocess-image.test.ts).
  *
- * Images are interleaved RGB (`width * height * 3` bytes, row-major, HWC).
+ * Images are interleaved RGB (`width * height * 3` bytes, row-major, HWC). The two passes run in
+ * WebAssembly SIMD (webassembly-resample-passes.ts), with the same code in JavaScript as the
+ * fallback and the reference (javascript-resample-passes.ts).
  */
 
-/** An 8-bit RGB image: `data` holds `width * height * 3` bytes, row by row. */
-export interface RgbImage {
-  readonly data: Uint8Array;
-  readonly width: number;
-  readonly height: number;
-}
-
-/** A resampling filter, named as torchvision's `InterpolationMode` names them. */
-export type ResampleFilter = 'bicubic' | 'bilinear' | 'nearest';
+import { precomputeCoefficients, type ResampleFilter } from './resample-coefficients.js';
+import type { RgbImage, RunResamplePasses } from './resample-passes.js';
+import { runPassesInWebAssembly } from './webassembly-resample-passes.js';
 
 /** A window of the resized image to compute: the rest is never computed (a centre crop). */
 export interface ResampleWindow {
@@ -30,209 +26,6 @@ export interface ResampleWindow {
   readonly top: number;
   readonly width: number;
   readonly height: number;
-}
-
-/** Pillow's `PRECISION_BITS`: 32 - 8 bits of result - 2 bits of headroom. */
-const PRECISION_BITS = 22;
-const HALF = 1 << (PRECISION_BITS - 1);
-const ONE = 1 << PRECISION_BITS;
-
-/** Pillow's bicubic convolution kernel, a = -0.5 (libImaging/Resample.c `bicubic_filter`). */
-function bicubic(value: number): number {
-  const x = value < 0 ? -value : value;
-  const a = -0.5;
-  if (x < 1) return ((a + 2) * x - (a + 3)) * x * x + 1;
-  if (x < 2) return (((x - 5) * x + 8) * x - 4) * a;
-  return 0;
-}
-
-/** Pillow's triangle kernel (`bilinear_filter`). */
-function bilinear(value: number): number {
-  const x = value < 0 ? -value : value;
-  return x < 1 ? 1 - x : 0;
-}
-
-const FILTERS = {
-  bicubic: { kernel: bicubic, support: 2 },
-  bilinear: { kernel: bilinear, support: 1 },
-} as const;
-
-/**
- * Fixed-point coefficients of one resampling pass, for the outputs `first .. first + count - 1`
- * of a pass from `inSize` to `outSize` samples: for output `i`, `starts[i]` is the first input
- * sample, `counts[i]` the number of taps, and `weights[i * taps ..]` their weights.
- */
-interface PassCoefficients {
-  readonly starts: Int32Array;
-  readonly counts: Int32Array;
-  readonly weights: Int32Array;
-  readonly taps: number;
-}
-
-/** `precompute_coeffs` followed by `normalize_coeffs_8bpc`, operation for operation. */
-function precomputeCoefficients(
-  inSize: number,
-  outSize: number,
-  filter: (typeof FILTERS)[keyof typeof FILTERS],
-  first: number,
-  count: number,
-): PassCoefficients {
-  const scale = inSize / outSize;
-  const filterScale = Math.max(scale, 1);
-  const support = filter.support * filterScale;
-  const taps = Math.ceil(support) * 2 + 1;
-  const starts = new Int32Array(count);
-  const counts = new Int32Array(count);
-  const weights = new Int32Array(count * taps);
-  const raw = new Float64Array(taps);
-  const inverseScale = 1 / filterScale;
-  for (let index = 0; index < count; index++) {
-    const center = (first + index + 0.5) * scale;
-    // C's (int) cast truncates towards zero.
-    let min = Math.trunc(center - support + 0.5);
-    if (min < 0) min = 0;
-    let max = Math.trunc(center + support + 0.5);
-    if (max > inSize) max = inSize;
-    max -= min;
-    let total = 0;
-    for (let x = 0; x < max; x++) {
-      const weight = filter.kernel((x + min - center + 0.5) * inverseScale);
-      raw[x] = weight;
-      total += weight;
-    }
-    for (let x = 0; x < max; x++) {
-      const weight = total === 0 ? raw[x]! : raw[x]! / total;
-      weights[index * taps + x] = Math.trunc(weight < 0 ? weight * ONE - 0.5 : weight * ONE + 0.5);
-    }
-    starts[index] = min;
-    counts[index] = max;
-  }
-  return { starts, counts, weights, taps };
-}
-
-/**
- * The horizontal pass over `rows` rows of `source` from `firstRow`. Rows are taken two at a time,
- * sharing each weight load (about a third faster in V8); a Uint8ClampedArray store does `clip8`.
- * Every partial sum fits in 31 bits (the weights' magnitudes sum to about 2^22, pixels are 8 bits),
- * so `Math.imul` and `| 0` are exact, and spare V8 its overflow checks (about 7% faster).
- */
-function horizontalPass(
-  source: RgbImage,
-  firstRow: number,
-  rows: number,
-  coefficients: PassCoefficients,
-): RgbImage {
-  const { starts, counts, weights, taps } = coefficients;
-  const outWidth = starts.length;
-  const input = source.data;
-  const output = new Uint8ClampedArray(outWidth * rows * 3);
-  const inStride = source.width * 3;
-  const outStride = outWidth * 3;
-  // With an odd number of rows, the last pair overlaps the one before: row `rows - 2` is
-  // computed twice, to the same values.
-  for (let pair = 0; pair < rows; pair += 2) {
-    const row = pair + 1 < rows ? pair : Math.max(0, rows - 2);
-    const single = rows === 1;
-    const rowStart = (firstRow + row) * inStride;
-    let out = row * outStride;
-    for (let x = 0; x < outWidth; x++) {
-      let red = HALF;
-      let green = HALF;
-      let blue = HALF;
-      let red2 = HALF;
-      let green2 = HALF;
-      let blue2 = HALF;
-      let at = rowStart + starts[x]! * 3;
-      const end = x * taps + counts[x]!;
-      if (single) {
-        for (let k = x * taps; k < end; k++) {
-          const weight = weights[k]!;
-          red = (red + Math.imul(input[at]!, weight)) | 0;
-          green = (green + Math.imul(input[at + 1]!, weight)) | 0;
-          blue = (blue + Math.imul(input[at + 2]!, weight)) | 0;
-          at += 3;
-        }
-      } else {
-        for (let k = x * taps; k < end; k++) {
-          const weight = weights[k]!;
-          const below = at + inStride;
-          red = (red + Math.imul(input[at]!, weight)) | 0;
-          green = (green + Math.imul(input[at + 1]!, weight)) | 0;
-          blue = (blue + Math.imul(input[at + 2]!, weight)) | 0;
-          red2 = (red2 + Math.imul(input[below]!, weight)) | 0;
-          green2 = (green2 + Math.imul(input[below + 1]!, weight)) | 0;
-          blue2 = (blue2 + Math.imul(input[below + 2]!, weight)) | 0;
-          at += 3;
-        }
-        output[out + outStride] = red2 >> PRECISION_BITS;
-        output[out + outStride + 1] = green2 >> PRECISION_BITS;
-        output[out + outStride + 2] = blue2 >> PRECISION_BITS;
-      }
-      output[out++] = red >> PRECISION_BITS;
-      output[out++] = green >> PRECISION_BITS;
-      output[out++] = blue >> PRECISION_BITS;
-    }
-  }
-  return { data: new Uint8Array(output.buffer), width: outWidth, height: rows };
-}
-
-/**
- * The vertical pass: each output sample sums its column's taps in a register (exact 31-bit
- * integers, as in the horizontal pass), four samples sharing each weight load: about 40% less
- * CPU than accumulating whole rows into a sums array. The sums are exact integers, so the order
- * of accumulation does not change the result.
- */
-function verticalPass(
-  source: RgbImage,
-  firstColumn: number,
-  columns: number,
-  rowOffset: number,
-  coefficients: PassCoefficients,
-): RgbImage {
-  const { starts, counts, weights, taps } = coefficients;
-  const outHeight = starts.length;
-  const input = source.data;
-  const width = columns * 3;
-  const inStride = source.width * 3;
-  const columnOffset = firstColumn * 3;
-  const output = new Uint8ClampedArray(width * outHeight);
-  for (let y = 0; y < outHeight; y++) {
-    const first = y * taps;
-    const end = first + counts[y]!;
-    const rowStart = (starts[y]! - rowOffset) * inStride + columnOffset;
-    const out = y * width;
-    // Four samples at a time share each weight load; the sums stay in registers.
-    let x = 0;
-    for (; x + 3 < width; x += 4) {
-      let sum = HALF;
-      let sum2 = HALF;
-      let sum3 = HALF;
-      let sum4 = HALF;
-      let at = rowStart + x;
-      for (let k = first; k < end; k++) {
-        const weight = weights[k]!;
-        sum = (sum + Math.imul(input[at]!, weight)) | 0;
-        sum2 = (sum2 + Math.imul(input[at + 1]!, weight)) | 0;
-        sum3 = (sum3 + Math.imul(input[at + 2]!, weight)) | 0;
-        sum4 = (sum4 + Math.imul(input[at + 3]!, weight)) | 0;
-        at += inStride;
-      }
-      output[out + x] = sum >> PRECISION_BITS;
-      output[out + x + 1] = sum2 >> PRECISION_BITS;
-      output[out + x + 2] = sum3 >> PRECISION_BITS;
-      output[out + x + 3] = sum4 >> PRECISION_BITS;
-    }
-    for (; x < width; x++) {
-      let sum = HALF;
-      let at = rowStart + x;
-      for (let k = first; k < end; k++) {
-        sum = (sum + Math.imul(input[at]!, weights[k]!)) | 0;
-        at += inStride;
-      }
-      output[out + x] = sum >> PRECISION_BITS;
-    }
-  }
-  return { data: new Uint8Array(output.buffer), width: columns, height: outHeight };
 }
 
 function copyWindow(source: RgbImage, window: ResampleWindow): RgbImage {
@@ -292,6 +85,7 @@ export function resampleRgb(
   outHeight: number,
   filter: ResampleFilter,
   window: ResampleWindow = { left: 0, top: 0, width: outWidth, height: outHeight },
+  run: RunResamplePasses = runPassesInWebAssembly,
 ): RgbImage {
   if (
     window.left < 0 ||
@@ -307,38 +101,26 @@ export function resampleRgb(
   }
   if (outWidth === source.width && outHeight === source.height) return copyWindow(source, window);
   if (filter === 'nearest') return resampleNearest(source, outWidth, outHeight, window);
-  const kernel = FILTERS[filter];
-  const needHorizontal = outWidth !== source.width;
-  const needVertical = outHeight !== source.height;
-  const vertical = needVertical
-    ? precomputeCoefficients(source.height, outHeight, kernel, window.top, window.height)
-    : undefined;
+  const vertical =
+    outHeight === source.height
+      ? undefined
+      : precomputeCoefficients(source.height, outHeight, filter, window.top, window.height);
+  const horizontal =
+    outWidth === source.width
+      ? undefined
+      : precomputeCoefficients(source.width, outWidth, filter, window.left, window.width);
   // Rows of the source the vertical pass reads: the horizontal pass computes only these.
   const firstRow = vertical === undefined ? window.top : vertical.starts[0]!;
-  const lastRow =
+  const endRow =
     vertical === undefined
       ? window.top + window.height
       : vertical.starts[window.height - 1]! + vertical.counts[window.height - 1]!;
-  let image = source;
-  let columnOffset = window.left;
-  let rowOffset = 0;
-  if (needHorizontal) {
-    const horizontal = precomputeCoefficients(
-      source.width,
-      outWidth,
-      kernel,
-      window.left,
-      window.width,
-    );
-    image = horizontalPass(source, firstRow, lastRow - firstRow, horizontal);
-    columnOffset = 0;
-    rowOffset = firstRow;
-  }
-  if (vertical !== undefined) {
-    return verticalPass(image, columnOffset, window.width, rowOffset, vertical);
-  }
-  // Only the width changed: the horizontal pass computed exactly the window's rows.
-  return needHorizontal
-    ? image
-    : copyWindow(image, { ...window, top: window.top - rowOffset, left: columnOffset });
+  return run(source, {
+    horizontal,
+    vertical,
+    firstRow,
+    rows: endRow - firstRow,
+    firstColumn: window.left,
+    width: window.width,
+  });
 }

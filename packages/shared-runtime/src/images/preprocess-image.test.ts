@@ -5,7 +5,13 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { MODELS } from '../models/models.js';
 import { defaultPreprocessConfig, type ImagePreprocessConfig } from './image-preprocess-config.js';
-import { PRE_SHRINK_FROM, preprocessImage, toPixelValues } from './preprocess-image.js';
+import {
+  PRE_SHRINK_MIN,
+  preprocessImage,
+  preShrinkSize,
+  sharpJpegShrinkOnLoad,
+  toPixelValues,
+} from './preprocess-image.js';
 
 const REFERENCE = join(
   dirname(fileURLToPath(import.meta.url)),
@@ -118,6 +124,34 @@ function difference(a: Uint8Array, b: Uint8Array): { mean: number; max: number }
   return { mean: total / a.length, max };
 }
 
+describe('preShrinkSize', () => {
+  it('follows sharp 0.34: the scale is halved when the shrink truncates to it', () => {
+    expect(
+      [1.9, 2, 2.9, 3, 3.99, 4, 4.99, 5, 7.9, 8, 8.99, 9, 40].map(sharpJpegShrinkOnLoad),
+    ).toEqual([1, 1, 1, 2, 2, 2, 2, 4, 4, 4, 4, 8, 8]);
+  });
+
+  it.each([
+    // Twice the resized size decodes at 1/4: kept.
+    [4000, 3000, 298, 224, { width: 597, height: 448 }],
+    // Twice would decode at full size (a shrink of 2.9 truncates to 2): a third, at 1/2 scale.
+    [4000, 3000, 683, 512, { width: 1333, height: 1000 }],
+    [3000, 4000, 512, 683, { width: 1000, height: 1333 }],
+    [1600, 1200, 298, 224, { width: 533, height: 400 }],
+    [16000, 12000, 298, 224, { width: 597, height: 448 }],
+    // Twice would decode at 1/4 (a shrink of 8.5 truncates to 8); a ninth (1.9x) decodes at 1/8.
+    [5066, 3808, 298, 224, { width: 562, height: 423 }],
+    // No scale below 1 keeps 1.5 times the resized size: decoded at full size.
+    [1600, 1200, 683, 512, undefined],
+    [640, 480, 298, 224, undefined],
+    [1300, 1000, 290, 224, undefined],
+  ] as const)('%ix%i to %ix%i: %o', (width, height, planWidth, planHeight, expected) => {
+    expect(preShrinkSize(width, height, { width: planWidth, height: planHeight })).toEqual(
+      expected,
+    );
+  });
+});
+
 describe('preprocessImage on large JPEGs', () => {
   // The most detailed reference photo, as a camera would store it at 12 MP, 2 MP and VGA.
   const motorcycle = readFileSync(join(REFERENCE, 'images', 'motorcycle_left.png'));
@@ -130,7 +164,7 @@ describe('preprocessImage on large JPEGs', () => {
     [1600, 1200, 224],
     [3000, 4000, 512],
   ] as const)(
-    `pre-shrinks a %ix%i JPEG to %i px (factor >= ${PRE_SHRINK_FROM}), within the error budget of the exact path`,
+    `pre-shrinks a %ix%i JPEG to %i px (to >= ${PRE_SHRINK_MIN}x), within the error budget of the exact path`,
     async (width, height, size) => {
       const bytes = await photo(width, height);
       const exact = await preprocessImage(bytes, configFor(size), { exact: true });

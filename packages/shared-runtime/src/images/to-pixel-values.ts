@@ -24,18 +24,30 @@ export function toPixelValues(
     return table;
   });
   const [red, green, blue] = tables as [Float32Array, Float32Array, Float32Array];
-  images.forEach((image, index) => {
+  for (const [index, image] of images.entries()) {
     if (image.length !== plane * 3) {
       throw new RangeError(
         `Image ${index} holds ${image.length} bytes; expected ${config.size}x${config.size}x3 = ${plane * 3}.`,
       );
     }
-    const base = index * 3 * plane;
-    for (let pixel = 0, at = 0; pixel < plane; pixel++, at += 3) {
-      output[base + pixel] = red[image[at]!]!;
-      output[base + plane + pixel] = green[image[at + 1]!]!;
-      output[base + 2 * plane + pixel] = blue[image[at + 2]!]!;
-    }
-  });
+    writePlanes(image, output, index * 3 * plane, plane, red, green, blue);
+  }
   return output;
+}
+
+/** One image's three planes, by table lookup, in a function of its own that V8 optimises alone. */
+function writePlanes(
+  image: Uint8Array,
+  output: Float32Array,
+  base: number,
+  plane: number,
+  red: Float32Array,
+  green: Float32Array,
+  blue: Float32Array,
+): void {
+  for (let pixel = 0, at = 0; pixel < plane; pixel++, at += 3) {
+    output[base + pixel] = red[image[at]!]!;
+    output[base + plane + pixel] = green[image[at + 1]!]!;
+    output[base + 2 * plane + pixel] = blue[image[at + 2]!]!;
+  }
 }

@@ -6,6 +6,17 @@ import { toPixelValues } from '../images/preprocess-image.js';
 import type { ImageSource } from '../inputs/embedding-input.js';
 import type { ImageSourceConfig } from '../inputs/image-source-options.js';
 
+/**
+ * The image-reading modules, imported on the first image (a text-only call never loads them)
+ * and then kept: a dynamic `import()` per image costs a module-resolution round trip each time
+ * (under a loader such as tsx, a message to its thread and back).
+ */
+let imageReading:
+  | Promise<
+      [typeof import('../inputs/load-image-source.js'), typeof import('../images/admit-image.js')]
+    >
+  | undefined;
+
 /** One image of a call. */
 export interface ImageToEmbed {
   inputIndex: number;
@@ -49,11 +60,11 @@ async function preprocessOne(
   signal: AbortSignal | undefined,
   decoding: ImageBatchDecoding,
 ): Promise<Uint8Array> {
-  // Loaded on the first image: a text-only call never loads the image-reading code.
-  const [{ loadImageSource }, { admitImage }] = await Promise.all([
+  imageReading ??= Promise.all([
     import('../inputs/load-image-source.js'),
     import('../images/admit-image.js'),
   ]);
+  const [{ loadImageSource }, { admitImage }] = await imageReading;
   const loaded = await loadImageSource(image, inputIndex, { fetchUrls: true, signal, policy });
   if (loaded.kind !== 'bytes') {
     throw new ImageLoadError(`Input ${inputIndex}: the image could not be read as bytes.`, {
@@ -61,14 +72,14 @@ async function preprocessOne(
       reason: 'unreadable',
     });
   }
-  const release = await admitImage(loaded.bytes, {
+  const { release, header } = await admitImage(loaded.bytes, {
     maxPixels: policy.maxImagePixels,
     inputIndex,
     description: loaded.description,
     signal,
   });
   try {
-    return (await decoding.pool.preprocess(loaded.bytes, config, decoding.exact)).data;
+    return (await decoding.pool.preprocess(loaded.bytes, config, decoding.exact, header)).data;
   } catch (error) {
     // A missing sharp (ModelLoadError) or an abort passes through; a bad image names its input.
     if (JinaClipError.isInstance(error) || signal?.aborted) throw error;

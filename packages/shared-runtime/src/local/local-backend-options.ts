@@ -85,9 +85,10 @@ export interface LocalBackendOptions extends ImageSourceOptions {
   imageWorkers?: number;
   /**
    * Decode every image at full size and resample it exactly as PIL does, bit-identical to the
-   * model's Python processor. By default a JPEG 3x or more larger than the model's input is
-   * first shrunk on load to twice that size (like Pillow's `draft()`): several times faster on
-   * photos, within a mean of 0.3 and a max of 6 levels of PIL's pixels.
+   * model's Python processor. By default a JPEG that libjpeg can decode at 1/2, 1/4 or 1/8 scale
+   * while keeping 1.5x or more of the model's input size is first shrunk on load (like Pillow's
+   * `draft()`): several times faster on photos, within a mean of 0.4 and a max of 6 levels of
+   * PIL's pixels.
    * @default false
    */
   exactImages?: boolean;

@@ -28,6 +28,8 @@ export interface ChildRunOptions {
   maxOldSpaceMb?: number;
   /** Killed (SIGKILL) after this long, ms. */
   timeoutMs: number;
+  /** More Node.js flags, such as `--jitless`. @default [] */
+  nodeOptions?: readonly string[];
   /** Run as this user and group id (needs root). @default this process's */
   user?: { uid: number; gid: number };
 }
@@ -54,6 +56,7 @@ export async function runScriptInChild(
       ...(options.maxOldSpaceMb === undefined
         ? []
         : [`--max-old-space-size=${options.maxOldSpaceMb}`]),
+      ...(options.nodeOptions ?? []),
       '--import',
       'tsx',
       script,
