@@ -162,7 +162,7 @@ export async function encodeImageForUpload(
   const image =
     options.pool === undefined
       ? await preprocessImage(bytes, config, { header })
-      : await options.pool.preprocess(bytes, config, false, header);
+      : await options.pool.preprocess(bytes, config, { header });
   const pixels = sharp(image.data, {
     raw: { width: image.width, height: image.height, channels: 3 },
   });

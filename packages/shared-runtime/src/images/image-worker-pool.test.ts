@@ -42,7 +42,7 @@ describe('ImageWorkerPool', () => {
       [photo, true],
     ] as const) {
       const inline = await preprocessImage(bytes, config, { exact });
-      const threaded = await workers.preprocess(bytes, config, exact);
+      const threaded = await workers.preprocess(bytes, config, { exact });
       expect(threaded.width).toBe(224);
       expect(threaded.height).toBe(224);
       expect([threaded.sourceWidth, threaded.sourceHeight]).toEqual([
@@ -59,7 +59,7 @@ describe('ImageWorkerPool', () => {
     const bytes = readFileSync(join(REFERENCE, 'chelsea.png'));
     const copy = Buffer.from(bytes);
     const images = await Promise.all(
-      [1, 2, 3, 4].map(() => workers.preprocess(bytes, config, true)),
+      [1, 2, 3, 4].map(() => workers.preprocess(bytes, config, { exact: true })),
     );
     expect(bytes.buffer.byteLength).toBeGreaterThan(0);
     expect(Buffer.compare(bytes, copy)).toBe(0);
@@ -67,13 +67,27 @@ describe('ImageWorkerPool', () => {
     expect(workers.threadCount).toBe(2);
   });
 
+  it('transferBytes hands over a whole buffer without a copy, and still copies a view of one', async () => {
+    const workers = pool(1);
+    const file = readFileSync(join(REFERENCE, 'chelsea.png'));
+    const whole = new Uint8Array(file);
+    const image = await workers.preprocess(whole, config, { exact: true, transferBytes: true });
+    expect(whole.byteLength).toBe(0); // detached: transferred, not copied
+    expect(image.data.length).toBe(224 * 224 * 3);
+    // A view (such as a Buffer from Node's shared pool) is never detached from its buffer.
+    const backing = new Uint8Array(file.length + 8);
+    backing.set(file, 8);
+    const view = backing.subarray(8);
+    const fromView = await workers.preprocess(view, config, { exact: true, transferBytes: true });
+    expect(view.byteLength).toBe(file.length);
+    expect(Buffer.compare(Buffer.from(fromView.data), Buffer.from(image.data))).toBe(0);
+  });
+
   it('size 0 preprocesses inline, with no thread', async () => {
     const inline = pool(0);
-    const image = await inline.preprocess(
-      readFileSync(join(REFERENCE, 'camera.png')),
-      config,
-      true,
-    );
+    const image = await inline.preprocess(readFileSync(join(REFERENCE, 'camera.png')), config, {
+      exact: true,
+    });
     expect(image.data.length).toBe(224 * 224 * 3);
     expect(inline.threadCount).toBe(0);
   });
@@ -81,30 +95,30 @@ describe('ImageWorkerPool', () => {
   it("rejects with the decoder's error for bytes that are not an image, and keeps working", async () => {
     const workers = pool(1);
     await expect(
-      workers.preprocess(new TextEncoder().encode('not an image'), config, false),
+      workers.preprocess(new TextEncoder().encode('not an image'), config),
     ).rejects.toThrow(/unsupported image format/);
-    const image = await workers.preprocess(
-      readFileSync(join(REFERENCE, 'camera.png')),
-      config,
-      true,
-    );
+    const image = await workers.preprocess(readFileSync(join(REFERENCE, 'camera.png')), config, {
+      exact: true,
+    });
     expect(image.data.length).toBe(224 * 224 * 3);
   });
 
   it('close() lets the image being decoded finish, rejects the queued ones with BackendClosedError, and ends the threads', async () => {
     const workers = pool(1);
     const bytes = readFileSync(join(REFERENCE, 'coffee.png'));
-    await workers.preprocess(bytes, config, true);
+    await workers.preprocess(bytes, config, { exact: true });
     expect(workers.threadCount).toBe(1);
-    const first = workers.preprocess(bytes, config, true);
+    const first = workers.preprocess(bytes, config, { exact: true });
     // Let the first image reach the thread; the second stays queued behind it.
     await new Promise((resolve) => setTimeout(resolve, 50));
-    const second = workers.preprocess(bytes, config, true).catch((error: unknown) => error);
+    const second = workers
+      .preprocess(bytes, config, { exact: true })
+      .catch((error: unknown) => error);
     await workers.close();
     expect(workers.threadCount).toBe(0);
     expect((await first).data.length).toBe(224 * 224 * 3);
     expect(await second).toBeInstanceOf(BackendClosedError);
-    await expect(workers.preprocess(bytes, config, true)).rejects.toBeInstanceOf(
+    await expect(workers.preprocess(bytes, config, { exact: true })).rejects.toBeInstanceOf(
       BackendClosedError,
     );
   });
@@ -121,7 +135,7 @@ describe('ImageWorkerPool', () => {
       const config = defaultPreprocessConfig({ ...MODELS['jina-clip-v1'], imageSize: 224 });
       const workers = new ImageWorkerPool(2);
       const bytes = readFileSync(${JSON.stringify(join(REFERENCE, 'camera.png'))});
-      const images = await Promise.all([workers.preprocess(bytes, config, true), workers.preprocess(bytes, config, true)]);
+      const images = await Promise.all([workers.preprocess(bytes, config, { exact: true }), workers.preprocess(bytes, config, { exact: true })]);
       console.log('done', images.length, workers.threadCount);
     `;
     const { stdout } = await promisify(execFile)(

@@ -66,6 +66,19 @@ interface PoolThread {
   idle?: (() => void) | undefined;
 }
 
+/** Options of {@link ImageWorkerPool.preprocess}. */
+export interface PoolPreprocessOptions {
+  /** Decode at full size, bit-identical to PIL (no JPEG pre-shrink). @default false */
+  readonly exact?: boolean | undefined;
+  /** The image's header, when already read (by `admitImage`). @default read in the worker */
+  readonly header?: ImageHeader | undefined;
+  /**
+   * The caller owns `bytes` and no longer needs them: hand them to the worker without a copy.
+   * @default false
+   */
+  readonly transferBytes?: boolean | undefined;
+}
+
 /**
  * A pool of worker threads that decode and resample images (sharp, then the PIL-exact
  * resample), so that preprocessing uses more than one core and leaves the main thread free.
@@ -93,8 +106,10 @@ export class ImageWorkerPool {
   }
 
   /**
-   * Preprocesses `bytes` like {@link preprocessImage} (with `header`, when already read). The bytes are copied once into a buffer
-   * that is transferred to the worker, so the caller's array stays usable.
+   * Preprocesses `bytes` like {@link preprocessImage}. The bytes go to the worker in a buffer
+   * that is transferred, not copied: a copy of them by default, so that the caller's array stays
+   * usable; the array itself with `transferBytes` when it is the whole of its buffer (it is then
+   * detached here).
    *
    * @throws {ModelLoadError} when sharp (an optional peer) is not installed.
    * @throws {BackendClosedError} when the pool was closed before the image was preprocessed.
@@ -102,19 +117,21 @@ export class ImageWorkerPool {
   async preprocess(
     bytes: Uint8Array,
     config: ImagePreprocessConfig,
-    exact: boolean,
-    header?: ImageHeader,
+    options: PoolPreprocessOptions = {},
   ): Promise<PreprocessedImage> {
+    const { exact = false, header } = options;
     if (this.closed) throw new BackendClosedError();
     if (this.size === 0) return preprocessImage(bytes, config, { exact, header });
     // sharp is loaded in the main thread first: a missing peer is a ModelLoadError here, and
     // glibc never unloads libvips while a worker still runs (lovell/sharp#2263).
     await loadSharp();
     if (this.closed) throw new BackendClosedError();
+    // A Buffer may be a view of Node's shared pool: only a whole buffer is ever handed over.
+    const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
     return new Promise<PreprocessedImage>((resolve, reject) => {
       const task: ImageWorkerTask = {
         id: this.nextId++,
-        bytes: new Uint8Array(bytes),
+        bytes: options.transferBytes === true && whole ? bytes : new Uint8Array(bytes),
         config,
         exact,
         header,

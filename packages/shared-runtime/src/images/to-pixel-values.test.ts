@@ -49,6 +49,16 @@ describe('toPixelValues', () => {
     expect(toPixelValues([], config)).toEqual(new Float32Array(0));
   });
 
+  it('overwrites every float of a reused buffer, and refuses one of the wrong length', () => {
+    const images = [Uint8Array.from({ length: 12 }, (_, index) => index * 20)];
+    const reused = new Float32Array(12).fill(Number.NaN);
+    expect(toPixelValues(images, config, reused)).toBe(reused);
+    expect(Array.from(reused)).toEqual(Array.from(toPixelValues(images, config)));
+    expect(() => toPixelValues(images, config, new Float32Array(13))).toThrow(
+      new RangeError('pixel_values of 1 images hold 12 floats; the buffer given holds 13.'),
+    );
+  });
+
   it('rejects an image of the wrong size', () => {
     expect(() => toPixelValues([new Uint8Array(11)], config)).toThrow(
       new RangeError('Image 0 holds 11 bytes; expected 2x2x3 = 12.'),

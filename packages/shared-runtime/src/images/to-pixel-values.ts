@@ -4,15 +4,22 @@ import type { ImagePreprocessConfig } from './image-preprocess-config.js';
  * Packs preprocessed images (each `size * size * 3` RGB bytes, HWC, as `preprocessImage` returns
  * them) into the model's `pixel_values`: an NCHW float32 batch of
  * `(x * rescaleFactor - mean[c]) / std[c]`, computed in double precision and rounded once.
+ * Every element of `output` is written (so a reused buffer needs no clearing).
  *
- * @throws {RangeError} when an image does not hold `size * size * 3` bytes.
+ * @throws {RangeError} when an image does not hold `size * size * 3` bytes, or `output` does not
+ * hold `images.length * 3 * size * size` floats.
  */
 export function toPixelValues(
   images: readonly Uint8Array[],
   config: Pick<ImagePreprocessConfig, 'size' | 'mean' | 'std' | 'rescaleFactor'>,
+  output: Float32Array = new Float32Array(images.length * 3 * config.size * config.size),
 ): Float32Array {
   const plane = config.size * config.size;
-  const output = new Float32Array(images.length * 3 * plane);
+  if (output.length !== images.length * 3 * plane) {
+    throw new RangeError(
+      `pixel_values of ${images.length} images hold ${images.length * 3 * plane} floats; the buffer given holds ${output.length}.`,
+    );
+  }
   // One table per channel: 256 possible inputs, so the arithmetic is done 768 times in all.
   const tables = [0, 1, 2].map((channel) => {
     const table = new Float32Array(256);

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -76,4 +76,29 @@ describe('createLocalBackend imageWorkers and exactImages', () => {
       }
     },
   );
+
+  it("hands the bytes it read to the workers without a copy, and never detaches a caller's array", async () => {
+    const path = join(root, 'photo.jpg');
+    await writeFile(path, photo);
+    const expected = await expectedVector(photo, false);
+    const array = new Uint8Array(photo);
+    const arrayBuffer = array.slice().buffer;
+    const blob = new Blob([array.slice()]);
+    const backend = createLocalBackend({ modelPath: repo.directory, imageWorkers: 2 });
+    const { embeddings } = await backend.embed([
+      { image: array },
+      { image: arrayBuffer },
+      { image: blob },
+      { image: path },
+      { image: `data:image/jpeg;base64,${photo.toString('base64')}` },
+    ]);
+    await backend.close();
+    for (const vector of embeddings) {
+      expect(worstDifference(vector!, expected)).toBeLessThanOrEqual(1e-5);
+    }
+    // The caller's arrays still hold the photo, whole.
+    expect(Buffer.compare(Buffer.from(array), photo)).toBe(0);
+    expect(arrayBuffer.byteLength).toBe(photo.length);
+    expect(Buffer.compare(Buffer.from(arrayBuffer), photo)).toBe(0);
+  });
 });

@@ -83,6 +83,32 @@ describe('createLocalBackend images', () => {
     await backend.close();
   });
 
+  it('gives each of several concurrent calls its own pixels (pixel buffers are reused only after a run)', async () => {
+    const backend = createLocalBackend({ modelPath: v1.directory, imageWorkers: 0 });
+    const images = await Promise.all(
+      [11, 12, 13, 14].map(async (seed) => ({
+        seed,
+        bytes: await png(pattern(SIZE, SIZE, seed), SIZE, SIZE),
+      })),
+    );
+    // Twice over, so that the second round runs on buffers the first handed back.
+    for (let round = 0; round < 2; round++) {
+      const results = await Promise.all(
+        images.map(({ bytes }) => backend.embed([{ image: bytes }, { image: bytes }])),
+      );
+      results.forEach(({ embeddings }, index) => {
+        const want = normalised(
+          expectedTinyEmbedding(v1, {
+            pixelValues: tinyPixelValues(v1, pattern(SIZE, SIZE, images[index]!.seed)),
+          }),
+        );
+        expectClose(embeddings[0]!, want);
+        expectClose(embeddings[1]!, want);
+      });
+    }
+    await backend.close();
+  });
+
   it('centre-crops a wide image to the middle columns (a wrong crop or channel order fails)', async () => {
     const width = SIZE * 2;
     const rgb = pattern(width, SIZE, 2);

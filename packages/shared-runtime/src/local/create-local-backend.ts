@@ -3,6 +3,7 @@ import type { EmbeddingBackend, EmbedOptions, EmbedResult } from '../embedding-b
 import { BackendClosedError } from '../errors/backend-closed-error.js';
 import { InvalidInputError } from '../errors/invalid-input-error.js';
 import { ImageWorkerPool } from '../images/image-worker-pool.js';
+import { PixelBufferPool } from '../images/pixel-buffer-pool.js';
 import type { EmbeddingInput } from '../inputs/embedding-input.js';
 import { validateInputs } from '../inputs/validate-inputs.js';
 import { importOptionalPeers } from '../optional-peer.js';
@@ -58,6 +59,7 @@ export function createLocalBackend(options: LocalBackendOptions = {}): Embedding
   const lifetime = new AbortController();
   // Threads start with the first image: a text-only backend never starts one.
   const imagePool = new ImageWorkerPool(config.imageWorkers);
+  const pixelBuffers = new PixelBufferPool();
   /** Calls not yet settled: each with the controller close() aborts and its settled work. */
   const pending = new Set<{ closing: AbortController; work: Promise<unknown> }>();
   let loading: Promise<LocalModel> | undefined;
@@ -116,6 +118,7 @@ export function createLocalBackend(options: LocalBackendOptions = {}): Embedding
       images: config.images,
       imagePool,
       exactImages: config.exactImages,
+      pixelBuffers,
     });
   }
 

@@ -2,6 +2,7 @@ import { ImageLoadError } from '../errors/image-load-error.js';
 import { JinaClipError } from '../errors/jina-clip-error.js';
 import type { ImagePreprocessConfig } from '../images/image-preprocess-config.js';
 import type { ImageWorkerPool } from '../images/image-worker-pool.js';
+import type { PixelBufferPool } from '../images/pixel-buffer-pool.js';
 import { toPixelValues } from '../images/preprocess-image.js';
 import type { ImageSource } from '../inputs/embedding-input.js';
 import type { ImageSourceConfig } from '../inputs/image-source-options.js';
@@ -35,6 +36,8 @@ export interface ImageBatchDecoding {
   pool: ImageWorkerPool;
   /** Full-size decode and PIL-exact resample (no JPEG pre-shrink). */
   exact: boolean;
+  /** Where `pixel_values` buffers come from (and go back to after inference). */
+  pixelBuffers: PixelBufferPool;
 }
 
 /** Splits a call's images into batches of at most `batchSize`, in input order. */
@@ -79,7 +82,16 @@ async function preprocessOne(
     signal,
   });
   try {
-    return (await decoding.pool.preprocess(loaded.bytes, config, decoding.exact, header)).data;
+    // Bytes read here (a file, a download, a data: URI, a Blob) are this call's own and go to
+    // the worker without a copy; a caller's Uint8Array or ArrayBuffer is never detached.
+    const transferBytes = !(image instanceof Uint8Array) && !(image instanceof ArrayBuffer);
+    return (
+      await decoding.pool.preprocess(loaded.bytes, config, {
+        exact: decoding.exact,
+        header,
+        transferBytes,
+      })
+    ).data;
   } catch (error) {
     // A missing sharp (ModelLoadError) or an abort passes through; a bad image names its input.
     if (JinaClipError.isInstance(error) || signal?.aborted) throw error;
@@ -121,5 +133,9 @@ export async function decodeImageBatch(
   };
   const concurrency = Math.max(DECODE_CONCURRENCY, decoding.pool.size);
   await Promise.all(Array.from({ length: Math.min(concurrency, batch.length) }, worker));
-  return toPixelValues(images, config);
+  return toPixelValues(
+    images,
+    config,
+    decoding.pixelBuffers.take(images.length * 3 * config.size * config.size),
+  );
 }

@@ -4,6 +4,7 @@ import { InvalidInputError } from '../errors/invalid-input-error.js';
 import { JinaClipError } from '../errors/jina-clip-error.js';
 import { ModelLoadError } from '../errors/model-load-error.js';
 import type { ImageWorkerPool } from '../images/image-worker-pool.js';
+import type { PixelBufferPool } from '../images/pixel-buffer-pool.js';
 import type { ResolvedInput } from '../inputs/embedding-input.js';
 import type { ImageSourceConfig } from '../inputs/image-source-options.js';
 import { finishVector } from '../vectors.js';
@@ -29,6 +30,8 @@ export interface LocalEmbedRun {
   imagePool: ImageWorkerPool;
   /** Full-size decode and PIL-exact resample for every image (`exactImages`). */
   exactImages: boolean;
+  /** The backend's `pixel_values` buffers, reused between runs. */
+  pixelBuffers: PixelBufferPool;
 }
 
 /**
@@ -132,6 +135,7 @@ export async function runLocalEmbedding(
           decodeImageBatch(batch, model.imageConfig, run.images, decodeSignal, {
             pool: run.imagePool,
             exact: run.exactImages,
+            pixelBuffers: run.pixelBuffers,
           }),
         );
   };
@@ -148,9 +152,16 @@ export async function runLocalEmbedding(
       signal?.throwIfAborted();
       nextPixels = decode(index + 1);
       const batch = imageBatches[index]!;
+      let vectors: Float32Array[];
+      try {
+        vectors = await graphs.embedImages(pixels, batch.length);
+      } finally {
+        // onnxruntime has finished reading the pixels (its run has settled): reusable.
+        run.pixelBuffers.give(pixels);
+      }
       store(
         batch.map((image) => image.inputIndex),
-        await graphs.embedImages(pixels, batch.length),
+        vectors,
       );
     }
   } catch (error) {
