@@ -57,6 +57,16 @@ async function rgb(bytes: Uint8Array): Promise<number[]> {
   return Array.from((await decodeRgb(bytes)).data);
 }
 
+/** A 2x1 PNG, red then blue, with EXIF orientation 6 (rotate 90 clockwise): 1x2, red on top. */
+function redOverBlue(): Promise<Buffer> {
+  return sharp(Uint8Array.from([255, 0, 0, 0, 0, 255]), {
+    raw: { width: 2, height: 1, channels: 3 },
+  })
+    .withMetadata({ orientation: 6 })
+    .png()
+    .toBuffer();
+}
+
 describe("decodeRgb (PIL's open + convert('RGB'))", () => {
   it('keeps the colour of transparent pixels: alpha is dropped, not composited', async () => {
     const bytes = await png(Uint8Array.from([200, 100, 50, 0, 10, 20, 30, 128]), 2, 4);
@@ -109,14 +119,7 @@ describe("decodeRgb (PIL's open + convert('RGB'))", () => {
   });
 
   it('applies the EXIF orientation and reports the oriented size', async () => {
-    // 2x1, red then blue, orientation 6 (rotate 90 clockwise): 1x2, red on top.
-    const bytes = await sharp(Uint8Array.from([255, 0, 0, 0, 0, 255]), {
-      raw: { width: 2, height: 1, channels: 3 },
-    })
-      .withMetadata({ orientation: 6 })
-      .png()
-      .toBuffer();
-    const decoded = await decodeRgb(bytes);
+    const decoded = await decodeRgb(await redOverBlue());
     expect([decoded.width, decoded.height, decoded.sourceWidth, decoded.sourceHeight]).toEqual([
       1, 2, 1, 2,
     ]);
@@ -124,12 +127,7 @@ describe("decodeRgb (PIL's open + convert('RGB'))", () => {
   });
 
   it('reads the oriented header once, and decodes by a header handed to it without reading again', async () => {
-    const bytes = await sharp(Uint8Array.from([255, 0, 0, 0, 0, 255]), {
-      raw: { width: 2, height: 1, channels: 3 },
-    })
-      .withMetadata({ orientation: 6 })
-      .png()
-      .toBuffer();
+    const bytes = await redOverBlue();
     const header = await readImageHeader(bytes);
     expect(header).toEqual({
       format: 'png',
