@@ -73,7 +73,8 @@ export interface PoolPreprocessOptions {
   /** The image's header, when already read (by `admitImage`). @default read in the worker */
   readonly header?: ImageHeader | undefined;
   /**
-   * The caller owns `bytes` and no longer needs them: hand them to the worker without a copy.
+   * The caller owns the whole ArrayBuffer under `bytes` (never a Buffer from Node's shared
+   * pool) and needs none of it any more: transfer that buffer to the worker without a copy.
    * @default false
    */
   readonly transferBytes?: boolean | undefined;
@@ -108,8 +109,7 @@ export class ImageWorkerPool {
   /**
    * Preprocesses `bytes` like {@link preprocessImage}. The bytes go to the worker in a buffer
    * that is transferred, not copied: a copy of them by default, so that the caller's array stays
-   * usable; the array itself with `transferBytes` when it is the whole of its buffer (it is then
-   * detached here).
+   * usable; their own buffer with `transferBytes` (it is then detached here).
    *
    * @throws {ModelLoadError} when sharp (an optional peer) is not installed.
    * @throws {BackendClosedError} when the pool was closed before the image was preprocessed.
@@ -126,12 +126,10 @@ export class ImageWorkerPool {
     // glibc never unloads libvips while a worker still runs (lovell/sharp#2263).
     await loadSharp();
     if (this.closed) throw new BackendClosedError();
-    // A Buffer may be a view of Node's shared pool: only a whole buffer is ever handed over.
-    const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
     return new Promise<PreprocessedImage>((resolve, reject) => {
       const task: ImageWorkerTask = {
         id: this.nextId++,
-        bytes: options.transferBytes === true && whole ? bytes : new Uint8Array(bytes),
+        bytes: options.transferBytes === true ? bytes : new Uint8Array(bytes),
         config,
         exact,
         header,

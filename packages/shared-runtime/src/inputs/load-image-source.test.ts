@@ -232,8 +232,12 @@ describe('loadImageSource: data: URIs', () => {
 describe('loadImageSource: files', () => {
   it('reads an absolute path', async () => {
     const loaded = await loadImageSource(imagePath, 0, noFetch);
-    expect(loaded).toMatchObject({ kind: 'bytes', description: imagePath });
+    expect(loaded).toMatchObject({ kind: 'bytes', description: imagePath, ownsBuffer: true });
     expect(bytesOf(loaded)).toEqual(Array.from(IMAGE));
+    // A buffer of its own (one byte longer: the read that shows the end), not Node's shared
+    // pool, even for a file this small: so it can be transferred to a worker thread.
+    const { bytes } = loaded as { bytes: Uint8Array };
+    expect([bytes.byteOffset, bytes.buffer.byteLength]).toEqual([0, IMAGE.length + 1]);
   });
 
   it('reads a path relative to the working directory', async () => {

@@ -4,4 +4,13 @@
  */
 export type LoadedImage =
   | { kind: 'url'; url: string }
-  | { kind: 'bytes'; bytes: Uint8Array; description: string };
+  | {
+      kind: 'bytes';
+      bytes: Uint8Array;
+      description: string;
+      /**
+       * The whole ArrayBuffer under `bytes` was allocated by this load and nothing else refers
+       * to it (a file read), so it may be transferred to another thread instead of copied.
+       */
+      ownsBuffer?: true;
+    };

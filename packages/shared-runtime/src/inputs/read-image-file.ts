@@ -129,7 +129,9 @@ export async function readImageFile(
         const chunkSize = stats.isFile() ? stats.size + 1 : FILE_CHUNK;
         for (;;) {
           signal?.throwIfAborted();
-          const chunk = Buffer.allocUnsafe(Math.min(chunkSize, maxBytes + 1 - total));
+          // allocUnsafeSlow: a buffer of its own, never a slice of Node's shared pool, so that
+          // a single chunk can be handed to an image worker thread without a copy.
+          const chunk = Buffer.allocUnsafeSlow(Math.min(chunkSize, maxBytes + 1 - total));
           const { bytesRead } = await readFile(fd, chunk, 0, chunk.byteLength, null);
           if (bytesRead === 0) break;
           chunks.push(chunk.subarray(0, bytesRead));
@@ -149,6 +151,7 @@ export async function readImageFile(
   if (total === 0) {
     fail(inputIndex, description, 'the file is empty', { reason: IMAGE_LOAD_REASONS.empty });
   }
-  const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
-  return { kind: 'bytes', bytes, description };
+  if (chunks.length === 1)
+    return { kind: 'bytes', bytes: chunks[0]!, description, ownsBuffer: true };
+  return { kind: 'bytes', bytes: Buffer.concat(chunks, total), description };
 }

@@ -82,14 +82,13 @@ async function preprocessOne(
     signal,
   });
   try {
-    // Bytes read here (a file, a download, a data: URI, a Blob) are this call's own and go to
-    // the worker without a copy; a caller's Uint8Array or ArrayBuffer is never detached.
-    const transferBytes = !(image instanceof Uint8Array) && !(image instanceof ArrayBuffer);
     return (
       await decoding.pool.preprocess(loaded.bytes, config, {
         exact: decoding.exact,
         header,
-        transferBytes,
+        // A file's bytes sit in a buffer of their own: handed over, not copied. A caller's
+        // array (or a Blob's, a download's or a data: URI's) is copied, never detached.
+        transferBytes: loaded.ownsBuffer === true,
       })
     ).data;
   } catch (error) {
