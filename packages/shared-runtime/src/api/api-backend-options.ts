@@ -58,7 +58,9 @@ export interface ApiBackendOptions extends ImageSourceOptions {
   /**
    * Worker threads that decode and resize images for upload (`resizeImages`), off the main
    * thread; `0` resizes inline. Threads start with the first image and end at `close()`.
-   * @default max(0, availableParallelism() - 1)
+   * sharp decodes on libuv's threadpool (`UV_THREADPOOL_SIZE`, 4 threads unless set), so at most
+   * that many images decode at once: start Node.js with a larger one for more workers.
+   * @default min(max(0, availableParallelism() - 1), UV_THREADPOOL_SIZE - 1)
    */
   imageWorkers?: number;
   /** Fetch `http(s)` image URLs client-side and send their bytes, instead of the URL. @default false */

@@ -78,9 +78,12 @@ export interface LocalBackendOptions extends ImageSourceOptions {
   /**
    * Worker threads that decode and resample images, so that preprocessing runs on the cores
    * inference leaves free and off the main thread; `0` preprocesses inline, in the main thread.
-   * Threads start with the first image and end at `close()`.
-   * @default max(0, availableParallelism() - threads), with `threads` taken as half the logical
-   * cores when unset (onnxruntime's own default is the physical core count)
+   * Threads start with the first image and end at `close()`. sharp decodes on libuv's threadpool
+   * (`UV_THREADPOOL_SIZE`, 4 threads unless set), so at most that many images decode at once:
+   * on more than 4 cores, start Node.js with `UV_THREADPOOL_SIZE` set to the core count.
+   * @default min(max(0, availableParallelism() - threads), UV_THREADPOOL_SIZE - 1), with
+   * `threads` taken as half the logical cores when unset (onnxruntime's own default is the
+   * physical core count)
    */
   imageWorkers?: number;
   /**

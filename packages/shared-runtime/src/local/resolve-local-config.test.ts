@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../errors/invalid-input-error.js';
-import { defaultImageWorkers } from '../images/image-workers-option.js';
+import { defaultImageWorkers, uvThreadpoolSize } from '../images/image-workers-option.js';
 import { IMAGE_SOURCE_DEFAULTS } from '../inputs/image-source-options.js';
 import { MODELS } from '../models/models.js';
 import { resolveLocalConfig } from './resolve-local-config.js';
@@ -66,15 +66,19 @@ describe('resolveLocalConfig', () => {
 
   it('imageWorkers defaults to the cores inference leaves free, inline when none', () => {
     // threads unset: onnxruntime takes one per physical core, about half the logical ones.
-    expect(defaultImageWorkers(undefined, 2)).toBe(1);
-    expect(defaultImageWorkers(undefined, 16)).toBe(8);
-    expect(defaultImageWorkers(undefined, 64)).toBe(32);
-    expect(defaultImageWorkers(4, 16)).toBe(12);
-    expect(defaultImageWorkers(16, 16)).toBe(0);
-    expect(defaultImageWorkers(2, 2)).toBe(0);
-    expect(defaultImageWorkers(1, 1)).toBe(0);
+    expect(defaultImageWorkers(undefined, 2, 4)).toBe(1);
+    expect(defaultImageWorkers(undefined, 16, 64)).toBe(8);
+    expect(defaultImageWorkers(undefined, 64, 64)).toBe(32);
+    expect(defaultImageWorkers(4, 16, 64)).toBe(12);
+    expect(defaultImageWorkers(16, 16, 64)).toBe(0);
+    expect(defaultImageWorkers(2, 2, 4)).toBe(0);
+    expect(defaultImageWorkers(1, 1, 4)).toBe(0);
+    // No more than libuv's threadpool can decode at once, one thread left for file reads.
+    expect(defaultImageWorkers(undefined, 16, 4)).toBe(3);
+    expect(defaultImageWorkers(4, 16, 13)).toBe(12);
+    expect(defaultImageWorkers(undefined, 64, 1)).toBe(0);
     expect(resolveLocalConfig({ threads: 1 }).imageWorkers).toBe(
-      Math.max(0, availableParallelism() - 1),
+      Math.min(Math.max(0, availableParallelism() - 1), uvThreadpoolSize() - 1),
     );
     expect(resolveLocalConfig({ imageWorkers: 0, exactImages: true })).toMatchObject({
       imageWorkers: 0,
