@@ -7,6 +7,8 @@ import { runPassesInJavaScript } from './javascript-resample-passes.js';
 import { resampleRgb } from './pil-resample.js';
 import type { RgbImage } from './resample-passes.js';
 import {
+  KEPT_MEMORY_BYTES,
+  keptWebAssemblyMemoryBytes,
   runPassesInWebAssembly,
   webAssemblyPassesAvailable,
 } from './webassembly-resample-passes.js';
@@ -152,6 +154,17 @@ describe('resampleRgb in WebAssembly SIMD', () => {
     expect(Array.from(resampleRgb(...args, runPassesInWebAssembly).data)).toEqual(
       Array.from(resampleRgb(...args, runPassesInJavaScript).data),
     );
+  });
+
+  it('keeps at most 64 MiB of WebAssembly memory: a larger resize runs in memory of its own', () => {
+    expect(KEPT_MEMORY_BYTES).toBe(64 * 1024 * 1024);
+    resampleRgb(noise(8, 8), 4, 4, 'bicubic'); // this thread's instance exists
+    // Only the height changes: the vertical pass reads all 6000 rows of 4000 px (72 MB).
+    const source = { data: new Uint8Array(4000 * 6000 * 3).fill(200), width: 4000, height: 6000 };
+    const tall = resampleRgb(source, 4000, 2, 'bilinear', { left: 0, top: 0, width: 4, height: 2 });
+    expect(Array.from(tall.data)).toEqual(Array.from({ length: 24 }, () => 200));
+    expect(keptWebAssemblyMemoryBytes()).toBeGreaterThan(0);
+    expect(keptWebAssemblyMemoryBytes()).toBeLessThanOrEqual(KEPT_MEMORY_BYTES);
   });
 
   it('returns a buffer of its own, not a view of WebAssembly memory', () => {

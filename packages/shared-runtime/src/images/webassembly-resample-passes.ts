@@ -44,21 +44,46 @@ const SLACK = 16;
  */
 const STRIP_BYTES = 1 << 20;
 
-let instance: PassInstance | null | undefined;
+/**
+ * Largest WebAssembly memory a thread keeps between calls. A resize that needs more (a source
+ * over about 40 MP that only the vertical pass reads, say) runs in an instance of its own whose
+ * memory is garbage once the call returns: WebAssembly memory never shrinks.
+ * @default 64 MiB
+ */
+export const KEPT_MEMORY_BYTES = 64 * 1024 * 1024;
 
-/** The module instance of this thread, or null when WebAssembly SIMD is unavailable. */
-function passInstance(): PassInstance | null {
-  if (instance !== undefined) return instance;
+let compiled: WebAssembly.Module | null | undefined;
+let instance: PassInstance | undefined;
+
+function instantiate(module: WebAssembly.Module): PassInstance {
+  const memory = new WebAssembly.Memory({ initial: 1 });
+  const { exports } = new WebAssembly.Instance(module, { env: { memory } });
+  return { memory, exports: exports as unknown as PassExports };
+}
+
+/** The compiled module, or null when WebAssembly SIMD is unavailable. */
+function passModule(): WebAssembly.Module | null {
+  if (compiled !== undefined) return compiled;
   try {
-    const memory = new WebAssembly.Memory({ initial: 1 });
-    const module = new WebAssembly.Module(Buffer.from(PIL_RESAMPLE_PASSES_WASM, 'base64'));
-    const { exports } = new WebAssembly.Instance(module, { env: { memory } });
-    instance = { memory, exports: exports as unknown as PassExports };
+    compiled = new WebAssembly.Module(Buffer.from(PIL_RESAMPLE_PASSES_WASM, 'base64'));
+    instantiate(compiled);
   } catch {
     // No WebAssembly, or a runtime without SIMD (such as `node --jitless`).
-    instance = null;
+    compiled = null;
   }
+  return compiled;
+}
+
+/** The instance for a call needing `bytes` of memory: this thread's, or one for the call alone. */
+function passInstance(module: WebAssembly.Module, bytes: number): PassInstance {
+  if (bytes > KEPT_MEMORY_BYTES) return instantiate(module);
+  instance ??= instantiate(module);
   return instance;
+}
+
+/** Bytes of WebAssembly memory this thread keeps for the passes (0 before the first call). */
+export function keptWebAssemblyMemoryBytes(): number {
+  return instance?.memory.buffer.byteLength ?? 0;
 }
 
 function align(bytes: number): number {
@@ -117,12 +142,12 @@ function writeCoefficients(
  * {@link runPassesInJavaScript}, three to six times faster. Falls back to JavaScript where
  * WebAssembly SIMD is unavailable. One module instance and memory per thread (worker threads
  * each get their own); the memory keeps its largest size, which is about the largest
- * intermediate image (result width x source rows) plus 1 MiB.
+ * intermediate image (result width x source rows; with no horizontal pass, the source rows the
+ * vertical pass reads) plus 1 MiB, up to {@link KEPT_MEMORY_BYTES}.
  */
 export const runPassesInWebAssembly: RunResamplePasses = (source, passes) => {
-  const wasm = passInstance();
-  if (wasm === null) return runPassesInJavaScript(source, passes);
-  const { memory, exports } = wasm;
+  const module = passModule();
+  if (module === null) return runPassesInJavaScript(source, passes);
   const { horizontal, vertical, width } = passes;
   const sourceStride = source.width * 3;
   const layout = new Layout();
@@ -137,6 +162,7 @@ export const runPassesInWebAssembly: RunResamplePasses = (source, passes) => {
   const strip = layout.take(stripRows * sourceStride);
   const output =
     vertical === undefined ? intermediate : layout.take(width * 3 * vertical.starts.length);
+  const { memory, exports } = passInstance(module, layout.end);
   ensureCapacity(memory, layout.end);
   const heap = new Uint8Array(memory.buffer);
   if (placedHorizontal !== undefined) writeCoefficients(memory, placedHorizontal, horizontal!);
@@ -184,5 +210,5 @@ export const runPassesInWebAssembly: RunResamplePasses = (source, passes) => {
 
 /** Whether {@link runPassesInWebAssembly} runs WebAssembly here (false: it runs JavaScript). */
 export function webAssemblyPassesAvailable(): boolean {
-  return passInstance() !== null;
+  return passModule() !== null;
 }
