@@ -275,7 +275,7 @@ describe('loadImageSource: private addresses', () => {
     expect(bytesOf(loaded)).toEqual(Array.from(IMAGE));
   });
 
-  it('classifies addresses: private, loopback, link-local, CGNAT, unspecified, mapped', () => {
+  it('classifies addresses: private, loopback, link-local, CGNAT, unspecified, mapped, NAT64, 6to4, Teredo', () => {
     for (const address of [
       '127.0.0.1',
       '10.1.2.3',
@@ -293,6 +293,19 @@ describe('loadImageSource: private addresses', () => {
       '::ffff:10.0.0.1',
       '::ffff:169.254.169.254',
       '[::ffff:7f00:1]',
+      // The IPv4 address inside well-known NAT64 and 6to4 addresses is checked.
+      '64:ff9b::127.0.0.1',
+      '64:ff9b::7f00:1',
+      '[64:ff9b::a9fe:a9fe]',
+      '64:FF9B:0:0:0:0:0A00:0001',
+      '2002:7f00:1::',
+      '2002:a9fe:a9fe::1',
+      '2002:c0a8:101:0:0:0:0:1',
+      // Teredo (the IPv4 host is obfuscated), local-use NAT64, documentation, discard-only.
+      '2001:0:4136:e378:8000:63bf:3fff:fdd2',
+      '64:ff9b:1::808:808',
+      '2001:db8::1',
+      '100::1',
     ]) {
       expect(isPrivateAddress(address), address).toBe(true);
     }
@@ -302,6 +315,10 @@ describe('loadImageSource: private addresses', () => {
       '100.128.0.1',
       '2606:4700::1111',
       '::ffff:1.1.1.1',
+      '64:ff9b::8.8.8.8',
+      '64:ff9b::808:808',
+      '2002:808:808::1',
+      '2001:4860:4860::8888',
     ]) {
       expect(isPrivateAddress(address), address).toBe(false);
     }
