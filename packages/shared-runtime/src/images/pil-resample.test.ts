@@ -9,9 +9,9 @@ import type { RgbImage } from './resample-passes.js';
 import {
   KEPT_MEMORY_BYTES,
   keptWebAssemblyMemoryBytes,
-  runPassesInWebAssembly,
-  webAssemblyPassesAvailable,
-} from './webassembly-resample-passes.js';
+  webAssemblyAvailable,
+} from './webassembly-instance.js';
+import { runPassesInWebAssembly } from './webassembly-resample-passes.js';
 
 /** A one-row image whose red channel is `reds` (green and blue 0). */
 function redRow(reds: readonly number[]): RgbImage {
@@ -106,7 +106,7 @@ describe('resampleRgb (Pillow Image.resize)', () => {
 
 describe('resampleRgb in WebAssembly SIMD', () => {
   it('runs WebAssembly on this Node.js (SIMD is in every supported version)', () => {
-    expect(webAssemblyPassesAvailable()).toBe(true);
+    expect(webAssemblyAvailable()).toBe(true);
   });
 
   // Odd and even rows (the horizontal pass takes two at a time), widths that are and are not a
@@ -176,21 +176,24 @@ describe('resampleRgb in WebAssembly SIMD', () => {
     expect(Array.from(first.data)).toEqual(copy);
   });
 
-  it('falls back to the JavaScript passes where WebAssembly is unavailable (node --jitless)', async () => {
+  it('falls back to the JavaScript passes and planes where WebAssembly is unavailable (node --jitless)', async () => {
     const directory = await mkdtemp(join(tmpdir(), 'jina-clip-jitless-'));
     try {
       const run = await runScriptInChild(
-        `const { webAssemblyPassesAvailable } = await importSource('images/webassembly-resample-passes.ts');
+        `const { webAssemblyAvailable } = await importSource('images/webassembly-instance.ts');
 const { resampleRgb } = await importSource('images/pil-resample.ts');
 const data = Uint8Array.from({ length: 4 * 1 * 3 }, (_, index) => (index % 3 === 0 ? [0, 100, 200, 50][index / 3] : 0));
 const image = resampleRgb({ data, width: 4, height: 1 }, 8, 1, 'bicubic');
-console.log(JSON.stringify({ wasm: webAssemblyPassesAvailable(), reds: Array.from(image.data).filter((_, index) => index % 3 === 0) }));`,
+const { toPixelValues } = await importSource('images/to-pixel-values.ts');
+const planes = toPixelValues([Uint8Array.from([0, 128, 255])], { size: 1, mean: [0, 0.5, 1], std: [1, 2, 0.5], rescaleFactor: 1 });
+console.log(JSON.stringify({ wasm: webAssemblyAvailable(), reds: Array.from(image.data).filter((_, index) => index % 3 === 0), planes: Array.from(planes) }));`,
         { directory, timeoutMs: 60_000, nodeOptions: ['--jitless'] },
       );
       expect(run.code, run.stderr).toBe(0);
       expect(JSON.parse(run.stdout)).toEqual({
         wasm: false,
         reds: [0, 17, 71, 131, 193, 174, 81, 37],
+        planes: [0, (128 - 0.5) / 2, (255 - 1) / 0.5],
       });
     } finally {
       await rm(directory, { recursive: true, force: true });

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { toPixelValues } from './to-pixel-values.js';
+import {
+  toPixelValues,
+  writePixelPlanesInJavaScript,
+  writePixelPlanesInWebAssembly,
+} from './to-pixel-values.js';
 
 const config = {
   size: 2,
@@ -57,6 +61,23 @@ describe('toPixelValues', () => {
     expect(() => toPixelValues(images, config, new Float32Array(13))).toThrow(
       new RangeError('pixel_values of 1 images hold 12 floats; the buffer given holds 13.'),
     );
+  });
+
+  it('writes the same bits in WebAssembly as in JavaScript', () => {
+    const clip = { ...config, size: 61 };
+    const images = [1, 2, 3].map((seed) =>
+      Uint8Array.from(
+        { length: 61 * 61 * 3 },
+        (_, index) => (index * 2654435761 + seed * 97) >>> 24,
+      ),
+    );
+    const bits = (write: typeof writePixelPlanesInJavaScript) =>
+      new Uint32Array(toPixelValues(images, clip, undefined, write).buffer);
+    const wasm = bits(writePixelPlanesInWebAssembly);
+    expect(wasm.length).toBe(3 * 3 * 61 * 61);
+    expect(
+      Buffer.from(wasm.buffer).equals(Buffer.from(bits(writePixelPlanesInJavaScript).buffer)),
+    ).toBe(true);
   });
 
   it('rejects an image of the wrong size', () => {

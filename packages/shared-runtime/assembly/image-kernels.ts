@@ -1,11 +1,15 @@
-// Pillow's two 8-bit resampling passes (libImaging/Resample.c `ImagingResampleHorizontal_8bpc`
-// and `ImagingResampleVertical_8bpc`) in WebAssembly SIMD, compiled by AssemblyScript at build
-// time (scripts/build-webassembly.mjs). The arithmetic is Pillow's, bit for bit: every sum starts
-// at 1 << 21, adds pixel * weight with 22-bit fixed-point weights in 32-bit integers (exact: the
-// weights' magnitudes sum to about 2^22 and pixels are 8 bits), shifts right by 22 and clips to
-// 0..255 (two saturating narrows do Pillow's `clip8`). Only the order of the exact integer adds
-// differs, which cannot change a result. src/images/webassembly-resample-passes.ts lays out
-// the memory and calls these; src/images/javascript-resample-passes.ts is the same in JavaScript.
+// The image kernels of the runtime, compiled by AssemblyScript to WebAssembly with SIMD when the
+// package is built (scripts/build-webassembly.mjs); src/images/webassembly-instance.ts loads them
+// and lays out their memory.
+//
+// `horizontal` and `vertical` are Pillow's two 8-bit resampling passes (libImaging/Resample.c
+// `ImagingResampleHorizontal_8bpc` and `ImagingResampleVertical_8bpc`), bit for bit: every sum
+// starts at 1 << 21, adds pixel * weight with 22-bit fixed-point weights in 32-bit integers
+// (exact: the weights' magnitudes sum to about 2^22 and pixels are 8 bits), shifts right by 22
+// and clips to 0..255 (two saturating narrows do Pillow's `clip8`). Only the order of the exact
+// integer adds differs, which cannot change a result. src/images/javascript-resample-passes.ts
+// is the same in JavaScript. `pixelPlanes` is the model's normalisation by table lookup
+// (src/images/to-pixel-values.ts has the same loop in JavaScript).
 
 const PRECISION_BITS: i32 = 22;
 const HALF: i32 = 1 << (PRECISION_BITS - 1);
@@ -136,5 +140,25 @@ export function vertical(
       );
       v128.store(out + <usize>x, i8x16.narrow_i16x8_u(words, words2));
     }
+  }
+}
+
+/**
+ * One image's `pixel_values`: `pixels` interleaved RGB bytes at `rgb` to three planes of `f32`
+ * at `planes` (red, then green, then blue), each sample looked up in its channel's 256-entry
+ * table at `tables` (red, green, blue, one after the other).
+ */
+export function pixelPlanes(rgb: usize, pixels: i32, tables: usize, planes: usize): void {
+  const count = <usize>pixels;
+  const green = planes + (count << 2);
+  const blue = green + (count << 2);
+  const greenTable = tables + 1024;
+  const blueTable = tables + 2048;
+  for (let pixel: usize = 0; pixel < count; pixel++) {
+    const at = rgb + pixel * 3;
+    const offset = pixel << 2;
+    store<f32>(planes + offset, load<f32>(tables + (<usize>load<u8>(at) << 2)));
+    store<f32>(green + offset, load<f32>(greenTable + (<usize>load<u8>(at + 1) << 2)));
+    store<f32>(blue + offset, load<f32>(blueTable + (<usize>load<u8>(at + 2) << 2)));
   }
 }
