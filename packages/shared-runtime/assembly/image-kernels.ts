@@ -157,8 +157,8 @@ export function pixelPlanes(rgb: usize, pixels: i32, tables: usize, planes: usiz
   for (let pixel: usize = 0; pixel < count; pixel++) {
     const at = rgb + pixel * 3;
     const offset = pixel << 2;
-    store<f32>(planes + offset, load<f32>(tables + (<usize>load<u8>(at) << 2)));
-    store<f32>(green + offset, load<f32>(greenTable + (<usize>load<u8>(at + 1) << 2)));
-    store<f32>(blue + offset, load<f32>(blueTable + (<usize>load<u8>(at + 2) << 2)));
+    store<f32>(planes + offset, load<f32>(tables + ((<usize>load<u8>(at)) << 2)));
+    store<f32>(green + offset, load<f32>(greenTable + ((<usize>load<u8>(at + 1)) << 2)));
+    store<f32>(blue + offset, load<f32>(blueTable + ((<usize>load<u8>(at + 2)) << 2)));
   }
 }

@@ -82,7 +82,12 @@ export function webAssemblyAvailable(): boolean {
 export function kernelInstance(bytes: number): KernelInstance {
   const module = kernelModule();
   if (module === null) throw new Error('WebAssembly is unavailable here.');
-  const instance = bytes > KEPT_MEMORY_BYTES ? instantiate(module) : (kept ??= instantiate(module));
+  let instance: KernelInstance;
+  if (bytes > KEPT_MEMORY_BYTES) instance = instantiate(module);
+  else {
+    kept ??= instantiate(module);
+    instance = kept;
+  }
   const missing = Math.ceil((bytes - instance.memory.buffer.byteLength) / PAGE_BYTES);
   if (missing > 0) {
     try {
