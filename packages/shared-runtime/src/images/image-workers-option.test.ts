@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { captureWarnings } from '../testing/capture-warnings.test-helper.js';
 import { resolveImageWorkers, uvThreadpoolSize } from './image-workers-option.js';
 
 describe('uvThreadpoolSize', () => {
@@ -13,27 +14,22 @@ describe('uvThreadpoolSize', () => {
 
 describe('resolveImageWorkers', () => {
   it('warns once when the workers would outnumber the threads sharp decodes on', async () => {
-    const warnings: Error[] = [];
-    const listen = (warning: Error) => warnings.push(warning);
-    process.on('warning', listen);
-    try {
+    const none = await captureWarnings(() => {
       expect(resolveImageWorkers(undefined, 3, 4)).toBe(3);
       expect(resolveImageWorkers(3, 0, 4)).toBe(3);
-      await new Promise((resolve) => setImmediate(resolve));
-      expect(warnings).toEqual([]);
+    });
+    expect(none).toEqual([]);
+    const warnings = await captureWarnings(() => {
       expect(resolveImageWorkers(6, 0, 4)).toBe(6);
       expect(resolveImageWorkers(9, 0, 4)).toBe(9);
-      await new Promise((resolve) => setImmediate(resolve));
-      expect(
-        warnings.map((warning) => [(warning as { code?: string }).code, warning.message]),
-      ).toEqual([
-        [
-          'JINA_CLIP_UV_THREADPOOL',
-          "imageWorkers is 6, but libuv's threadpool has 4 threads (UV_THREADPOOL_SIZE): sharp decodes at most 4 images at once, and file reads wait behind them. Start Node.js with UV_THREADPOOL_SIZE=7 or more.",
-        ],
-      ]);
-    } finally {
-      process.off('warning', listen);
-    }
+    });
+    expect(
+      warnings.map((warning) => [(warning as { code?: string }).code, warning.message]),
+    ).toEqual([
+      [
+        'JINA_CLIP_UV_THREADPOOL',
+        "imageWorkers is 6, but libuv's threadpool has 4 threads (UV_THREADPOOL_SIZE): sharp decodes at most 4 images at once, and file reads wait behind them. Start Node.js with UV_THREADPOOL_SIZE=7 or more.",
+      ],
+    ]);
   });
 });

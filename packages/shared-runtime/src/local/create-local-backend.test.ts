@@ -6,6 +6,7 @@ import { createBackend } from '../create-backend.js';
 import { BackendClosedError } from '../errors/backend-closed-error.js';
 import { InvalidInputError } from '../errors/invalid-input-error.js';
 import { ModelLoadError } from '../errors/model-load-error.js';
+import { captureWarnings } from '../testing/capture-warnings.test-helper.js';
 import { expectedTinyEmbedding } from '../testing/tiny-model-repo/expected-tiny-embedding.js';
 import {
   type TinyModelRepo,
@@ -314,17 +315,11 @@ describe('createLocalBackend truncation', () => {
   });
 
   it('emits one process warning per call when no onTruncation is given', async () => {
-    const warnings: Error[] = [];
-    const listener = (warning: Error) => warnings.push(warning);
-    process.on('warning', listener);
-    try {
+    const warnings = await captureWarnings(async () => {
       const backend = createLocalBackend({ modelPath: short.directory });
       await backend.embed(['one two three four five many', 'a b c d e f g h']);
-      await new Promise((resolve) => setImmediate(resolve));
       await backend.close();
-    } finally {
-      process.off('warning', listener);
-    }
+    });
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatchObject({
       name: 'JinaClipTruncationWarning',

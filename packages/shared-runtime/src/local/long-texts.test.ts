@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../errors/invalid-input-error.js';
+import { captureWarnings } from '../testing/capture-warnings.test-helper.js';
 import {
   type TinyModelRepo,
   writeTinyModelRepo,
@@ -90,17 +91,11 @@ describe('the local backend when the tokenizer library gives out', () => {
 
 describe('the truncation warning for a text tokenized only in part', () => {
   it('says "at least" before a count that is a lower bound', async () => {
-    const warnings: Error[] = [];
-    const listener = (warning: Error) => warnings.push(warning);
-    process.on('warning', listener);
-    try {
+    const warnings = await captureWarnings(async () => {
       const backend = createLocalBackend({ modelPath: v1.directory });
       await backend.embed(['the cat '.repeat(50_000)]);
-      await new Promise((resolve) => setImmediate(resolve));
       await backend.close();
-    } finally {
-      process.off('warning', listener);
-    }
+    });
     expect(warnings).toHaveLength(1);
     expect(warnings[0]!.message).toMatch(
       /^1 text was longer than the model's 8192 tokens and embedded from their first 8192 tokens only: input 0 \(at least \d+ tokens\)\./,
