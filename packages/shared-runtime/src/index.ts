@@ -30,7 +30,12 @@ export {
   type EmbedSettledResults,
   embedSettled,
 } from './embed-settled.js';
-export type { EmbeddingBackend, EmbedOptions, EmbedResult } from './embedding-backend.js';
+export type {
+  EmbeddingBackend,
+  EmbedOptions,
+  EmbedResponseInfo,
+  EmbedResult,
+} from './embedding-backend.js';
 export * from './errors/index.js';
 export type { EmbeddingInput, ImageSource, ResolvedInput } from './inputs/embedding-input.js';
 export {

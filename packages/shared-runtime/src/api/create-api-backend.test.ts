@@ -122,6 +122,40 @@ describe('createApiBackend: the request on the wire', () => {
     });
   });
 
+  it('sends per-call headers over the backend headers and reports each response', async () => {
+    const responses: { status: number; headers: Readonly<Record<string, string>> }[] = [];
+    const api = backend({ headers: { 'X-Trace': 'backend', 'X-Team': 'a' }, batchSize: 1 });
+    await api.embed(['one', 'two'], {
+      headers: { 'X-Trace': 'call' },
+      onResponse: (response) => responses.push(response),
+    });
+    await api.embed(['three']);
+    expect(server.requests.map((request) => request.headers['x-trace'])).toEqual([
+      'call',
+      'call',
+      'backend',
+    ]);
+    expect(server.requests.every((request) => request.headers['x-team'] === 'a')).toBe(true);
+    expect(responses).toHaveLength(2);
+    expect(responses[0]).toMatchObject({
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+    });
+  });
+
+  it('rejects per-call headers it would have to drop, before any request', async () => {
+    const api = backend();
+    for (const headers of [{ Authorization: 'Bearer x' }, { 'x-a': 'line\nbreak' }, 'x']) {
+      await expect(
+        api.embed(['hi'], { headers: headers as unknown as Record<string, string> }),
+      ).rejects.toMatchObject({ name: 'InvalidInputError', field: 'headers' });
+    }
+    await expect(
+      api.embed(['hi'], { onResponse: 'log' as unknown as () => void }),
+    ).rejects.toMatchObject({ name: 'InvalidInputError', field: 'onResponse' });
+    expect(server.requests).toHaveLength(0);
+  });
+
   it('names itself with the package version', () => {
     const { version } = JSON.parse(
       readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),

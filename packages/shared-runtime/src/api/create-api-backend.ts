@@ -13,7 +13,7 @@ import { buildRequestBody } from './build-request-body.js';
 import { decodeEmbeddingsResponse } from './decode-embeddings.js';
 import { createWireInputPreparer } from './prepare-wire-inputs.js';
 import { createRequestLimiter, type SlotOutcome } from './request-limiter.js';
-import { resolveApiConfig } from './resolve-api-config.js';
+import { resolveApiConfig, resolveHeaders } from './resolve-api-config.js';
 import { withRetries } from './retry.js';
 import { runBatches } from './run-batches.js';
 import { sendJsonRequest } from './send-request.js';
@@ -62,8 +62,9 @@ export function createApiBackend(options: ApiBackendOptions = {}): EmbeddingBack
     embedOptions?: EmbedOptions,
   ): Promise<EmbedResult> {
     lifetime.signal.throwIfAborted();
-    const { signal: callerSignal, onProgress } = checkEmbedOptions(embedOptions);
+    const { signal: callerSignal, onProgress, onResponse } = checkEmbedOptions(embedOptions);
     callerSignal?.throwIfAborted();
+    const callHeaders = resolveHeaders(embedOptions?.headers);
     const resolvedInputs = validateInputs(inputs);
     const embedConfig = resolveEmbedOptions(model, embedOptions);
     const signal =
@@ -78,6 +79,7 @@ export function createApiBackend(options: ApiBackendOptions = {}): EmbeddingBack
       'user-agent': USER_AGENT,
       accept: 'application/json',
       ...config.headers,
+      ...callHeaders,
       authorization: `Bearer ${secret}`,
       'content-type': 'application/json',
     };
@@ -119,6 +121,7 @@ export function createApiBackend(options: ApiBackendOptions = {}): EmbeddingBack
                 },
               );
               outcome = 'success';
+              onResponse?.({ status: answer.status, headers: answer.headers });
               return decodeEmbeddingsResponse(
                 answer.body,
                 { count: range.end - range.start, width },
