@@ -23,6 +23,7 @@ export type {
   LocalOnlyOptions,
 } from './backend-options.js';
 export { createBackend } from './create-backend.js';
+export { DEFAULT_BATCH_SIZES } from './default-batch-sizes.js';
 export { checkEmbedOptions, type EmbedConfig, resolveEmbedOptions } from './embed-options.js';
 export {
   type EmbedSettledOptions,
