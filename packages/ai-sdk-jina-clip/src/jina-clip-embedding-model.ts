@@ -73,9 +73,12 @@ function truncationWarning(values: readonly string[], truncated: readonly Trunca
       return `${JSON.stringify(label)} (${tokens} tokens)`;
     })
     .join(', ');
+  const count = truncated.length;
+  const one = count === 1;
+  const maxTokens = truncated[0]!.maxTokens;
   return {
     type: 'other',
-    message: `${truncated.length} ${truncated.length === 1 ? 'text was' : 'texts were'} longer than the model's ${truncated[0]!.maxTokens} tokens and embedded from their first ${truncated[0]!.maxTokens} tokens only: ${named}.`,
+    message: `${count} ${one ? 'text was' : 'texts were'} longer than the model's ${maxTokens} tokens and embedded from ${one ? 'its' : 'their'} first ${maxTokens} tokens only: ${named}.`,
   } satisfies SharedV4Warning;
 }
 
