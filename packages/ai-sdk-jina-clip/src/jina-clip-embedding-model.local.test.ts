@@ -31,9 +31,9 @@ beforeAll(async () => {
 });
 
 /** The provider and the runtime's own local backend on one repo, both closed after the test. */
-function localPair(repo: TinyModelRepo) {
+function localPair(repo: TinyModelRepo, settings: { onTruncation?: (t: unknown) => void } = {}) {
   const options = { modelPath: repo.directory };
-  const provider = createJinaClip({ backend: 'local', ...options });
+  const provider = createJinaClip({ backend: 'local', ...options, ...settings });
   const runtime = createLocalBackend({ model: repo.model, ...options });
   onTestFinished(() => provider.close());
   onTestFinished(() => runtime.close());
@@ -71,8 +71,9 @@ describe('JinaClipEmbeddingModel on the local backend', () => {
     expect(query.embedding).not.toEqual(result.embeddings[0]);
   });
 
-  it('warns about truncated texts, and about headers it cannot send', async () => {
-    const { provider, runtime } = localPair(short);
+  it('warns about truncated texts (and tells onTruncation), and about headers it cannot send', async () => {
+    const reports: unknown[] = [];
+    const { provider, runtime } = localPair(short, { onTruncation: (t) => reports.push(t) });
     const values = ['cat', 'one two three four five many'];
 
     const result = await embedMany({
@@ -97,5 +98,6 @@ describe('JinaClipEmbeddingModel on the local backend', () => {
       },
     ]);
     expect(result.responses?.[0]?.headers).toBeUndefined();
+    expect(reports).toEqual([[{ inputIndex: 1, tokens: 8, maxTokens: 6, exact: true }]]);
   });
 });

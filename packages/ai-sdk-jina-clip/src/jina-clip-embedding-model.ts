@@ -33,6 +33,8 @@ export interface JinaClipEmbeddingModelConfig {
   task: EmbeddingTask | undefined;
   /** Values per `doEmbed` call: `embedMany` splits larger lists into calls of this size. */
   maxEmbeddingsPerCall: number | undefined;
+  /** The provider's `onTruncation`, called beside the call's warning. */
+  onTruncation: ((truncated: readonly TruncatedInput[]) => void) | undefined;
 }
 
 /** Headers the SDK adds to every call and the runtime sets itself. */
@@ -179,7 +181,10 @@ export class JinaClipEmbeddingModel implements EmbeddingModelV4 {
       onResponse: (response) => {
         responseHeaders = { ...response.headers };
       },
-      onTruncation: (truncated) => warnings.push(truncationWarning(values, truncated)),
+      onTruncation: (truncated) => {
+        warnings.push(truncationWarning(values, truncated));
+        this.#config.onTruncation?.(truncated);
+      },
     });
     adapter.onUsage?.({ totalTokens: usage.totalTokens });
     return {

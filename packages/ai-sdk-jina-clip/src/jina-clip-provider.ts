@@ -8,7 +8,10 @@ import {
   type JinaClipModelId,
   resolveAdapterOptions,
 } from 'jina-clip-runtime';
-import { JinaClipEmbeddingModel } from './jina-clip-embedding-model.js';
+import {
+  JinaClipEmbeddingModel,
+  type JinaClipEmbeddingModelConfig,
+} from './jina-clip-embedding-model.js';
 
 /** `Omit` over each member of a union, so the union stays discriminated. */
 type OmitEach<Union, Key extends PropertyKey> = Union extends unknown ? Omit<Union, Key> : never;
@@ -98,6 +101,8 @@ export function createJinaClip(settings: JinaClipProviderSettings = {}): JinaCli
       adapter: adapterFor(modelId),
       backendKind,
       task,
+      onTruncation: (settings as { onTruncation?: JinaClipEmbeddingModelConfig['onTruncation'] })
+        .onTruncation,
       maxEmbeddingsPerCall:
         backendKind === 'custom'
           ? undefined
