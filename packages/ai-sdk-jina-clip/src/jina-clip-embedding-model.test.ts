@@ -269,6 +269,26 @@ describe('JinaClipEmbeddingModel on the api backend, through embed and embedMany
     expect(server.peakInFlight).toBe(3);
   });
 
+  it('starts every chunk of a large embedMany at once without a listener-leak warning', async () => {
+    const model = apiProvider({ batchSize: 1 }).embeddingModel('jina-clip-v1');
+    const values = Array.from({ length: 30 }, (_, index) => `text ${index}`);
+    const warnings: Error[] = [];
+    const listener = (warning: Error) => warnings.push(warning);
+    process.on('warning', listener);
+    onTestFinished(() => {
+      process.off('warning', listener);
+    });
+    const result = await embedMany({
+      model,
+      values,
+      abortSignal: new AbortController().signal,
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(result.embeddings).toHaveLength(30);
+    expect(result.responses).toHaveLength(30);
+    expect(warnings.map((warning) => warning.name)).not.toContain('MaxListenersExceededWarning');
+  });
+
   it("rejects with the abort signal's own reason", async () => {
     const model = apiProvider().embeddingModel('jina-clip-v1');
     const reason = new Error('user left');

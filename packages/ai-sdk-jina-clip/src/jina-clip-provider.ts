@@ -55,7 +55,7 @@ function batchSizeOf(settings: JinaClipProviderSettings): number | undefined {
  * is created at its first use, once.
  */
 export function createJinaClip(settings: JinaClipProviderSettings = {}): JinaClipProvider {
-  // Checked now, with the default model: a wrong option fails here, not at the first call.
+  // Every option is checked here, so a wrong one fails now, not at the first call.
   if ((settings as { model?: unknown }).model !== undefined) {
     throw new InvalidInputError(
       '`model` is not a provider option: name the model in `provider.embeddingModel(modelId)`.',

@@ -12,6 +12,7 @@ import {
 } from '../errors/index.js';
 import type { ModelInfo } from '../models/model-info.js';
 import { MODELS } from '../models/models.js';
+import { captureWarnings } from '../testing/capture-warnings.test-helper.js';
 import { type JinaApiServer, startJinaApiServer } from '../testing/jina-api-server.js';
 import { expectedServerEmbedding } from '../testing/jina-api-server-embedding.js';
 import type { ApiBackendOptions } from './api-backend-options.js';
@@ -154,6 +155,15 @@ describe('createApiBackend: the request on the wire', () => {
       api.embed(['hi'], { onResponse: 'log' as unknown as () => void }),
     ).rejects.toMatchObject({ name: 'InvalidInputError', field: 'onResponse' });
     expect(server.requests).toHaveLength(0);
+  });
+
+  it('serves many concurrent calls without a listener-leak warning', async () => {
+    const api = backend();
+    const warnings = await captureWarnings(() =>
+      Promise.all(Array.from({ length: 30 }, (_, index) => api.embed([`text ${index}`]))),
+    );
+    expect(warnings.map((warning) => warning.name)).not.toContain('MaxListenersExceededWarning');
+    expect(server.requests).toHaveLength(30);
   });
 
   it('names itself with the package version', () => {

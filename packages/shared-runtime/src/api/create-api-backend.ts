@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { Pool } from 'undici';
 import { checkEmbedOptions, resolveEmbedOptions } from '../embed-options.js';
 import type { EmbeddingBackend, EmbedOptions, EmbedResult } from '../embedding-backend.js';
@@ -45,6 +46,9 @@ export function createApiBackend(options: ApiBackendOptions = {}): EmbeddingBack
   // Aborted by close(): every pending call (in flight, queued for a slot, sleeping before a
   // retry) rejects at once with its reason, a BackendClosedError.
   const lifetime = new AbortController();
+  // Every pending call listens on it (a framework may start hundreds at once, as the AI SDK's
+  // embedMany does with its chunks): no listener limit, so no false leak warning.
+  setMaxListeners(0, lifetime.signal);
 
   const getPool = () => {
     if (lifetime.signal.aborted) throw lifetime.signal.reason;
