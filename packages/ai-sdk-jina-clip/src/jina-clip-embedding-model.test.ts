@@ -278,11 +278,7 @@ describe('JinaClipEmbeddingModel on the api backend, through embed and embedMany
     onTestFinished(() => {
       process.off('warning', listener);
     });
-    const result = await embedMany({
-      model,
-      values,
-      abortSignal: new AbortController().signal,
-    });
+    const result = await embedMany({ model, values });
     await new Promise((resolve) => setImmediate(resolve));
     expect(result.embeddings).toHaveLength(30);
     expect(result.responses).toHaveLength(30);
