@@ -145,3 +145,4 @@ for framework in langchain llamaindex; do
 done
 echo "install sizes (node_modules): api-only langchain project ${api_size:-?}, with the local backend's peers ${local_size:-?}"
 echo "peer matrix: passed in $((SECONDS - started)) s (of which the adapter tests, with their installs: $tests_seconds s)"
+"$repo/.ci/ai-sdk-matrix.sh"

@@ -85,6 +85,7 @@ export const FULL_CONFIG: BenchConfig = {
         contenders: [
           'http floor',
           'jina-clip-runtime',
+          'jina-clip-ai-provider',
           '@langchain/community JinaEmbeddings',
           '@llamaindex/jinaai JinaAIEmbedding',
           'jina-clip-runtime (originals)',

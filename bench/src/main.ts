@@ -2,7 +2,8 @@
  * `npm run bench` (full: results, README and chart under bench/results) and
  * `npm run bench:smoke` (tiny models and workloads in a temp folder; exits non-zero when the
  * harness produced no results). Options: `--only local|hosted|preprocess`, `--out <folder>`, `--report`
- * (re-render README.md and the chart from the JSON already there).
+ * (re-render README.md and the chart from the JSON already there), `--contenders a,b` (only these
+ * hosted contenders).
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -13,7 +14,11 @@ import { parseArgs } from 'node:util';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { type BenchConfig, FULL_CONFIG, SMOKE_CONFIG } from './bench-config.js';
 import { floatJsonResponseBytes } from './hosted/float-json-reference.js';
-import { HOSTED_CLIENT_SHAPES, HOSTED_CONTENDER_PHASES } from './hosted/hosted-contender.js';
+import {
+  HOSTED_CLIENT_SHAPES,
+  HOSTED_CONTENDER_PHASES,
+  HOSTED_CONTENDERS,
+} from './hosted/hosted-contender.js';
 import { runHostedSuite } from './hosted/hosted-suite.js';
 import { runLocalSuite } from './local/local-suite.js';
 import { buildLocalWorkloads } from './local/local-workloads.js';
@@ -304,6 +309,25 @@ function smokeProblems(
   return problems;
 }
 
+/**
+ * The config with only the hosted contenders `list` names (comma-separated), for a run of one
+ * comparison (`--only hosted --contenders 'jina-clip-runtime,jina-clip-ai-provider'`).
+ */
+function onlyContenders(config: BenchConfig, list: string | undefined): BenchConfig {
+  if (list === undefined) return config;
+  const wanted = list.split(',').map((name) => name.trim());
+  const unknown = wanted.filter((name) => !(HOSTED_CONTENDERS as readonly string[]).includes(name));
+  if (unknown.length > 0) {
+    throw new Error(
+      `--contenders: unknown ${unknown.join(', ')}; known: ${HOSTED_CONTENDERS.join(', ')}`,
+    );
+  }
+  const runs = config.hosted.runs
+    .map((run) => ({ ...run, contenders: run.contenders.filter((name) => wanted.includes(name)) }))
+    .filter((run) => run.contenders.length > 0);
+  return { ...config, hosted: { ...config.hosted, runs } };
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
@@ -311,9 +335,10 @@ async function main(): Promise<number> {
       only: { type: 'string' },
       out: { type: 'string' },
       report: { type: 'boolean', default: false },
+      contenders: { type: 'string' },
     },
   });
-  const config = values.smoke ? SMOKE_CONFIG : FULL_CONFIG;
+  const config = onlyContenders(values.smoke ? SMOKE_CONFIG : FULL_CONFIG, values.contenders);
   const scratch = values.smoke
     ? await mkdtemp(join(tmpdir(), 'jina-clip-bench-smoke-'))
     : undefined;

@@ -182,6 +182,21 @@ describe('examples on the local backend (tiny model repo)', () => {
     expect(second).toContain('holds 10 rows');
   });
 
+  it('ai-sdk-search embeds the folder with one embedMany into LanceDB and finds an image by itself', async () => {
+    const output = await runExample('ai-sdk-search', [], {
+      JINA_CLIP_MODEL_PATH: modelPath,
+      JINA_CLIP_LANCEDB: join(scratch, 'ai-sdk-db'),
+    });
+    expect(output).toContain(`Embedding with the local backend, jina-clip-v1 from ${modelPath}`);
+    expect(output).toMatch(/^Indexed 10 files with embedMany \([1-9]\d* tokens\) into LanceDB$/m);
+    expect(output.indexOf(tinyNotice)).toBeGreaterThanOrEqual(0);
+    expect(output.indexOf(tinyNotice)).toBeLessThan(output.indexOf('Text query'));
+    expect(output).toMatch(/Text query "a cat looking up":\n {2}1\. (text|image) /);
+    expect(output).toMatch(
+      /Image query images\/astronaut\.jpg:\n {2}1\. image images\/astronaut\.jpg +cosine 1\.0000/,
+    );
+  });
+
   it('llamaindex-index retrieves image nodes for a text query after a reload from disk', async () => {
     const output = await runExample('llamaindex-index', [], {
       JINA_CLIP_MODEL_PATH: modelPath,

@@ -1,4 +1,4 @@
-import { type EmbeddingBackend, MODELS } from 'jina-clip-runtime';
+import { type EmbeddingBackend, MODELS, type ModelInfo } from 'jina-clip-runtime';
 
 /**
  * A line saying that the loaded model is a tiny random-weight test model (such as the one
@@ -6,7 +6,9 @@ import { type EmbeddingBackend, MODELS } from 'jina-clip-runtime';
  * quality; undefined for a real model. Call it after the first embedding: a local model's width
  * is known once it is loaded, and the tiny ones are narrower than the real model.
  */
-export function tinyModelNotice(backend: EmbeddingBackend): string | undefined {
+export function tinyModelNotice(backend: {
+  readonly model: Pick<ModelInfo, 'id' | 'dimensions'>;
+}): string | undefined {
   const { id, dimensions } = backend.model;
   const real = Object.hasOwn(MODELS, id) ? MODELS[id as keyof typeof MODELS] : undefined;
   if (real === undefined || dimensions >= real.dimensions) return undefined;

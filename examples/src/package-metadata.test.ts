@@ -1,5 +1,5 @@
 /**
- * What npm shows of the three published packages, and the install lines of every README:
+ * What npm shows of the published packages, and the install lines of every README:
  * - each package.json names its repository (with its folder), homepage, bug tracker, keywords
  *   and license;
  * - a package README has no relative link (npm renders it away from the repository, where a
@@ -20,6 +20,7 @@ const packages = {
   'shared-runtime': 'jina-clip-runtime',
   'langchain-jina-clip': 'langchain-jina-clip',
   'llamaindex-jina-clip': 'llamaindex-jina-clip',
+  'ai-sdk-jina-clip': 'jina-clip-ai-provider',
 } as const;
 
 const read = (path: string) => readFileSync(join(root, path), 'utf8');

@@ -28,6 +28,7 @@ const READMES = [
   'packages/shared-runtime/README.md',
   'packages/langchain-jina-clip/README.md',
   'packages/llamaindex-jina-clip/README.md',
+  'packages/ai-sdk-jina-clip/README.md',
 ];
 
 /** Every option of the adapters' constructors (both take the same, LlamaIndex's adds its own). */
@@ -53,6 +54,9 @@ const llamaIndexOptions: readonly string[] = [
   ...ADAPTER_OPTIONS,
   'embedBatchSize',
 ] satisfies readonly (AdapterOptionName | keyof JinaClipEmbeddingBatchOptions)[];
+
+/** The AI SDK provider's options: the adapters' but `model` (each model is named by its id). */
+const providerOptions = ADAPTER_OPTIONS.filter((name) => name !== 'model');
 
 /** First cells (the `code` names) of the rows of a README's `## Options` table. */
 function optionTableNames(markdown: string): string[] {
@@ -139,6 +143,7 @@ describe("the adapters' option tables", () => {
   it.each([
     ['packages/langchain-jina-clip/README.md', ADAPTER_OPTIONS],
     ['packages/llamaindex-jina-clip/README.md', llamaIndexOptions],
+    ['packages/ai-sdk-jina-clip/README.md', providerOptions],
   ])('%s lists every option the constructor takes, once', async (readme, options) => {
     expect(adapterOptionsListed).toBe(true);
     const names = optionTableNames(await readFile(join(repositoryRoot, readme), 'utf8'));

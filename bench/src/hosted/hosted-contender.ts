@@ -4,6 +4,7 @@ export const HOSTED_CONTENDERS = [
   'jina-clip-runtime',
   'langchain-jina-clip',
   'llamaindex-jina-clip',
+  'jina-clip-ai-provider',
   '@langchain/community JinaEmbeddings',
   '@llamaindex/jinaai JinaAIEmbedding',
   '@llamaindex/jinaai JinaAIEmbedding (translated)',
@@ -17,6 +18,7 @@ export const HOSTED_CONTENDER_PHASES: Record<HostedContenderName, readonly ('tex
     'jina-clip-runtime': ['texts', 'images'],
     'langchain-jina-clip': ['texts', 'images'],
     'llamaindex-jina-clip': ['texts', 'images'],
+    'jina-clip-ai-provider': ['texts', 'images'],
     '@langchain/community JinaEmbeddings': ['texts', 'images'],
     '@llamaindex/jinaai JinaAIEmbedding': ['texts', 'images'],
     '@llamaindex/jinaai JinaAIEmbedding (translated)': ['texts', 'images'],
@@ -68,6 +70,8 @@ export const HOSTED_CLIENT_SHAPES: Record<
   'langchain-jina-clip': { batchSize: 32, concurrency: 2 },
   // Its ingestion transform hands each modality to the runtime in one call: maxConcurrency 2.
   'llamaindex-jina-clip': { batchSize: 32, concurrency: 2 },
+  // embedMany starts every chunk of maxEmbeddingsPerCall (32) at once; the backend sends 2.
+  'jina-clip-ai-provider': { batchSize: 32, concurrency: 2 },
   // embedDocuments sends every batch at once with Promise.all (its maxConcurrency is unused).
   '@langchain/community JinaEmbeddings': { batchSize: 24, concurrency: Number.POSITIVE_INFINITY },
   '@llamaindex/jinaai JinaAIEmbedding': { batchSize: 10, concurrency: 1 },

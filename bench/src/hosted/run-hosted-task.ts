@@ -56,6 +56,8 @@ const FACTORIES: Record<HostedContenderName, (setup: HostedSetup) => Promise<Hos
     (await import('./langchain-jina-clip-contender.js')).createLangchainJinaClipContender(setup),
   'llamaindex-jina-clip': async (setup) =>
     (await import('./llamaindex-jina-clip-contender.js')).createLlamaindexJinaClipContender(setup),
+  'jina-clip-ai-provider': async (setup) =>
+    (await import('./ai-sdk-jina-clip-contender.js')).createAiSdkJinaClipContender(setup),
   '@langchain/community JinaEmbeddings': async (setup) =>
     (await import('./langchain-community-contender.js')).createLangchainCommunityContender(setup),
   '@llamaindex/jinaai JinaAIEmbedding': async (setup) =>

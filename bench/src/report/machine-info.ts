@@ -21,6 +21,8 @@ const REPORTED_PACKAGES = [
   'jina-clip-runtime',
   'langchain-jina-clip',
   'llamaindex-jina-clip',
+  'jina-clip-ai-provider',
+  'ai',
   'onnxruntime-node',
   '@huggingface/transformers',
   '@huggingface/tokenizers',

@@ -174,6 +174,7 @@ export function hostedRatios(
   for (const model of [...new Set(results.map((result) => result.model))]) {
     const texts = find(model, 'jina-clip-runtime', 'texts');
     const floor = find(model, 'http floor', 'texts');
+    const provider = find(model, 'jina-clip-ai-provider', 'texts');
     const images = find(model, 'jina-clip-runtime', 'images');
     const originals = find(model, 'jina-clip-runtime (originals)', 'images');
     if (texts !== undefined) {
@@ -187,6 +188,19 @@ export function hostedRatios(
           1 / 1.1,
         ),
       );
+      if (provider !== undefined && provider.error === undefined) {
+        // The AI SDK provider adds only glue: embedMany's chunks over the same backend.
+        ratios.push(
+          ratio(
+            `hosted.${model}.ai-sdk`,
+            `${model}: runtime / AI SDK provider (embedMany) wall time, ${texts.inputs} texts`,
+            texts.wallMs,
+            provider.wallMs,
+            `${(provider.wallMs / 1000).toFixed(2)} s through embedMany vs ${(texts.wallMs / 1000).toFixed(2)} s for the runtime`,
+            1 / 1.05,
+          ),
+        );
+      }
       if (floor !== undefined && floor.error === undefined) {
         ratios.push(
           ratio(

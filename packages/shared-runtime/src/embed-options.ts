@@ -10,6 +10,9 @@ export const EMBED_OPTION_NAMES = optionNames<EmbedOptions>()([
   'dimensions',
   'signal',
   'onProgress',
+  'headers',
+  'onResponse',
+  'onTruncation',
 ]);
 
 /** {@link EmbedOptions} checked against a model: what both backends act on. */
@@ -49,12 +52,18 @@ export function checkEmbedOptions(options: unknown): EmbedOptions {
     );
   }
   rejectUnknownOptions(options, { owner: '`embed`', names: EMBED_OPTION_NAMES });
-  const { signal, onProgress } = options as EmbedOptions;
+  const { signal, onProgress, onResponse, onTruncation } = options as EmbedOptions;
   if (signal !== undefined && !isAbortSignal(signal)) {
     throw new InvalidInputError('`signal` must be an AbortSignal.', { field: 'signal' });
   }
   if (onProgress !== undefined && typeof onProgress !== 'function') {
     throw new InvalidInputError('`onProgress` must be a function.', { field: 'onProgress' });
+  }
+  if (onResponse !== undefined && typeof onResponse !== 'function') {
+    throw new InvalidInputError('`onResponse` must be a function.', { field: 'onResponse' });
+  }
+  if (onTruncation !== undefined && typeof onTruncation !== 'function') {
+    throw new InvalidInputError('`onTruncation` must be a function.', { field: 'onTruncation' });
   }
   return options as EmbedOptions;
 }

@@ -1,4 +1,5 @@
 import type { EmbeddingInput } from './inputs/embedding-input.js';
+import type { TruncatedInput } from './local/local-backend-options.js';
 import type { EmbeddingTask, ModelInfo } from './models/model-info.js';
 
 /** Per-call options of {@link EmbeddingBackend.embed}. */
@@ -14,6 +15,30 @@ export interface EmbedOptions {
   signal?: AbortSignal;
   /** Called as inputs finish: `done` of `total` inputs embedded. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Extra headers for this call's requests (api backend; other backends ignore them), over the
+   * backend's own `headers`. They cannot replace `authorization` or `content-type`.
+   */
+  headers?: Readonly<Record<string, string>>;
+  /**
+   * Called as each request of this call succeeds, with its status and (redacted) response
+   * headers (api backend; other backends never call it).
+   */
+  onResponse?: (response: EmbedResponseInfo) => void;
+  /**
+   * Called once for this call when texts were longer than the model reads (local backend),
+   * instead of the backend's `onTruncation`.
+   * @default the backend's `onTruncation`
+   */
+  onTruncation?: (truncated: readonly TruncatedInput[]) => void;
+}
+
+/** One successful response of the api backend, as {@link EmbedOptions.onResponse} sees it. */
+export interface EmbedResponseInfo {
+  /** The HTTP status (2xx). */
+  status: number;
+  /** The response headers, names lower-cased, any echo of the API key redacted. */
+  headers: Readonly<Record<string, string>>;
 }
 
 /** What {@link EmbeddingBackend.embed} resolves to. */

@@ -23,6 +23,7 @@ export type {
   LocalOnlyOptions,
 } from './backend-options.js';
 export { createBackend } from './create-backend.js';
+export { DEFAULT_BATCH_SIZES } from './default-batch-sizes.js';
 export { checkEmbedOptions, type EmbedConfig, resolveEmbedOptions } from './embed-options.js';
 export {
   type EmbedSettledOptions,
@@ -30,7 +31,12 @@ export {
   type EmbedSettledResults,
   embedSettled,
 } from './embed-settled.js';
-export type { EmbeddingBackend, EmbedOptions, EmbedResult } from './embedding-backend.js';
+export type {
+  EmbeddingBackend,
+  EmbedOptions,
+  EmbedResponseInfo,
+  EmbedResult,
+} from './embedding-backend.js';
 export * from './errors/index.js';
 export type { EmbeddingInput, ImageSource, ResolvedInput } from './inputs/embedding-input.js';
 export {

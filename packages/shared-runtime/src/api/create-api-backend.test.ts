@@ -12,6 +12,7 @@ import {
 } from '../errors/index.js';
 import type { ModelInfo } from '../models/model-info.js';
 import { MODELS } from '../models/models.js';
+import { captureWarnings } from '../testing/capture-warnings.test-helper.js';
 import { type JinaApiServer, startJinaApiServer } from '../testing/jina-api-server.js';
 import { expectedServerEmbedding } from '../testing/jina-api-server-embedding.js';
 import type { ApiBackendOptions } from './api-backend-options.js';
@@ -120,6 +121,49 @@ describe('createApiBackend: the request on the wire', () => {
       'user-agent': USER_AGENT,
       'x-trace': 'abc',
     });
+  });
+
+  it('sends per-call headers over the backend headers and reports each response', async () => {
+    const responses: { status: number; headers: Readonly<Record<string, string>> }[] = [];
+    const api = backend({ headers: { 'X-Trace': 'backend', 'X-Team': 'a' }, batchSize: 1 });
+    await api.embed(['one', 'two'], {
+      headers: { 'X-Trace': 'call' },
+      onResponse: (response) => responses.push(response),
+    });
+    await api.embed(['three']);
+    expect(server.requests.map((request) => request.headers['x-trace'])).toEqual([
+      'call',
+      'call',
+      'backend',
+    ]);
+    expect(server.requests.every((request) => request.headers['x-team'] === 'a')).toBe(true);
+    expect(responses).toHaveLength(2);
+    expect(responses[0]).toMatchObject({
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+    });
+  });
+
+  it('rejects per-call headers it would have to drop, before any request', async () => {
+    const api = backend();
+    for (const headers of [{ Authorization: 'Bearer x' }, { 'x-a': 'line\nbreak' }, 'x']) {
+      await expect(
+        api.embed(['hi'], { headers: headers as unknown as Record<string, string> }),
+      ).rejects.toMatchObject({ name: 'InvalidInputError', field: 'headers' });
+    }
+    await expect(
+      api.embed(['hi'], { onResponse: 'log' as unknown as () => void }),
+    ).rejects.toMatchObject({ name: 'InvalidInputError', field: 'onResponse' });
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('serves many concurrent calls without a listener-leak warning', async () => {
+    const api = backend();
+    const warnings = await captureWarnings(() =>
+      Promise.all(Array.from({ length: 30 }, (_, index) => api.embed([`text ${index}`]))),
+    );
+    expect(warnings.map((warning) => warning.name)).not.toContain('MaxListenersExceededWarning');
+    expect(server.requests).toHaveLength(30);
   });
 
   it('names itself with the package version', () => {

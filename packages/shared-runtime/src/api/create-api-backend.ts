@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { Pool } from 'undici';
 import { checkEmbedOptions, resolveEmbedOptions } from '../embed-options.js';
 import type { EmbeddingBackend, EmbedOptions, EmbedResult } from '../embedding-backend.js';
@@ -13,7 +14,7 @@ import { buildRequestBody } from './build-request-body.js';
 import { decodeEmbeddingsResponse } from './decode-embeddings.js';
 import { createWireInputPreparer } from './prepare-wire-inputs.js';
 import { createRequestLimiter, type SlotOutcome } from './request-limiter.js';
-import { resolveApiConfig } from './resolve-api-config.js';
+import { resolveApiConfig, resolveHeaders } from './resolve-api-config.js';
 import { withRetries } from './retry.js';
 import { runBatches } from './run-batches.js';
 import { sendJsonRequest } from './send-request.js';
@@ -45,6 +46,9 @@ export function createApiBackend(options: ApiBackendOptions = {}): EmbeddingBack
   // Aborted by close(): every pending call (in flight, queued for a slot, sleeping before a
   // retry) rejects at once with its reason, a BackendClosedError.
   const lifetime = new AbortController();
+  // Every pending call listens on it (a framework may start hundreds at once, as the AI SDK's
+  // embedMany does with its chunks): no listener limit, so no false leak warning.
+  setMaxListeners(0, lifetime.signal);
 
   const getPool = () => {
     if (lifetime.signal.aborted) throw lifetime.signal.reason;
@@ -62,8 +66,9 @@ export function createApiBackend(options: ApiBackendOptions = {}): EmbeddingBack
     embedOptions?: EmbedOptions,
   ): Promise<EmbedResult> {
     lifetime.signal.throwIfAborted();
-    const { signal: callerSignal, onProgress } = checkEmbedOptions(embedOptions);
+    const { signal: callerSignal, onProgress, onResponse } = checkEmbedOptions(embedOptions);
     callerSignal?.throwIfAborted();
+    const callHeaders = resolveHeaders(embedOptions?.headers);
     const resolvedInputs = validateInputs(inputs);
     const embedConfig = resolveEmbedOptions(model, embedOptions);
     const signal =
@@ -78,6 +83,7 @@ export function createApiBackend(options: ApiBackendOptions = {}): EmbeddingBack
       'user-agent': USER_AGENT,
       accept: 'application/json',
       ...config.headers,
+      ...callHeaders,
       authorization: `Bearer ${secret}`,
       'content-type': 'application/json',
     };
@@ -119,6 +125,7 @@ export function createApiBackend(options: ApiBackendOptions = {}): EmbeddingBack
                 },
               );
               outcome = 'success';
+              onResponse?.({ status: answer.status, headers: answer.headers });
               return decodeEmbeddingsResponse(
                 answer.body,
                 { count: range.end - range.start, width },

@@ -134,7 +134,12 @@ function resolveEndpoint(baseURL: unknown): URL {
   return url;
 }
 
-function resolveHeaders(headers: unknown): Record<string, string> {
+/**
+ * Checks caller headers (the backend's `headers` option, or one call's): an object of valid
+ * names to single-line string values, none the backend sets itself. Returns them with names
+ * lower-cased; throws {@link InvalidInputError} with `field: 'headers'`.
+ */
+export function resolveHeaders(headers: unknown): Record<string, string> {
   if (headers === undefined) return {};
   if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) {
     throw new InvalidInputError('`headers` must be an object of header names to string values.', {

@@ -314,6 +314,22 @@ describe('createLocalBackend truncation', () => {
     await backend.close();
   });
 
+  it("reports a call's truncation to its own onTruncation instead of the backend's", async () => {
+    const backendReports: (readonly TruncatedInput[])[] = [];
+    const callReports: (readonly TruncatedInput[])[] = [];
+    const backend = createLocalBackend({
+      modelPath: short.directory,
+      onTruncation: (truncated) => backendReports.push(truncated),
+    });
+    await backend.embed(['cat', 'one two three four five many'], {
+      onTruncation: (truncated) => callReports.push(truncated),
+    });
+    await backend.embed(['one two three four five many']);
+    expect(callReports).toEqual([[{ inputIndex: 1, tokens: 8, maxTokens: 6, exact: true }]]);
+    expect(backendReports).toEqual([[{ inputIndex: 0, tokens: 8, maxTokens: 6, exact: true }]]);
+    await backend.close();
+  });
+
   it('emits one process warning per call when no onTruncation is given', async () => {
     const warnings = await captureWarnings(async () => {
       const backend = createLocalBackend({ modelPath: short.directory });

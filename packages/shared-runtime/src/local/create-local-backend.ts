@@ -114,7 +114,7 @@ export function createLocalBackend(options: LocalBackendOptions = {}): Embedding
       normalized: config.normalized,
       signal,
       onProgress,
-      onTruncation: config.onTruncation,
+      onTruncation: embedOptions.onTruncation ?? config.onTruncation,
       images: config.images,
       imagePool,
       exactImages: config.exactImages,

@@ -1,0 +1,3 @@
+import { defineAdapterVitestConfig } from '../../vitest.shared.js';
+
+export default defineAdapterVitestConfig();
