@@ -21,7 +21,6 @@ const PENDING_STATES = [
   'active',
   'delayed',
   'prioritized',
-  'paused',
   'waiting-children',
 ] as const;
 
