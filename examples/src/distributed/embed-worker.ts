@@ -62,8 +62,13 @@ await runCommand(async () => {
   const failure = (item: IngestItem, model: string, error: string, message: string) =>
     ({ id: item.id, kind: item.kind, source: item.source, model, error, message }) as FailedItem;
 
+  // Fault injection for the tests only: this worker is killed on a job naming this text, as an
+  // OOM kill or a decoder abort would kill it.
+  const crashOn = process.env.INGEST_TEST_CRASH_ON;
+
   async function processJob(job: Job<EmbedJobData>): Promise<EmbedJobResult> {
     if (values.verbose) console.log(`active ${job.id} attempt ${job.attemptsMade + 1}`);
+    if (crashOn && JSON.stringify(job.data).includes(crashOn)) process.kill(process.pid, 'SIGKILL');
     const data = job.data as Partial<EmbedJobData> | null;
     const items: unknown[] = Array.isArray(data?.items) ? data.items : [];
     if (
@@ -184,14 +189,6 @@ await runCommand(async () => {
   worker.on('error', (error) => console.error(`worker: ${error.message}`));
   await worker.waitUntilReady();
   console.log(`worker ${process.pid} ready`);
-  if (process.env.INGEST_TEST_CRASH_ON) {
-    // Fault injection for the tests only: a worker killed on one image (as an OOM kill or a decoder abort would).
-    const marker = process.env.INGEST_TEST_CRASH_ON;
-    worker.on('active', (job) => {
-      if (JSON.stringify(job.data).includes(marker)) process.kill(process.pid, 'SIGKILL');
-    });
-  }
-
   async function stop(): Promise<void> {
     // Finishes the job in hand (a stop, not a crash), then releases Redis and the backend.
     await worker.close();

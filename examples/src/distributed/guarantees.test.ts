@@ -5,7 +5,6 @@
  * and cleanup on the loopback Jina API server (which counts the inputs it embeds), confinement to
  * the ingest root, malformed jobs, and settings checked before anything starts.
  */
-import { once } from 'node:events';
 import { access, mkdir, mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import { connect as connectTcp } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -80,12 +79,12 @@ async function textFolder(name: string, count: number, first = 0, step = 1): Pro
 
 async function portClosed(port: number): Promise<boolean> {
   const socket = connectTcp(port, '127.0.0.1');
-  const [event] = await Promise.race([
-    once(socket, 'connect').then(() => ['connect']),
-    once(socket, 'error').then(() => ['error']),
-  ]);
+  const connected = await new Promise<boolean>((resolve) => {
+    socket.once('connect', () => resolve(true));
+    socket.once('error', () => resolve(false));
+  });
   socket.destroy();
-  return event === 'error';
+  return !connected;
 }
 
 function alive(pid: number): boolean {

@@ -190,12 +190,15 @@ await runCommand(async () => {
   for (let tick = 0; ; tick += 1) {
     const embedPending = await pendingJobCount(queue);
     const writePending = await pendingJobCount(results);
-    if (tick % 8 === 0) {
-      await recordCrashedJobs(
-        (await queue.getJobs(['failed'])).filter((job) => job.failedReason === STALLED_REASON),
+    const idle = embedPending + writePending === 0;
+    if (idle || tick % 8 === 0) {
+      const crashedNow = (await queue.getJobs(['failed'])).filter(
+        (job) => job.failedReason === STALLED_REASON,
       );
+      await recordCrashedJobs(crashedNow);
+      if (crashedNow.length > 0) continue;
     }
-    if (embedPending + writePending === 0) break;
+    if (idle) break;
     const now = Date.now();
     for (const [role, waiting, consumers, start] of [
       ['writer', writePending, results, 'npm run ingest:writer'],
