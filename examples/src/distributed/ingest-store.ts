@@ -91,7 +91,9 @@ export class IngestStore {
   /** The vector table's model and width, read once (undefined while the table does not exist). */
   async shape(): Promise<{ model: string; width: number } | undefined> {
     if (this.#shape !== undefined) return this.#shape;
-    const table = await this.#table(this.#tableName);
+    // A table being created by this writer's own first write is listed before it can be opened:
+    // not there yet, then.
+    const table = await this.#table(this.#tableName).catch(() => undefined);
     if (table === undefined) return undefined;
     const schema = await table.schema();
     const vector = schema.fields.find((field) => field.name === 'vector');

@@ -11,8 +11,8 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { prepareOfflineModel } from '../prepare-offline-model.js';
 import { type FolderLock, lockFolder } from './folder-lock.js';
@@ -127,13 +127,14 @@ await runCommand(async () => {
   try {
     if (!environment.REDIS_URL) {
       const directory = resolve(cwd, environment.INGEST_REDIS_DIRECTORY || '.ingest-redis');
-      const { mkdir } = await import('node:fs/promises');
       await mkdir(directory, { recursive: true, mode: 0o700 });
       lock = await lockFolder(directory);
       redis = await startRedisServer({ directory });
       environment.REDIS_URL = redis.url;
+      // The URL with its password, for `status` from another terminal: readable by this user only.
+      await writeFile(join(directory, 'redis-url'), `${redis.url}\n`, { mode: 0o600 });
       console.log(
-        `Started redis-server at redis://127.0.0.1:${redis.port} (password-protected, files in ${directory})`,
+        `Started redis-server at redis://127.0.0.1:${redis.port} (password-protected, files in ${directory}; REDIS_URL=$(cat ${join(directory, 'redis-url')}) for status)`,
       );
     } else {
       await checkRedis(settings);
