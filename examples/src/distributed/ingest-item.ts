@@ -3,13 +3,18 @@ import { readDataFolder } from '../data-folder.js';
 import { itemId } from './item-id.js';
 
 /** One item of a distributed run, as a job carries it: an image file, or a text with its content. */
-export type IngestItem =
+export type IngestItem = (
   | { kind: 'image'; id: string; source: string }
-  | { kind: 'text'; id: string; source: string; text: string };
+  | { kind: 'text'; id: string; source: string; text: string }
+) & {
+  /** Other paths with the same content (one item, one row): named with its failure too. */
+  copies?: string[];
+};
 
 /**
  * Every image and text of `folder` with its stable {@link itemId} for `model`, sorted by path.
- * Items with the same content (the same photo twice) are one item, under the first path.
+ * Items with the same content (the same photo twice) are one item, under the first path, with
+ * the other paths in `copies`.
  */
 export async function readIngestItems(folder: string, model: string): Promise<IngestItem[]> {
   const items = new Map<string, IngestItem>();
@@ -27,7 +32,9 @@ export async function readIngestItems(folder: string, model: string): Promise<In
             id: itemId('image', await readFile(entry.path), model),
             source: entry.path,
           };
-    if (!items.has(item.id)) items.set(item.id, item);
+    const first = items.get(item.id);
+    if (first === undefined) items.set(item.id, item);
+    else (first.copies ??= []).push(item.source);
   }
   return [...items.values()];
 }

@@ -30,6 +30,11 @@ describe('itemId', () => {
         [join(folder, 'a.txt'), itemId('text', 'A cat.', 'm')],
         [join(folder, 'b.txt'), itemId('text', 'A dog.', 'm')],
       ]);
+      // The copy is named on its item, so a failure lists every path it stands for.
+      expect(first.map((item) => item.copies)).toEqual([
+        [join(folder, 'copy-of-a.txt')],
+        undefined,
+      ]);
       await writeFile(join(folder, 'b.txt'), 'A fox.'); // same size, new content
       const second = await readIngestItems(folder, 'm');
       expect(second[1]!.id).toBe(itemId('text', 'A fox.', 'm'));

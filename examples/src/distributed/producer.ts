@@ -271,6 +271,9 @@ await runCommand(async () => {
   );
   for (const failure of failures.sort((a, b) => a.source.localeCompare(b.source))) {
     console.log(`  ${failure.source}: ${failure.error}: ${failure.message}`);
+    for (const copy of byId.get(failure.id)?.copies ?? []) {
+      console.log(`  ${copy}: the same content as ${failure.source}: ${failure.error}`);
+    }
   }
   store.close();
   await events.close();
