@@ -34,7 +34,7 @@ export async function readIngestItems(folder: string, model: string): Promise<In
           };
     const first = items.get(item.id);
     if (first === undefined) items.set(item.id, item);
-    else (first.copies ??= []).push(item.source);
+    else first.copies = [...(first.copies ?? []), item.source];
   }
   return [...items.values()];
 }
