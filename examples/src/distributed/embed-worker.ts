@@ -7,8 +7,6 @@
  *
  *   REDIS_URL=redis://host:6379 INGEST_ROOT=/photos npm run ingest:worker --workspace examples [-- --verbose]
  */
-import { realpath } from 'node:fs/promises';
-import { sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import { JinaClipEmbeddings } from 'langchain-jina-clip';
@@ -41,22 +39,19 @@ await runCommand(async () => {
   const options = embeddingsOptionsFromEnvironment();
   // The API's concurrency is shared: each worker keeps its own share (`INGEST_API_CONCURRENCY`,
   // the launcher sets limit / workers, rounded down), and the runtime still waits out any 429.
+  // With INGEST_ROOT, the runtime's own `imageFileRoot` refuses (ImageLoadError, reason
+  // 'blocked-path', recorded at once) any image path outside it once `..` and links are resolved.
+  const confined = settings.root === undefined ? {} : { imageFileRoot: settings.root };
   const embeddings = new JinaClipEmbeddings(
-    options.backend === 'api' ? { ...options, maxConcurrency: settings.apiConcurrency } : options,
+    options.backend === 'api'
+      ? { ...options, ...confined, maxConcurrency: settings.apiConcurrency }
+      : options.backend === 'local'
+        ? { ...options, ...confined }
+        : options,
   );
   const results = new Queue<WriteJobData>(resultsQueueName(settings), { connection });
-  const root = settings.root === undefined ? undefined : await realpath(settings.root);
-  if (root === undefined) {
+  if (settings.root === undefined) {
     console.error('worker: INGEST_ROOT is unset: images are read from any path a job names');
-  }
-
-  /** Why `item` may not be read: outside `INGEST_ROOT` (symbolic links followed). */
-  async function outsideRoot(item: IngestItem): Promise<string | undefined> {
-    if (root === undefined || item.kind !== 'image') return undefined;
-    const real = await realpath(item.source).catch(() => item.source);
-    return real === root || real.startsWith(root + sep)
-      ? undefined
-      : `${item.source} is outside INGEST_ROOT (${root}): not read`;
   }
 
   const failure = (item: IngestItem, model: string, error: string, message: string) =>
@@ -132,9 +127,7 @@ await runCommand(async () => {
         );
         continue;
       }
-      const refused = await outsideRoot(each);
-      if (refused === undefined) good.push(each);
-      else failures.push(failure(each, data.model, 'OutsideRootError', refused));
+      good.push(each);
     }
     for (const settled of good.length === 0 ? [] : await embedItemsSettled(embeddings, good)) {
       const { item } = settled;

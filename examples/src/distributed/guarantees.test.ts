@@ -401,10 +401,11 @@ describe('workers read only the ingest root and record malformed jobs', () => {
       ['job-items-null-0', 'MalformedJobError'],
       ['job-null', 'MalformedJobError'],
       ['job-string', 'MalformedJobError'],
-      ['outside', 'OutsideRootError'],
+      ['outside', 'ImageLoadError'],
     ]);
-    expect(failures.find((each) => each.id === 'outside')!.message).toMatch(
-      / is outside INGEST_ROOT \(.*\): not read$/,
+    // The runtime's own imageFileRoot refused it, before reading it.
+    expect(failures.find((each) => each.id === 'outside')!.message).toContain(
+      'it is outside imageFileRoot',
     );
   });
 });
