@@ -41,7 +41,12 @@ await runCommand(async () => {
   // the launcher sets limit / workers, rounded down), and the runtime still waits out any 429.
   // With INGEST_ROOT, the runtime's own `imageFileRoot` refuses (ImageLoadError, reason
   // 'blocked-path', recorded at once) any image path outside it once `..` and links are resolved.
-  const confined = settings.root === undefined ? {} : { imageFileRoot: settings.root };
+  const confined = {
+    ...(settings.root === undefined ? {} : { imageFileRoot: settings.root }),
+    // Manifest URLs are downloaded under the runtime's download policy; private addresses only
+    // when INGEST_ALLOW_PRIVATE_NETWORK=1.
+    allowPrivateNetwork: settings.allowPrivateNetwork,
+  };
   const embeddings = new JinaClipEmbeddings(
     options.backend === 'api'
       ? { ...options, ...confined, maxConcurrency: settings.apiConcurrency }

@@ -6,6 +6,7 @@
  * the ingest root, malformed jobs, and settings checked before anything starts.
  */
 import { access, mkdir, mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import { connect as connectTcp } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -482,5 +483,99 @@ describe('settings checked once, before anything starts', () => {
     const { code, output } = await runToExit('producer.ts', ['texts', '--detach'], environment);
     expect(code, output).toBe(0);
     expect(output).toContain(`2 items in ${join(scratch, 'relative', 'texts')}: 2 to embed`);
+  });
+});
+
+describe('a JSONL manifest instead of a folder, and LanceDB storage options', () => {
+  it('embeds paths, http URLs (fetched by the workers through the download policy) and inline texts', async () => {
+    const folder = join(scratch, 'manifest');
+    await mkdir(join(folder, 'texts'), { recursive: true });
+    await writeFile(join(folder, 'texts', 'one.txt'), 'A text file named in the manifest.');
+    const png = (shade: number) =>
+      sharp({ create: { width: 8, height: 8, channels: 3, background: { r: shade, g: 0, b: 0 } } })
+        .png()
+        .toBuffer();
+    await writeFile(join(folder, 'photo.png'), await png(10));
+    const served = { '/a.png': await png(100), '/b.png': await png(200) } as Record<string, Buffer>;
+    const fetched: string[] = [];
+    const images = createServer((request, response) => {
+      fetched.push(request.url!);
+      const body = served[request.url!];
+      response.writeHead(body ? 200 : 404, { 'content-type': 'image/png' }).end(body);
+    });
+    images.listen(0, '127.0.0.1');
+    await new Promise((resolve) => images.once('listening', resolve));
+    const base = `http://127.0.0.1:${(images.address() as { port: number }).port}`;
+    const manifest = join(folder, 'items.jsonl');
+    await writeFile(
+      manifest,
+      [
+        { path: 'texts/one.txt' },
+        { path: 'photo.png' },
+        { url: `${base}/a.png` },
+        { url: `${base}/b.png` },
+        { text: 'An inline caption.', source: 'caption-1' },
+      ]
+        .map((entry) => JSON.stringify(entry))
+        .join('\n') + '\n\n',
+    );
+    const environment = environmentFor({
+      INGEST_ROOT: folder,
+      INGEST_ALLOW_PRIVATE_NETWORK: '1',
+      JINA_CLIP_LANCEDB_STORAGE_OPTIONS: '{"timeout":"30s"}',
+    });
+    const writer = startProcess('store-writer.ts', [], environment);
+    const worker = startProcess('embed-worker.ts', [], environment);
+    try {
+      const { code, output } = await runToExit(
+        'producer.ts',
+        ['--manifest', manifest],
+        environment,
+      );
+      expect(code, output).toBe(0);
+      expect(output).toContain(`5 items in ${manifest}: 5 to embed`);
+      expect(output).toContain('Run complete: 5 embedded, 0 failed, of 5 items');
+      expect(fetched.sort()).toEqual(['/a.png', '/b.png']);
+      const store = await IngestStore.open(environment.JINA_CLIP_LANCEDB, 'distributed', {
+        timeout: '30s',
+      });
+      expect((await store.readRowKeys()).map((key) => key.source).sort()).toEqual(
+        [
+          `${base}/a.png`,
+          `${base}/b.png`,
+          'caption-1',
+          join(folder, 'photo.png'),
+          join(folder, 'texts', 'one.txt'),
+        ].sort(),
+      );
+      store.close();
+    } finally {
+      images.close();
+      await Promise.all([worker, writer].map(stopProcess));
+    }
+  });
+
+  it('refuses a bad manifest line and bad storage options with one line, before anything starts', async () => {
+    const manifest = join(scratch, 'bad.jsonl');
+    await writeFile(manifest, '{"path":"a.txt"}\n{"url":"ftp://x/y.png"}\n');
+    const bad = await runToExit('producer.ts', ['--manifest', manifest], environmentFor());
+    expect(bad.code).toBe(2);
+    expect(bad.output.trim()).toBe(
+      `error: ${manifest} line 1: cannot read ${join(scratch, 'a.txt')}: ENOENT.`,
+    );
+    await writeFile(manifest, '{"text":"fine"}\n{"url":"ftp://x/y.png"}\n');
+    const url = await runToExit('producer.ts', ['--manifest', manifest], environmentFor());
+    expect(url.output.trim()).toBe(
+      `error: ${manifest} line 2: only http(s) URLs, got "ftp://x/y.png".`,
+    );
+    const options = await runToExit(
+      'producer.ts',
+      [],
+      environmentFor({ JINA_CLIP_LANCEDB_STORAGE_OPTIONS: '{"timeout":30}' }),
+    );
+    expect(options.code).toBe(2);
+    expect(options.output.trim()).toBe(
+      'error: JINA_CLIP_LANCEDB_STORAGE_OPTIONS must be a JSON object of strings, e.g. {"region":"us-east-1"}.',
+    );
   });
 });

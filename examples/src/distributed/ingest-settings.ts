@@ -29,6 +29,10 @@ export interface IngestSettings {
   noConsumerTimeoutMs: number;
   /** `INGEST_ROOT`: the folder workers may read images from (set by the launcher); unset: any path, with a warning. @default undefined */
   root: string | undefined;
+  /** `INGEST_ALLOW_PRIVATE_NETWORK=1`: workers may download image URLs from loopback and private addresses (the runtime's `allowPrivateNetwork`). @default false */
+  allowPrivateNetwork: boolean;
+  /** `JINA_CLIP_LANCEDB_STORAGE_OPTIONS`: a JSON object of strings passed to LanceDB's `connect` (credentials, region, endpoint of an `s3://` store). @default undefined */
+  storageOptions: Record<string, string> | undefined;
   /** `INGEST_ALLOW_NO_AOF=1`: run on a Redis without `appendonly yes` (a restart loses jobs: warned, and the end check catches it). @default false */
   allowNoAppendOnly: boolean;
 }
@@ -96,6 +100,28 @@ function tableName(text: string | undefined): string {
   return table;
 }
 
+function storageOptions(text: string | undefined): Record<string, string> | undefined {
+  if (text === undefined || text === '') return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = undefined;
+  }
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    Array.isArray(value) ||
+    !Object.values(value).every((each) => typeof each === 'string')
+  ) {
+    throw new IngestSettingsError(
+      'JINA_CLIP_LANCEDB_STORAGE_OPTIONS',
+      'JINA_CLIP_LANCEDB_STORAGE_OPTIONS must be a JSON object of strings, e.g. {"region":"us-east-1"}.',
+    );
+  }
+  return value as Record<string, string>;
+}
+
 /**
  * The settings from `environment`, each checked against its bounds. A relative `JINA_CLIP_LANCEDB`
  * or `INGEST_ROOT` resolves against `cwd` (the launcher passes the user's folder: npm's `INIT_CWD`).
@@ -144,6 +170,8 @@ export function ingestSettingsFromEnvironment(
     ),
     root: environment.INGEST_ROOT ? resolve(cwd, environment.INGEST_ROOT) : undefined,
     allowNoAppendOnly: environment.INGEST_ALLOW_NO_AOF === '1',
+    allowPrivateNetwork: environment.INGEST_ALLOW_PRIVATE_NETWORK === '1',
+    storageOptions: storageOptions(environment.JINA_CLIP_LANCEDB_STORAGE_OPTIONS),
   };
 }
 

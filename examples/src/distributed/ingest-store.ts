@@ -62,9 +62,19 @@ export class IngestStore {
     this.#tableName = tableName;
   }
 
-  /** Connects to the store at `databaseDirectory` (a folder, or a cloud URI LanceDB accepts). */
-  static async open(databaseDirectory: string, tableName: string): Promise<IngestStore> {
-    return new IngestStore(await connect(databaseDirectory), tableName);
+  /**
+   * Connects to the store at `databaseDirectory` (a folder, or a cloud URI LanceDB accepts, such
+   * as `s3://bucket/path` with its credentials in `storageOptions`).
+   */
+  static async open(
+    databaseDirectory: string,
+    tableName: string,
+    storageOptions?: Record<string, string>,
+  ): Promise<IngestStore> {
+    return new IngestStore(
+      await connect(databaseDirectory, storageOptions === undefined ? {} : { storageOptions }),
+      tableName,
+    );
   }
 
   get #failuresName(): string {

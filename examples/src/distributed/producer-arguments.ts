@@ -6,6 +6,7 @@ import { boundedInteger, IngestSettingsError } from './ingest-settings.js';
 /** The producer's `--help` text (the launcher adds `--workers`). */
 export const PRODUCER_USAGE = `  <folder>              images and texts to ingest, relative to where you ran the command
                         (default: the examples' sample data)
+  --manifest FILE       a JSONL manifest instead of a folder: one {"path"}, {"url"} or {"text"} a line
   --job-size N          items per embed job, 1 to 10000 (default 32)
   --cleanup MODE        none (default) | incremental (delete rows and failures of files rewritten or
                         fixed) | full (also of files deleted), after a run with nothing missing
@@ -21,6 +22,8 @@ export const CLEANUP_MODES = ['none', 'incremental', 'full'] as const;
 export interface ProducerArguments {
   /** Absolute. */
   folder: string;
+  /** The JSONL manifest (absolute) read instead of `folder`, when given. */
+  manifest: string | undefined;
   jobSize: number;
   cleanup: (typeof CLEANUP_MODES)[number];
   retryFailed: boolean;
@@ -45,6 +48,7 @@ export function parseProducerArguments(
       allowPositionals: true,
       options: {
         'job-size': { type: 'string', default: '32' },
+        manifest: { type: 'string' },
         cleanup: { type: 'string', default: 'none' },
         'retry-failed': { type: 'boolean', default: false },
         reset: { type: 'boolean', default: false },
@@ -64,6 +68,9 @@ export function parseProducerArguments(
   if (positionals.length > 1) {
     throw new IngestSettingsError('arguments', `one folder only, got ${positionals.length}.`);
   }
+  if (values.manifest !== undefined && positionals.length > 0) {
+    throw new IngestSettingsError('--manifest', 'a folder or --manifest, not both.');
+  }
   const cleanup = values.cleanup as ProducerArguments['cleanup'];
   if (!CLEANUP_MODES.includes(cleanup)) {
     throw new IngestSettingsError(
@@ -73,6 +80,7 @@ export function parseProducerArguments(
   }
   return {
     folder: positionals[0] === undefined ? SAMPLE_DATA : resolve(cwd, positionals[0]),
+    manifest: values.manifest === undefined ? undefined : resolve(cwd, values.manifest),
     jobSize: boundedInteger('--job-size', values['job-size'], 32, 1, 10_000),
     cleanup,
     retryFailed: values['retry-failed'],

@@ -8,7 +8,7 @@
  * folder to resume: items already in the store are skipped, queued jobs are not added twice, and
  * jobs that gave up are retried.
  *
- *   npm run ingest:producer --workspace examples -- [<folder>] [--job-size 32] [--cleanup none|incremental|full]
+ *   npm run ingest:producer --workspace examples -- [<folder> | --manifest <file.jsonl>] [--job-size 32] [--cleanup none|incremental|full]
  *     [--retry-failed] [--reset] [--detach]
  */
 import { randomBytes } from 'node:crypto';
@@ -25,6 +25,7 @@ import type {
   WriteJobData,
   WriteJobResult,
 } from './ingest-jobs.js';
+import { readManifestItems } from './ingest-manifest.js';
 import {
   ingestSettingsFromEnvironment,
   redisConnection,
@@ -47,7 +48,8 @@ await runCommand(async () => {
     console.log(`Usage: producer [<folder>] [options]\n${PRODUCER_USAGE}`);
     return;
   }
-  const { folder, jobSize, cleanup } = args;
+  const { jobSize, cleanup } = args;
+  const input = args.manifest ?? args.folder;
   const settings = ingestSettingsFromEnvironment();
   await checkRedis(settings);
   const identity = storeIdentity(settings);
@@ -79,9 +81,16 @@ await runCommand(async () => {
   }
 
   const run = `run-${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`;
-  const items = await readIngestItems(folder, settings.model);
+  const items =
+    args.manifest === undefined
+      ? await readIngestItems(args.folder, settings.model)
+      : await readManifestItems(args.manifest, settings.model);
   const byId = new Map(items.map((item) => [item.id, item]));
-  const store = await IngestStore.open(settings.databaseDirectory, settings.table);
+  const store = await IngestStore.open(
+    settings.databaseDirectory,
+    settings.table,
+    settings.storageOptions,
+  );
   const written = new Set((await store.readRowKeys()).map((key) => key.id));
   const failed = new Set((await store.readFailureKeys()).map((key) => key.id));
   // The record: an item whose id (its content and the model) is in the store is done.
@@ -141,7 +150,7 @@ await runCommand(async () => {
     );
   }
   console.log(
-    `${items.length} items in ${folder}: ${pending.length} to embed in ${jobs.length} jobs of up to ${jobSize} on "${settings.queueName}", ${items.length - pending.length} already in the store (run ${run})`,
+    `${items.length} items in ${input}: ${pending.length} to embed in ${jobs.length} jobs of up to ${jobSize} on "${settings.queueName}", ${items.length - pending.length} already in the store (run ${run})`,
   );
   if (args.detach) {
     store.close();
@@ -261,7 +270,11 @@ await runCommand(async () => {
     const deleted = await store.deleteStale(
       new Set(byId.keys()),
       cleanup === 'incremental'
-        ? new Set((await readDataFolder(folder)).map((entry) => entry.path))
+        ? new Set(
+            args.manifest === undefined
+              ? (await readDataFolder(args.folder)).map((entry) => entry.path)
+              : items.flatMap((item) => [item.source, ...(item.copies ?? [])]),
+          )
         : undefined,
     );
     cleaned = `; cleanup ${cleanup}: ${deleted.rows} stale rows and ${deleted.failures} stale failures deleted`;

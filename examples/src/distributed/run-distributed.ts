@@ -12,7 +12,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { prepareOfflineModel } from '../prepare-offline-model.js';
 import { type FolderLock, lockFolder } from './folder-lock.js';
@@ -91,9 +91,14 @@ await runCommand(async () => {
   const cwd = environment.INIT_CWD || process.cwd();
   const settings = ingestSettingsFromEnvironment(environment, cwd);
   const maxRestarts = boundedInteger('INGEST_RESTARTS', environment.INGEST_RESTARTS, 3, 0, 100);
-  const folderStat = await stat(parsed.folder).catch(() => undefined);
-  if (!folderStat?.isDirectory()) {
-    throw new IngestSettingsError('folder', `${parsed.folder} is not a folder.`);
+  const inputStat = await stat(parsed.manifest ?? parsed.folder).catch(() => undefined);
+  if (parsed.manifest !== undefined ? !inputStat?.isFile() : !inputStat?.isDirectory()) {
+    throw new IngestSettingsError(
+      'folder',
+      parsed.manifest !== undefined
+        ? `${parsed.manifest} is not a file.`
+        : `${parsed.folder} is not a folder.`,
+    );
   }
   if (environment.JINA_API_KEY && !environment.INGEST_API_CONCURRENCY) {
     // The key's concurrency limit shared among the workers, rounded down: the total in flight
@@ -113,9 +118,11 @@ await runCommand(async () => {
     }
     environment.INGEST_API_CONCURRENCY = String(Math.floor(limit / workers));
   }
-  // Every child agrees on absolute paths, and reads images from the folder only.
+  // Every child agrees on absolute paths, and reads image files from the folder (or the
+  // manifest's folder) only.
   environment.JINA_CLIP_LANCEDB = settings.databaseDirectory;
-  environment.INGEST_ROOT = parsed.folder;
+  environment.INGEST_ROOT ??=
+    parsed.manifest === undefined ? parsed.folder : dirname(parsed.manifest);
   environment.INIT_CWD = cwd;
   environment.VIPS_WARNING ??= '0'; // libvips warnings stay out of the terminal; errors are recorded
 

@@ -23,7 +23,11 @@ await runCommand(async () => {
   const settings = ingestSettingsFromEnvironment();
   await checkRedis(settings);
   const identity = storeIdentity(settings);
-  const store = await IngestStore.open(settings.databaseDirectory, settings.table);
+  const store = await IngestStore.open(
+    settings.databaseDirectory,
+    settings.table,
+    settings.storageOptions,
+  );
   const batcher = new WriteBatcher(store);
 
   async function processJob(job: Job<WriteJobData>): Promise<WriteJobResult> {
