@@ -5,7 +5,17 @@
  * and cleanup on the loopback Jina API server (which counts the inputs it embeds), confinement to
  * the ingest root, malformed jobs, and settings checked before anything starts.
  */
-import { access, mkdir, mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
+import {
+  access,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  unlink,
+  writeFile,
+} from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { connect as connectTcp } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -141,6 +151,22 @@ describe('the launcher as a supervisor', () => {
     expect(await portClosed(Number(port))).toBe(true);
     for (const { pid } of pidsOf(output)) expect(alive(pid)).toBe(false);
     await expect(access(join(redisDirectory, 'launcher.pid'))).rejects.toThrow();
+    // The launcher's Redis: a generated password, in files only this user reads.
+    expect(await readFile(join(redisDirectory, 'redis.conf'), 'utf8')).toMatch(
+      /^requirepass [0-9a-f]{48}$/m,
+    );
+    const files = [
+      'redis.conf',
+      'redis-url',
+      ...(await readdir(join(redisDirectory, 'appendonlydir'))).map((name) =>
+        join('appendonlydir', name),
+      ),
+    ];
+    expect(files.length).toBeGreaterThan(2);
+    for (const file of files) {
+      expect(((await stat(join(redisDirectory, file))).mode & 0o777).toString(8), file).toBe('600');
+    }
+    expect(((await stat(redisDirectory)).mode & 0o777).toString(8)).toBe('700');
   });
 
   it('fails fast with a non-zero exit naming a writer killed by a signal, and stops redis-server and the rest', async () => {

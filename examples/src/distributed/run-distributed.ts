@@ -125,6 +125,7 @@ await runCommand(async () => {
     parsed.manifest === undefined ? parsed.folder : dirname(parsed.manifest);
   environment.INIT_CWD = cwd;
   environment.VIPS_WARNING ??= '0'; // libvips warnings stay out of the terminal; errors are recorded
+  environment.LANCEDB_LOG ??= 'error'; // not LanceDB's "No existing dataset ... will be created" WARN
 
   process.on('SIGINT', () => {}); // Ctrl-C reaches every child; the producer's exit ends the run.
   process.once('SIGTERM', () => {
