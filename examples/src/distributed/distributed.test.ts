@@ -316,6 +316,9 @@ describe('on the api backend (loopback Jina API server with a concurrency cap)',
     const pipeline = startPipeline(workers, environment);
     const output = await pipeline.finish();
     expect(server.peakInFlight).toBeLessThanOrEqual(cap);
+    // Each worker uses its share: more than one request per worker in flight at some point (one
+    // job of 32 texts is one request, so this needs more than one job per worker at a time).
+    expect(server.peakInFlight).toBeGreaterThan(workers);
     const statuses = server.requests.map((request) => request.status);
     expect(statuses.filter((status) => status === 429)).toHaveLength(1);
     expect(statuses.every((status) => status === 200 || status === 429)).toBe(true);

@@ -2,8 +2,8 @@
  * An embed worker process: takes embed jobs from the run's Redis, embeds their items with
  * `JinaClipEmbeddings` (the backend from the environment, as every example), and hands the vectors
  * to the store writer through the results queue. Start as many as you like, on any machine that
- * reaches the Redis; each takes one job at a time. With `INGEST_ROOT` set it reads no image
- * outside that folder.
+ * reaches the Redis; each takes one job at a time (`INGEST_API_CONCURRENCY` at a time on the api
+ * backend). With `INGEST_ROOT` set it reads no image outside that folder.
  *
  *   REDIS_URL=redis://host:6379 INGEST_ROOT=/photos npm run ingest:worker --workspace examples [-- --verbose]
  */
@@ -175,7 +175,10 @@ await runCommand(async () => {
 
   const worker = new Worker<EmbedJobData, EmbedJobResult>(settings.queueName, processJob, {
     connection,
-    concurrency: 1,
+    // On the api backend a job of 32 items is one request (the api batch size): one job at a
+    // time would leave INGEST_API_CONCURRENCY unused, so a worker holds that many jobs, and the
+    // embeddings' maxConcurrency still caps its requests in flight. Locally, one job at a time.
+    concurrency: options.backend === 'api' ? settings.apiConcurrency : 1,
     lockDuration: settings.lockDurationMs,
     stalledInterval: settings.stalledIntervalMs,
     // A worker that died on a job (a crash, an OOM kill) counts as one of its attempts: after
