@@ -1,6 +1,6 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { IngestSetupError } from './redis-health.js';
+import { IngestSetupError } from './ingest-settings.js';
 
 /** A held {@link lockFolder}. */
 export interface FolderLock {

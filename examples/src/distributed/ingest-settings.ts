@@ -49,6 +49,15 @@ export class IngestSettingsError extends Error {
 }
 
 /**
+ * What a run needs is not there or not safe: Redis unreachable or without `appendonly`, the queue
+ * claimed by another store, the Redis folder locked by another launcher, no redis-server.
+ * Reported in one line (exit code 2), before anything starts.
+ */
+export class IngestSetupError extends Error {
+  override readonly name: string = 'IngestSetupError';
+}
+
+/**
  * A whole number written in decimal digits within `[minimum, maximum]`: `0x2`, `1e3`, `2.0` and
  * ` 2` are refused, which `Number()` would take.
  */
@@ -195,14 +204,14 @@ export function storeIdentity(settings: IngestSettings): string {
 }
 
 /**
- * Runs `main`; an {@link IngestSettingsError} (or any error naming a setting) ends the process
+ * Runs `main`; an {@link IngestSettingsError} or {@link IngestSetupError} ends the process
  * with its one line on stderr and exit code 2 instead of a stack trace.
  */
 export async function runCommand(main: () => Promise<void>): Promise<void> {
   try {
     await main();
   } catch (error) {
-    if (error instanceof IngestSettingsError || (error as Error)?.name === 'IngestSetupError') {
+    if (error instanceof IngestSettingsError || error instanceof IngestSetupError) {
       console.error(`error: ${(error as Error).message}`);
       process.exit(2);
     }

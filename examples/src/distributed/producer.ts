@@ -27,6 +27,7 @@ import type {
 } from './ingest-jobs.js';
 import { readManifestItems } from './ingest-manifest.js';
 import {
+  IngestSetupError,
   ingestSettingsFromEnvironment,
   redisConnection,
   resultsQueueName,
@@ -36,7 +37,7 @@ import {
 import { IngestStore } from './ingest-store.js';
 import { PRODUCER_USAGE, parseProducerArguments } from './producer-arguments.js';
 import { pendingJobCount } from './queue-progress.js';
-import { checkRedis, IngestSetupError } from './redis-health.js';
+import { checkRedis } from './redis-health.js';
 import { writeJobOptions } from './write-job-options.js';
 
 /** The message BullMQ gives a job whose workers died on it more than `maxStalledCount` times. */

@@ -1,10 +1,5 @@
 import { Redis } from 'ioredis';
-import type { IngestSettings } from './ingest-settings.js';
-
-/** Redis cannot be reached, or cannot keep a run's jobs: reported in one line, before anything starts. */
-export class IngestSetupError extends Error {
-  override readonly name = 'IngestSetupError';
-}
+import { type IngestSettings, IngestSetupError } from './ingest-settings.js';
 
 /** What {@link checkRedis} found. */
 export interface RedisCheck {

@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { IngestSetupError } from './ingest-settings.js';
 
 /** Options of {@link startRedisServer}. */
 export interface RedisServerOptions {
@@ -26,8 +27,8 @@ export interface RedisServerOptions {
 }
 
 /** redis-server is not installed: says how to install it or where to point `REDIS_URL` instead. */
-export class RedisServerMissingError extends Error {
-  override readonly name = 'IngestSetupError';
+export class RedisServerMissingError extends IngestSetupError {
+  override readonly name: string = 'RedisServerMissingError';
   constructor(options?: ErrorOptions) {
     super(
       'redis-server is not installed: install it (Debian/Ubuntu: sudo apt-get install redis-server, or .ci/install-redis-server) or set REDIS_URL to a running Redis.',

@@ -8,12 +8,13 @@
  */
 import { Queue } from 'bullmq';
 import {
+  IngestSetupError,
   ingestSettingsFromEnvironment,
   redisConnection,
   resultsQueueName,
   runCommand,
 } from './ingest-settings.js';
-import { checkRedis, IngestSetupError } from './redis-health.js';
+import { checkRedis } from './redis-health.js';
 
 await runCommand(async () => {
   const settings = ingestSettingsFromEnvironment();
