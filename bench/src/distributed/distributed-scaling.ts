@@ -14,6 +14,10 @@ import type { JinaApiServer } from 'jina-clip-runtime/testing';
 import { JinaClipEmbeddings } from 'langchain-jina-clip';
 import { buildEmbedJobs } from '../../../examples/src/distributed/embed-jobs.js';
 import { type IngestItem, readIngestItems } from '../../../examples/src/distributed/ingest-item.js';
+import {
+  ingestSettingsFromEnvironment,
+  storeIdentity,
+} from '../../../examples/src/distributed/ingest-settings.js';
 import { IngestStore } from '../../../examples/src/distributed/ingest-store.js';
 import { encodeVector } from '../../../examples/src/distributed/vector-codec.js';
 
@@ -28,6 +32,7 @@ export interface ScalingRow {
 
 const DISTRIBUTED = fileURLToPath(new URL('../../../examples/src/distributed/', import.meta.url));
 const JOB_SIZE = 32;
+const MODEL = 'jina-clip-v1';
 /** API requests in flight per worker (and in the one-process run). */
 const API_CONCURRENCY = 2;
 
@@ -40,7 +45,7 @@ export async function writeTextItems(folder: string, count: number): Promise<Ing
       `Item ${index}: a short caption of a photo, number ${index}, for the queue benchmark.`,
     );
   }
-  return readIngestItems(folder);
+  return readIngestItems(folder, MODEL);
 }
 
 function startRole(
@@ -88,7 +93,11 @@ export async function measureQueueRun(options: {
   const connection = { url: redisUrl };
   const queue = new Queue(queueName, { connection });
   const results = new Queue(`${queueName}-results`, { connection });
-  const jobs = buildEmbedJobs(items, JOB_SIZE, 3);
+  const jobs = buildEmbedJobs(items, JOB_SIZE, 3, {
+    run: queueName,
+    store: storeIdentity(ingestSettingsFromEnvironment(environment)),
+    model: MODEL,
+  });
   const started = performance.now();
   await queue.addBulk(jobs);
   const pending = ['waiting', 'active', 'delayed', 'prioritized'] as const;
@@ -137,6 +146,7 @@ export async function measureInProcess(options: {
         kind: item.kind,
         source: item.source,
         text: item.kind === 'text' ? item.text : item.source,
+        model: MODEL,
         vector: encodeVector(vectors[index]!),
       })),
     );

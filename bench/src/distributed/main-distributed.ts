@@ -1,9 +1,10 @@
 /**
  * `npm run bench:distributed` (bench workspace): the distributed example's scaling on the api
- * backend (1, 2, 4 workers; the same work in one process) and the LanceDB concurrent-writers check
- * behind its one store writer. Prints a table and writes `distributed.json` to `--out`.
+ * backend (1, 2, 4 workers; the same work in one process), the LanceDB concurrent-writers check
+ * behind its one store writer, and that writer's rows/s into a table of 0, 100k and 300k rows.
+ * Prints the tables and writes `distributed.json` to `--out`.
  *
- *   npm run bench:distributed --workspace bench [-- --items 2000 --out results]
+ *   npm run bench:distributed --workspace bench [-- --items 2000 --out results --writer-sizes 0,100000,300000]
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -25,12 +26,15 @@ import {
   type ConcurrentWritersResult,
   measureConcurrentWriters,
 } from './lancedb-concurrent-writers.js';
+import { measureWriterThroughput, type WriterThroughputRow } from './writer-throughput.js';
 
 const { values } = parseArgs({
   options: {
     items: { type: 'string', default: '2000' },
     out: { type: 'string', default: 'results' },
     'latency-ms': { type: 'string', default: '50' },
+    // Rows already in the table for the writer's rows/s (synthetic, 768 wide).
+    'writer-sizes': { type: 'string', default: '0,100000,300000' },
   },
 });
 const count = Number(values.items);
@@ -88,10 +92,21 @@ try {
       `| ${result.writers} | ${result.batches} | ${result.milliseconds} | ${result.rows} | ${result.distinctIds} | ${result.errors} |`,
     );
   }
+  const writer: WriterThroughputRow[] = [];
+  for (const size of values['writer-sizes'].split(',').map(Number)) {
+    writer.push(...(await measureWriterThroughput(scratch, size, 256, 20)));
+  }
+  console.log('\n| store writer, table already holding | writes | rows | rows/s |');
+  console.log('| ---: | --- | ---: | ---: |');
+  for (const row of writer) {
+    console.log(
+      `| ${row.startRows.toLocaleString('en-US')} rows | ${row.writer === 'coalesced' ? 'coalesced (jobs of 32 joined, up to 4,096 rows per merge-insert)' : 'one merge-insert per 32-row job'} | ${row.rows} | ${row.rowsPerSecond.toFixed(0)} |`,
+    );
+  }
   const out = resolve(values.out);
   await writeFile(
     join(out, 'distributed.json'),
-    `${JSON.stringify({ machine: machineInfo(), latencyMs, scaling: rows, overhead, writers }, null, 2)}\n`,
+    `${JSON.stringify({ machine: machineInfo(), latencyMs, scaling: rows, overhead, writers, writer }, null, 2)}\n`,
   );
   console.log(`\nWrote ${join(out, 'distributed.json')}`);
 } finally {

@@ -4,12 +4,9 @@
  * model repo (or the loopback Jina API server). 2,000 items: 1,000 texts and 1,000 JPEGs of which
  * 20 are corrupt.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { QueueEvents } from 'bullmq';
 import { createApiBackend, type EmbeddingBackend, type EmbeddingInput } from 'jina-clip-runtime';
 import { createLocalBackend } from 'jina-clip-runtime/local';
@@ -24,11 +21,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type IngestItem, readIngestItems } from './ingest-item.js';
 import { IngestStore } from './ingest-store.js';
 import { ensureRedisServerInstalled, type RedisServer, startRedisServer } from './redis-server.js';
+import { type RunningProcess, startProcess, stopProcess } from './run-process.test-helper.js';
 
 const TEXTS = 1000;
 const IMAGES = 1000;
 const CORRUPT = 20;
-const examplesDirectory = fileURLToPath(new URL('../..', import.meta.url));
 let scratch: string;
 let modelPath: string;
 let dataFolder: string;
@@ -36,63 +33,6 @@ let items: IngestItem[];
 let corruptSources: string[];
 let redis: RedisServer;
 let runs = 0;
-
-/** A child process of the pipeline, with its output lines. */
-interface RunningProcess {
-  readonly child: ChildProcess;
-  readonly output: string[];
-  /** Resolves with the first line (seen or to come) matching `pattern`. */
-  line(pattern: RegExp): Promise<string>;
-  readonly exited: Promise<number | null>;
-}
-
-function startProcess(
-  file: string,
-  args: string[],
-  environment: NodeJS.ProcessEnv,
-): RunningProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', `src/distributed/${file}`, ...args], {
-    cwd: examplesDirectory,
-    env: environment,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
-  let partial = '';
-  const onData = (chunk: Buffer) => {
-    partial += chunk.toString();
-    const lines = partial.split('\n');
-    partial = lines.pop()!;
-    for (const line of lines) {
-      output.push(line);
-      for (const waiter of waiters.filter((each) => each.pattern.test(line))) {
-        waiters.splice(waiters.indexOf(waiter), 1);
-        waiter.resolve(line);
-      }
-    }
-  };
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
-  return {
-    child,
-    output,
-    exited,
-    line: (pattern) =>
-      new Promise((resolve) => {
-        const seen = output.find((line) => pattern.test(line));
-        if (seen !== undefined) resolve(seen);
-        else waiters.push({ pattern, resolve });
-      }),
-  };
-}
-
-async function stopProcess(running: RunningProcess): Promise<void> {
-  if (running.child.exitCode === null && running.child.signalCode === null) {
-    running.child.kill('SIGTERM');
-  }
-  await running.exited;
-}
 
 /** The environment of one run: its own queue and store, short stalled-job detection. */
 function runEnvironment(
@@ -240,7 +180,7 @@ beforeAll(async () => {
       .jpeg({ quality: 90 })
       .toFile(path);
   }
-  items = await readIngestItems(dataFolder);
+  items = await readIngestItems(dataFolder, 'jina-clip-v1');
   expect(items).toHaveLength(TEXTS + IMAGES);
   redis = await startRedisServer({ directory: join(scratch, 'redis') });
 }, 600_000);
@@ -268,19 +208,25 @@ describe('on the local backend (tiny model repo), 3 worker processes', () => {
     // finishes the job in hand).
     const enqueue = startProcess('producer.ts', [dataFolder, '--detach'], environment);
     expect(await enqueue.exited).toBe(0);
-    expect(enqueue.output).toContain(
-      '2000 items in 63 jobs of up to 32 on "' + environment.INGEST_QUEUE + '"',
+    expect(enqueue.output.join('\n')).toContain(
+      `2000 items in ${dataFolder}: 2000 to embed in 63 jobs of up to 32 on "${environment.INGEST_QUEUE}", 0 already in the store`,
     );
     const writer = startProcess('store-writer.ts', [], environment);
     const worker = startProcess('embed-worker.ts', ['--verbose'], environment);
     await worker.line(/^done .*/);
     await Promise.all([worker, writer].map(stopProcess));
+    // `status` is a health check: jobs waiting and nobody to run them is unhealthy (exit 1).
     const status = startProcess('status.ts', [], environment);
-    expect(await status.exited).toBe(0);
-    const [, settled] = /^(\d+)\/2000 items settled/m.exec(status.output.join('\n')) ?? [];
-    expect(Number(settled)).toBeGreaterThan(0);
-    expect(Number(settled)).toBeLessThan(2000);
-    expect(status.output.join('\n')).toMatch(/completed/);
+    expect(await status.exited).toBe(1);
+    const report = status.output.join('\n');
+    const [, completed] =
+      new RegExp(
+        `^${environment.INGEST_QUEUE}: \\d+ waiting, \\d+ active, \\d+ delayed, \\d+ prioritized, (\\d+) completed`,
+        'm',
+      ).exec(report) ?? [];
+    expect(Number(completed)).toBeGreaterThan(0);
+    expect(Number(completed)).toBeLessThan(63);
+    expect(report).toMatch(/^unhealthy: \d+ embed jobs waiting and no embed worker connected$/m);
 
     // Resumed with 3 workers: the producer enqueues nothing twice and waits for the rest.
     const pipeline = startPipeline(3, environment);
@@ -290,9 +236,11 @@ describe('on the local backend (tiny model repo), 3 worker processes', () => {
     for (const each of pipeline.workers) {
       expect(each.output.some((line) => line.startsWith('done '))).toBe(true);
     }
-    // Once more: every job is already done, nothing is embedded or written again.
+    // Once more: every item is in the store, nothing is enqueued, embedded or written again.
     const again = startProcess('producer.ts', [dataFolder], environment);
     expect(await again.exited).toBe(0);
+    expect(again.output.join('\n')).toContain(': 0 to embed in 0 jobs');
+    expect(again.output.join('\n')).not.toContain('NULL');
     expectReport(again.output.join('\n'));
     await expectStore(environment.JINA_CLIP_LANCEDB, expected);
   });
@@ -368,6 +316,9 @@ describe('on the api backend (loopback Jina API server with a concurrency cap)',
     const pipeline = startPipeline(workers, environment);
     const output = await pipeline.finish();
     expect(server.peakInFlight).toBeLessThanOrEqual(cap);
+    // Each worker uses its share: more than one request per worker in flight at some point (one
+    // job of 32 texts is one request, so this needs more than one job per worker at a time).
+    expect(server.peakInFlight).toBeGreaterThan(workers);
     const statuses = server.requests.map((request) => request.status);
     expect(statuses.filter((status) => status === 429)).toHaveLength(1);
     expect(statuses.every((status) => status === 200 || status === 429)).toBe(true);
@@ -438,7 +389,7 @@ describe('npm run ingest:distributed', () => {
     const output = launcher.output.join('\n');
     expect(code, output).toBe(0);
     expect(output).toMatch(/^Started redis-server at redis:\/\/127\.0\.0\.1:\d+/m);
-    expect(output).toContain('10 items in 1 jobs of up to 32');
+    expect(output).toMatch(/^10 items in .*: 10 to embed in 1 jobs of up to 32/m);
     expect(output).toContain('Run complete: 10 embedded, 0 failed, of 10 items');
     expect(output).toContain('Store: 10 rows in "distributed", 0 failed items');
   });

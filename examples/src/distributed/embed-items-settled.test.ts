@@ -1,12 +1,12 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ImageLoadError, InvalidInputError } from 'jina-clip-runtime';
+import { ApiError, ImageLoadError, InvalidInputError } from 'jina-clip-runtime';
 import { createLocalBackend } from 'jina-clip-runtime/local';
 import { writeTestImages, writeTinyModelRepo } from 'jina-clip-runtime/testing';
 import { JinaClipEmbeddings } from 'langchain-jina-clip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { embedItemsSettled } from './embed-items-settled.js';
+import { embedItemsSettled, isItemError } from './embed-items-settled.js';
 import type { IngestItem } from './ingest-item.js';
 
 let scratch: string;
@@ -58,5 +58,21 @@ describe('embedItemsSettled', () => {
       await embeddings.close();
       await reference.close();
     }
+  });
+});
+
+describe('isItemError', () => {
+  const pinned = (status: number) =>
+    Object.defineProperty(new ApiError(`Input 3: rejected (${status})`, { status }), 'inputIndex', {
+      value: 3,
+      enumerable: true,
+    });
+  it('records an ApiError the runtime pins on one input (a 400 naming it) instead of failing the job', () => {
+    expect(isItemError(pinned(400))).toBe(true);
+  });
+  it('fails the job (retried with backoff) for a retryable or unpinned ApiError', () => {
+    expect(isItemError(pinned(503))).toBe(false);
+    expect(isItemError(new ApiError('bad request', { status: 400 }))).toBe(false);
+    expect(isItemError(new Error('socket hang up'))).toBe(false);
   });
 });

@@ -1,4 +1,5 @@
 import {
+  ApiError,
   type EmbeddingInput,
   embedSettled,
   ImageLoadError,
@@ -13,11 +14,17 @@ export type SettledItem =
   | { item: IngestItem; error: unknown };
 
 /**
- * True for an error that is the item's own fault (a corrupt image, an empty text): retrying does
- * not help, so it is recorded at once.
+ * True for an error that is the item's own fault (a corrupt image, an empty text, an API answer
+ * that blames this one input and is not worth retrying): retrying does not help, so it is recorded
+ * at once instead of failing the job (which would re-send, and bill, its whole batch).
  */
 export function isItemError(error: unknown): boolean {
-  return ImageLoadError.isInstance(error) || InvalidInputError.isInstance(error);
+  if (ImageLoadError.isInstance(error) || InvalidInputError.isInstance(error)) return true;
+  return (
+    ApiError.isInstance(error) &&
+    !error.retryable &&
+    typeof (error as { inputIndex?: unknown }).inputIndex === 'number'
+  );
 }
 
 /**

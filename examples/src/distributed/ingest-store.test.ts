@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FailedItem, StoredRow } from './ingest-jobs.js';
-import { IngestStore } from './ingest-store.js';
+import { IngestStore, StoreMismatchError } from './ingest-store.js';
 import { encodeVector } from './vector-codec.js';
 
 let scratch: string;
@@ -19,12 +19,14 @@ const row = (id: string, vector: number[]): StoredRow => ({
   kind: 'text',
   source: `/data/${id}.txt`,
   text: `text ${id}`,
+  model: 'm',
   vector: encodeVector(vector),
 });
 const failure = (id: string): FailedItem => ({
   id,
   kind: 'image',
   source: `/data/${id}.jpg`,
+  model: 'm',
   error: 'ImageLoadError',
   message: 'the image could not be decoded',
 });
@@ -60,6 +62,57 @@ describe('IngestStore', () => {
     expect(await store.readRows()).toEqual([]);
     expect(await store.readFailures()).toEqual([]);
     expect(await store.countRows()).toBe(0);
+    store.close();
+  });
+
+  it('refuses a vector of another width or another model, never cutting it to the column', async () => {
+    const store = await IngestStore.open(join(scratch, 'widths'), 'rows');
+    await store.upsertRows([row('a', [1, 2])]);
+    const wide = store.upsertRows([row('b', [1, 2, 3, 4])]);
+    await expect(wide).rejects.toThrow(StoreMismatchError);
+    await expect(wide).rejects.toThrow(
+      'table "rows" holds m, 2 wide, these rows are m, 4 wide: use another INGEST_TABLE',
+    );
+    await expect(store.upsertRows([{ ...row('c', [1, 2]), model: 'other' }])).rejects.toMatchObject(
+      { name: 'StoreMismatchError', expected: 'm, 2 wide', actual: 'other, 2 wide' },
+    );
+    // Two widths in one call: refused before anything is written.
+    await expect(store.upsertRows([row('d', [1, 2]), row('e', [1])])).rejects.toThrow(
+      StoreMismatchError,
+    );
+    expect((await store.readRows()).map((each) => each.id)).toEqual(['a']);
+    store.close();
+  });
+
+  it('indexes id with a BTREE index, and keeps it through optimize', async () => {
+    const store = await IngestStore.open(join(scratch, 'index'), 'rows');
+    await store.upsertRows([row('a', [1, 2])]);
+    await store.upsertRows([row('b', [1, 2])]);
+    await store.optimize();
+    const { connect } = await import('@lancedb/lancedb');
+    const database = await connect(join(scratch, 'index'));
+    const indices = await (await database.openTable('rows')).listIndices();
+    expect(indices.map((index) => [index.columns, index.indexType])).toEqual([[['id'], 'BTree']]);
+    database.close();
+    expect(await store.countRows()).toBe(2);
+    store.close();
+  });
+
+  it('deletes stale rows and failures: incremental only of the given sources, full of every other id', async () => {
+    const store = await IngestStore.open(join(scratch, 'cleanup'), 'rows');
+    await store.upsertRows([row('a', [1, 2]), row('b', [1, 2]), row('c', [1, 2])]);
+    await store.recordFailures([failure('x'), failure('y')]);
+    // 'b' rewritten (its source /data/b.txt now has another id), 'c' deleted, 'x' fixed.
+    const incremental = await store.deleteStale(
+      new Set(['a', 'b2', 'y']),
+      new Set(['/data/a.txt', '/data/b.txt', '/data/x.jpg', '/data/y.jpg']),
+    );
+    expect(incremental).toEqual({ rows: 1, failures: 1 });
+    expect((await store.readRowKeys()).map((key) => key.id).sort()).toEqual(['a', 'c']);
+    expect((await store.readFailureKeys()).map((key) => key.id)).toEqual(['y']);
+    expect(await store.deleteStale(new Set(['a']))).toEqual({ rows: 1, failures: 1 });
+    expect((await store.readRowKeys()).map((key) => key.id)).toEqual(['a']);
+    expect(await store.readFailures()).toEqual([]);
     store.close();
   });
 });

@@ -1,4 +1,4 @@
-import { type Connection, connect, type Table } from '@lancedb/lancedb';
+import { type Connection, connect, Index, type Table } from '@lancedb/lancedb';
 import type { FailedItem, StoredRow } from './ingest-jobs.js';
 import { decodeVector } from './vector-codec.js';
 
@@ -8,7 +8,33 @@ export interface ReadRow {
   kind: string;
   source: string;
   text: string;
+  model: string;
   vector: Float32Array;
+}
+
+/**
+ * Rows that do not fit the table: a vector of another width, or another model than the table's.
+ * Never written (LanceDB would cut a 768-wide vector to a 16-wide column's first 16 components).
+ */
+export class StoreMismatchError extends Error {
+  override readonly name = 'StoreMismatchError';
+  /** What the table holds: `<model>, <width> wide`. */
+  readonly expected: string;
+  /** What the rows carry. */
+  readonly actual: string;
+  constructor(table: string, expected: string, actual: string) {
+    super(
+      `table "${table}" holds ${expected}, these rows are ${actual}: use another INGEST_TABLE (or JINA_CLIP_LANCEDB) for this model`,
+    );
+    this.expected = expected;
+    this.actual = actual;
+  }
+}
+
+/** What a cleanup deleted. */
+export interface CleanupResult {
+  rows: number;
+  failures: number;
 }
 
 function quoted(ids: readonly string[]): string {
@@ -16,23 +42,39 @@ function quoted(ids: readonly string[]): string {
   return ids.map((id) => `'${id.replaceAll("'", "''")}'`).join(', ');
 }
 
+/** Ids per `IN (…)` filter: keeps each filter a few tens of kilobytes. */
+const FILTER_IDS = 1000;
+
 /**
  * The run's LanceDB store: the vector table and the `<table>_failures` table, both written by
  * upsert on `id` (LanceDB's merge-insert), so a job written twice leaves one row per item. One
- * process (the store writer) writes; see the README for why not every worker.
+ * process (the store writer) writes; see the README for why not every worker. The vector table
+ * has a BTREE index on `id`, which keeps merge-insert fast as the table grows.
  */
 export class IngestStore {
   readonly #database: Connection;
   readonly #tableName: string;
+  /** The table's model and vector width, once known. */
+  #shape: { model: string; width: number } | undefined;
 
   private constructor(database: Connection, tableName: string) {
     this.#database = database;
     this.#tableName = tableName;
   }
 
-  /** Connects to the store at `databaseDirectory` (a folder, or a cloud URI LanceDB accepts). */
-  static async open(databaseDirectory: string, tableName: string): Promise<IngestStore> {
-    return new IngestStore(await connect(databaseDirectory), tableName);
+  /**
+   * Connects to the store at `databaseDirectory` (a folder, or a cloud URI LanceDB accepts, such
+   * as `s3://bucket/path` with its credentials in `storageOptions`).
+   */
+  static async open(
+    databaseDirectory: string,
+    tableName: string,
+    storageOptions?: Record<string, string>,
+  ): Promise<IngestStore> {
+    return new IngestStore(
+      await connect(databaseDirectory, storageOptions === undefined ? {} : { storageOptions }),
+      tableName,
+    );
   }
 
   get #failuresName(): string {
@@ -45,32 +87,149 @@ export class IngestStore {
       : undefined;
   }
 
-  async #upsert(name: string, rows: Record<string, unknown>[]): Promise<void> {
-    if (rows.length === 0) return;
+  async #upsert(name: string, rows: Record<string, unknown>[]): Promise<Table> {
     const table = await this.#table(name);
     if (table === undefined) {
-      await this.#database.createTable(name, rows);
-      return;
+      const created = await this.#database.createTable(name, rows);
+      await created.createIndex('id', { config: Index.btree() });
+      return created;
     }
     await table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(rows);
+    return table;
   }
 
-  /** Upserts rows by id; an item that now has a row is no longer recorded as failed. */
+  /** The vector table's model and width, read once (undefined while the table does not exist). */
+  async shape(): Promise<{ model: string; width: number } | undefined> {
+    if (this.#shape !== undefined) return this.#shape;
+    // A table being created by this writer's own first write is listed before it can be opened:
+    // not there yet, then.
+    const table = await this.#table(this.#tableName).catch(() => undefined);
+    if (table === undefined) return undefined;
+    const schema = await table.schema();
+    const vector = schema.fields.find((field) => field.name === 'vector');
+    const width = (vector?.type as { listSize?: number } | undefined)?.listSize ?? -1;
+    const [first] = schema.fields.some((field) => field.name === 'model')
+      ? await table.query().select(['model']).limit(1).toArray()
+      : [];
+    this.#shape = { model: first === undefined ? '(no model column)' : String(first.model), width };
+    return this.#shape;
+  }
+
+  /**
+   * Throws {@link StoreMismatchError} unless every row is of one model and width, and the table
+   * (if it exists) holds that model at that width.
+   */
+  async checkRows(rows: readonly StoredRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    const describe = (model: string, width: number) => `${model}, ${width} wide`;
+    const first = rows[0]!;
+    const width = decodeVector(first.vector).length;
+    for (const row of rows) {
+      const each = decodeVector(row.vector).length;
+      if (row.model !== first.model || each !== width) {
+        throw new StoreMismatchError(
+          this.#tableName,
+          describe(first.model, width),
+          describe(row.model, each),
+        );
+      }
+    }
+    const shape = await this.shape();
+    if (shape !== undefined && (shape.model !== first.model || shape.width !== width)) {
+      throw new StoreMismatchError(
+        this.#tableName,
+        describe(shape.model, shape.width),
+        describe(first.model, width),
+      );
+    }
+  }
+
+  /**
+   * Upserts rows by id (after {@link checkRows}); an item that now has a row is no longer recorded
+   * as failed. Rows with the same id in one call: the last one wins.
+   */
   async upsertRows(rows: readonly StoredRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.checkRows(rows);
+    const unique = new Map(rows.map((row) => [row.id, row]));
     await this.#upsert(
       this.#tableName,
-      rows.map((row) => ({ ...row, vector: Array.from(decodeVector(row.vector)) })),
+      [...unique.values()].map((row) => ({ ...row, vector: Array.from(decodeVector(row.vector)) })),
     );
-    const failures = rows.length === 0 ? undefined : await this.#table(this.#failuresName);
-    await failures?.delete(`id IN (${quoted(rows.map((row) => row.id))})`);
+    const failures = await this.#table(this.#failuresName);
+    if (failures === undefined) return;
+    const ids = [...unique.keys()];
+    for (let start = 0; start < ids.length; start += FILTER_IDS) {
+      await failures.delete(`id IN (${quoted(ids.slice(start, start + FILTER_IDS))})`);
+    }
   }
 
   /** Upserts failed items by id. */
   async recordFailures(failures: readonly FailedItem[]): Promise<void> {
-    await this.#upsert(
-      this.#failuresName,
-      failures.map((failure) => ({ ...failure })),
-    );
+    if (failures.length === 0) return;
+    const unique = new Map(failures.map((failure) => [failure.id, { ...failure }]));
+    await this.#upsert(this.#failuresName, [...unique.values()]);
+  }
+
+  /**
+   * Compacts small fragments into large ones, drops old versions, and folds new rows into the
+   * `id` index: each merge-insert adds a version and a fragment, which slow every later one.
+   */
+  async optimize(): Promise<void> {
+    const olderThan = new Date(Date.now() - 60_000);
+    for (const name of [this.#tableName, this.#failuresName]) {
+      await (await this.#table(name))?.optimize({ cleanupOlderThan: olderThan });
+    }
+  }
+
+  async #readColumn(name: string, columns: string[]): Promise<Record<string, unknown>[]> {
+    const table = await this.#table(name);
+    if (table === undefined) return [];
+    return (await table.query().select(columns).toArray()) as Record<string, unknown>[];
+  }
+
+  /** The id and source of every row (the record of what is written). */
+  async readRowKeys(): Promise<{ id: string; source: string }[]> {
+    return (await this.#readColumn(this.#tableName, ['id', 'source'])).map((row) => ({
+      id: String(row.id),
+      source: String(row.source),
+    }));
+  }
+
+  /** The id and source of every recorded failure. */
+  async readFailureKeys(): Promise<{ id: string; source: string }[]> {
+    return (await this.#readColumn(this.#failuresName, ['id', 'source'])).map((row) => ({
+      id: String(row.id),
+      source: String(row.source),
+    }));
+  }
+
+  /**
+   * Deletes what no longer stands for a current item: rows and failures whose id is not in
+   * `keep`; with `sources`, only those of these sources (`incremental`: files rewritten or
+   * fixed), without (`full`): every other (deleted files too).
+   */
+  async deleteStale(
+    keep: ReadonlySet<string>,
+    sources?: ReadonlySet<string>,
+  ): Promise<CleanupResult> {
+    const deleted: CleanupResult = { rows: 0, failures: 0 };
+    const stale = (keys: { id: string; source: string }[]) =>
+      keys
+        .filter((key) => !keep.has(key.id) && (sources === undefined || sources.has(key.source)))
+        .map((key) => key.id);
+    for (const [name, keys, field] of [
+      [this.#tableName, await this.readRowKeys(), 'rows'],
+      [this.#failuresName, await this.readFailureKeys(), 'failures'],
+    ] as const) {
+      const ids = stale(keys);
+      const table = ids.length === 0 ? undefined : await this.#table(name);
+      for (let start = 0; table !== undefined && start < ids.length; start += FILTER_IDS) {
+        await table.delete(`id IN (${quoted(ids.slice(start, start + FILTER_IDS))})`);
+      }
+      deleted[field] = ids.length;
+    }
+    return deleted;
   }
 
   /** Every row of the vector table. */
@@ -83,6 +242,7 @@ export class IngestStore {
       kind: String(row.kind),
       source: String(row.source),
       text: String(row.text),
+      model: String(row.model),
       vector: Float32Array.from(row.vector as Iterable<number>),
     }));
   }
@@ -100,6 +260,7 @@ export class IngestStore {
       id: String(row.id),
       kind: row.kind as FailedItem['kind'],
       source: String(row.source),
+      model: String(row.model),
       error: String(row.error),
       message: String(row.message),
     }));

@@ -7,10 +7,16 @@ import { itemId } from './item-id.js';
 import { decodeVector, encodeVector } from './vector-codec.js';
 
 describe('itemId', () => {
-  it('is the first 32 hex digits of SHA-256 over the kind, a NUL and the content', () => {
-    // printf 'text\0hello' | sha256sum
-    expect(itemId('text', 'hello')).toBe('306f89347195cc05509ddca47462e259');
-    expect(itemId('image', new TextEncoder().encode('hello'))).not.toBe(itemId('text', 'hello'));
+  it('is the first 32 hex digits of SHA-256 over the model, the kind and the content, NUL-separated', () => {
+    // printf 'jina-clip-v1\0text\0hello' | sha256sum
+    expect(itemId('text', 'hello', 'jina-clip-v1')).toBe('252edc3ea75620c023feba49c6e54a4c');
+    expect(itemId('image', new TextEncoder().encode('hello'), 'jina-clip-v1')).not.toBe(
+      itemId('text', 'hello', 'jina-clip-v1'),
+    );
+    // Another model: another id, so its rows never pass for the first model's.
+    expect(itemId('text', 'hello', 'jina-clip-v2')).not.toBe(
+      itemId('text', 'hello', 'jina-clip-v1'),
+    );
   });
 
   it('gives the same content under two paths one item, and a rewritten file a new id', async () => {
@@ -19,14 +25,19 @@ describe('itemId', () => {
       await writeFile(join(folder, 'a.txt'), 'A cat.');
       await writeFile(join(folder, 'copy-of-a.txt'), 'A cat.');
       await writeFile(join(folder, 'b.txt'), 'A dog.');
-      const first = await readIngestItems(folder);
+      const first = await readIngestItems(folder, 'm');
       expect(first.map((item) => [item.source, item.id])).toEqual([
-        [join(folder, 'a.txt'), itemId('text', 'A cat.')],
-        [join(folder, 'b.txt'), itemId('text', 'A dog.')],
+        [join(folder, 'a.txt'), itemId('text', 'A cat.', 'm')],
+        [join(folder, 'b.txt'), itemId('text', 'A dog.', 'm')],
+      ]);
+      // The copy is named on its item, so a failure lists every path it stands for.
+      expect(first.map((item) => item.copies)).toEqual([
+        [join(folder, 'copy-of-a.txt')],
+        undefined,
       ]);
       await writeFile(join(folder, 'b.txt'), 'A fox.'); // same size, new content
-      const second = await readIngestItems(folder);
-      expect(second[1]!.id).toBe(itemId('text', 'A fox.'));
+      const second = await readIngestItems(folder, 'm');
+      expect(second[1]!.id).toBe(itemId('text', 'A fox.', 'm'));
       expect(second[1]!.id).not.toBe(first[1]!.id);
     } finally {
       await rm(folder, { recursive: true, force: true });

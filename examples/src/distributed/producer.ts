@@ -1,125 +1,296 @@
 /**
- * The producer of a distributed run: walks a folder, enqueues its items in jobs of `--job-size`,
- * then shows the whole run's progress (done / total, rate, ETA) from the queue's events until
- * every item is written or recorded as failed, and prints the failures.
+ * The producer of a distributed run: walks a folder, enqueues the items the store does not hold
+ * yet (for this model) in jobs of `--job-size`, shows the run's progress (items written / total,
+ * rate, time left) until every item is written or recorded as failed, checks the totals against
+ * the store, and cleans up stale rows when asked.
  *
  * Stop it (Ctrl-C) any time: the jobs stay in Redis and the workers go on. Run it again on the same
- * folder to resume: each job's id is a hash of its items' ids, so nothing is enqueued twice, and
- * jobs that gave up are retried. `--reset` forgets the queue's jobs first (a new run over the same store; the upsert by id
- * still writes each item once).
+ * folder to resume: items already in the store are skipped, queued jobs are not added twice, and
+ * jobs that gave up are retried.
  *
- *   npm run ingest:producer --workspace examples [-- <folder>] [--job-size 32] [--reset] [--detach]
+ *   npm run ingest:producer --workspace examples -- [<folder> | --manifest <file.jsonl>] [--job-size 32] [--cleanup none|incremental|full]
+ *     [--retry-failed] [--reset] [--detach]
  */
-import { parseArgs } from 'node:util';
-import { Queue, QueueEvents } from 'bullmq';
-import { SAMPLE_DATA } from '../data-folder.js';
+import { randomBytes } from 'node:crypto';
+import { type Job, Queue, QueueEvents } from 'bullmq';
+import { Redis } from 'ioredis';
+import { readDataFolder } from '../data-folder.js';
 import { createRateProgress } from '../progress-bar.js';
 import { buildEmbedJobs } from './embed-jobs.js';
-import { readIngestItems } from './ingest-item.js';
-import type { EmbedJobData, EmbedJobResult } from './ingest-jobs.js';
+import { type IngestItem, readIngestItems } from './ingest-item.js';
+import type {
+  EmbedJobData,
+  EmbedJobResult,
+  FailedItem,
+  WriteJobData,
+  WriteJobResult,
+} from './ingest-jobs.js';
+import { readManifestItems } from './ingest-manifest.js';
 import {
+  IngestSetupError,
   ingestSettingsFromEnvironment,
   redisConnection,
   resultsQueueName,
+  runCommand,
+  storeIdentity,
 } from './ingest-settings.js';
 import { IngestStore } from './ingest-store.js';
-import { pendingJobCount, readQueueProgress } from './queue-progress.js';
+import { PRODUCER_USAGE, parseProducerArguments } from './producer-arguments.js';
+import { pendingJobCount } from './queue-progress.js';
+import { checkRedis } from './redis-health.js';
+import { writeJobOptions } from './write-job-options.js';
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    'job-size': { type: 'string', default: '32' },
-    reset: { type: 'boolean', default: false },
-    detach: { type: 'boolean', default: false },
-  },
-});
-const folder = positionals[0] ?? SAMPLE_DATA;
-const jobSize = Number(values['job-size']);
-if (!Number.isInteger(jobSize) || jobSize < 1) {
-  throw new Error(`--job-size must be a positive integer, got ${values['job-size']}.`);
-}
-const settings = ingestSettingsFromEnvironment();
-const connection = redisConnection(settings);
-const queue = new Queue<EmbedJobData, EmbedJobResult>(settings.queueName, { connection });
-const results = new Queue(resultsQueueName(settings), { connection });
+/** The message BullMQ gives a job whose workers died on it more than `maxStalledCount` times. */
+const STALLED_REASON = 'job stalled more than allowable limit';
 
-if (values.reset) {
-  await queue.obliterate({ force: true });
-  await results.obliterate({ force: true });
-}
-const items = await readIngestItems(folder);
-const jobs = buildEmbedJobs(items, jobSize, settings.attempts);
-// Queue.addBulk skips a job whose id is already in the queue: a rerun enqueues only new items.
-for (let start = 0; start < jobs.length; start += 1000) {
-  await queue.addBulk(jobs.slice(start, start + 1000));
-}
-// Jobs that gave up in an earlier session (every attempt failed, or stalled too often) go again,
-// with their attempts counted afresh.
-const gaveUp = await queue.getJobs(['failed']);
-await Promise.all(gaveUp.map((job) => job.retry('failed', { resetAttemptsMade: true })));
-if (gaveUp.length > 0) console.log(`Retrying ${gaveUp.length} jobs that gave up earlier`);
-console.log(
-  `${items.length} items in ${jobs.length} jobs of up to ${jobSize} on "${settings.queueName}"`,
-);
-if (values.detach) {
-  await Promise.all([queue.close(), results.close()]);
-  process.exit(0);
-}
+await runCommand(async () => {
+  const args = parseProducerArguments(process.argv.slice(2));
+  if (args.help) {
+    console.log(`Usage: producer [<folder>] [options]\n${PRODUCER_USAGE}`);
+    return;
+  }
+  const { jobSize, cleanup } = args;
+  const input = args.manifest ?? args.folder;
+  const settings = ingestSettingsFromEnvironment();
+  await checkRedis(settings);
+  const identity = storeIdentity(settings);
+  const connection = redisConnection(settings);
+  const queue = new Queue<EmbedJobData, EmbedJobResult>(settings.queueName, { connection });
+  const results = new Queue<WriteJobData, WriteJobResult>(resultsQueueName(settings), {
+    connection,
+  });
+  const closeQueues = () => Promise.all([queue.close(), results.close()]);
 
-// Progress: the queue's state once, then its events. Completion is read from the queues' counts,
-// so an event missed while Redis restarts never leaves the producer waiting.
-const events = new QueueEvents(settings.queueName, { connection });
-await events.waitUntilReady();
-const start = await readQueueProgress(queue);
-let settled = start.settled;
-const counted = new Set<string>();
-const startedAt = Date.now();
-const bar = createRateProgress('ingesting');
-bar.start(start.total, settled, { rate: '0' });
-events.on('completed', ({ jobId, returnvalue }) => {
-  if (counted.has(jobId)) return;
-  counted.add(jobId);
-  const result = (
-    typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue
-  ) as EmbedJobResult;
-  settled += result.items;
-  const rate = (settled - start.settled) / ((Date.now() - startedAt) / 1000);
-  bar.update(settled, { rate: rate.toFixed(1) });
-});
-const stop = async () => {
-  bar.stop();
-  console.log('Stopped watching; the jobs stay queued and the workers go on. Run again to resume.');
-  process.exit(130);
-};
-process.once('SIGINT', stop);
-process.once('SIGTERM', stop);
+  if (args.reset) {
+    await queue.obliterate({ force: true });
+    await results.obliterate({ force: true });
+  }
+  // One queue serves one store: a second launcher or producer pointed at another store (another
+  // folder's) on the same Redis and queue name is refused instead of mixing rows across stores.
+  const client = new Redis(settings.redisUrl, { maxRetriesPerRequest: null });
+  const claimKey = `${queue.qualifiedName}:ingest-store`;
+  if (args.reset) await client.del(claimKey);
+  await client.set(claimKey, identity, 'NX');
+  const claimed = await client.get(claimKey);
+  client.disconnect();
+  if (claimed !== identity) {
+    await closeQueues();
+    throw new IngestSetupError(
+      `queue "${settings.queueName}" serves the store ${claimed}; this run writes ${identity}. ` +
+        'Set another INGEST_QUEUE, or --reset to give the queue to this store.',
+    );
+  }
 
-for (;;) {
-  const pending = (await pendingJobCount(queue)) + (await pendingJobCount(results));
-  if (pending === 0) break;
-  await new Promise((resolve) => setTimeout(resolve, 250));
-}
-const final = await readQueueProgress(queue);
-bar.update(final.settled);
-bar.stop();
-const seconds = (Date.now() - startedAt) / 1000;
-console.log(
-  `Run complete: ${final.embedded} embedded, ${final.failed} failed, of ${final.total} items` +
-    ` (${((final.settled - start.settled) / seconds).toFixed(1)} items/s this session)`,
-);
-if (final.failedJobs > 0) {
-  console.log(
-    `${final.failedJobs} jobs gave up after ${settings.attempts} attempts: run again to retry them.`,
+  const run = `run-${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`;
+  const items =
+    args.manifest === undefined
+      ? await readIngestItems(args.folder, settings.model)
+      : await readManifestItems(args.manifest, settings.model);
+  const byId = new Map(items.map((item) => [item.id, item]));
+  const store = await IngestStore.open(
+    settings.databaseDirectory,
+    settings.table,
+    settings.storageOptions,
   );
-}
-const store = await IngestStore.open(settings.databaseDirectory, settings.table);
-const failures = await store.readFailures();
-console.log(
-  `Store: ${await store.countRows()} rows in "${settings.table}", ${failures.length} failed items`,
-);
-for (const failure of failures.sort((a, b) => a.source.localeCompare(b.source))) {
-  console.log(`  ${failure.source}: ${failure.error}: ${failure.message}`);
-}
-store.close();
-await Promise.all([events.close(), queue.close(), results.close()]);
-process.exit(final.failedJobs > 0 ? 1 : 0);
+  const written = new Set((await store.readRowKeys()).map((key) => key.id));
+  const failed = new Set((await store.readFailureKeys()).map((key) => key.id));
+  // The record: an item whose id (its content and the model) is in the store is done.
+  const pending = items.filter(
+    (item) => !written.has(item.id) && (args.retryFailed || !failed.has(item.id)),
+  );
+  const jobs = buildEmbedJobs(pending, jobSize, settings.attempts, {
+    run,
+    store: identity,
+    model: settings.model,
+  });
+  const jobIds = new Set(jobs.map((job) => job.opts.jobId));
+  // A completed job whose items are still not in the store (its write job lost or failed for
+  // good) goes again: Queue.addBulk would skip its id.
+  for (let start = 0; start < jobs.length; start += 100) {
+    await Promise.all(
+      jobs.slice(start, start + 100).map(async ({ opts }) => {
+        if ((await queue.getJobState(opts.jobId)) === 'completed') await queue.remove(opts.jobId);
+      }),
+    );
+  }
+  // Queue.addBulk skips a job whose id is already in the queue (an interrupted session's).
+  for (let start = 0; start < jobs.length; start += 1000) {
+    await queue.addBulk(jobs.slice(start, start + 1000));
+  }
+
+  /** Jobs whose workers died on them `attempts` times: their items are recorded, never retried. */
+  async function recordCrashedJobs(crashed: Job<EmbedJobData>[]): Promise<void> {
+    for (const job of crashed) {
+      const data = job.data;
+      const failures: FailedItem[] = (data?.items ?? []).map((item: IngestItem) => ({
+        id: item.id,
+        kind: item.kind,
+        source: item.source,
+        model: data.model,
+        error: 'WorkerCrashError',
+        message: `a worker died on this item's job ${job.id} ${settings.attempts} times (killed, out of memory, or crashed)`,
+      }));
+      await results.add(
+        'write',
+        { embedJobId: job.id!, run: data.run, store: data.store, rows: [], failures },
+        writeJobOptions(`write-${job.id}`),
+      );
+      await job.remove();
+    }
+  }
+  const gaveUp = await queue.getJobs(['failed']);
+  const crashed = gaveUp.filter((job) => job.failedReason === STALLED_REASON);
+  await recordCrashedJobs(crashed);
+  const retried = gaveUp.filter((job) => job.failedReason !== STALLED_REASON);
+  await Promise.all(retried.map((job) => job.retry('failed', { resetAttemptsMade: true })));
+  const failedWrites = await results.getJobs(['failed']);
+  await Promise.all(failedWrites.map((job) => job.retry('failed', { resetAttemptsMade: true })));
+  if (retried.length + failedWrites.length > 0) {
+    console.log(
+      `Retrying ${retried.length} embed jobs and ${failedWrites.length} write jobs that gave up earlier`,
+    );
+  }
+  console.log(
+    `${items.length} items in ${input}: ${pending.length} to embed in ${jobs.length} jobs of up to ${jobSize} on "${settings.queueName}", ${items.length - pending.length} already in the store (run ${run})`,
+  );
+  if (args.detach) {
+    store.close();
+    await closeQueues();
+    process.exit(0);
+  }
+
+  // Progress counts writes: the writer's completed write jobs for this run's embed jobs.
+  const events = new QueueEvents(resultsQueueName(settings), { connection });
+  await events.waitUntilReady();
+  const startedAt = Date.now();
+  let settled = items.length - pending.length;
+  let lastProgressAt = Date.now();
+  const bar = createRateProgress('written');
+  if (pending.length > 0) bar.start(items.length, settled, { rate: '0' });
+  const counted = new Set<string>();
+  events.on('completed', ({ returnvalue }) => {
+    const result = (
+      typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue
+    ) as WriteJobResult;
+    if (!jobIds.has(result.embedJobId) || counted.has(result.embedJobId)) return;
+    counted.add(result.embedJobId);
+    settled += result.rows + result.failures;
+    lastProgressAt = Date.now();
+    const rate = (settled - (items.length - pending.length)) / ((Date.now() - startedAt) / 1000);
+    bar.update(Math.min(settled, items.length), { rate: rate.toFixed(1) });
+  });
+  const stop = async () => {
+    bar.stop();
+    console.log(
+      'Stopped watching; the jobs stay queued and the workers go on. Run again to resume.',
+    );
+    process.exit(130);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+
+  // Completion is read from the queues' counts, so an event missed while Redis restarts never
+  // leaves the producer waiting; a queue with work and nobody to take it ends the wait.
+  const idleSince = { writer: 0, worker: 0 };
+  let warnedStall = false;
+  const note = (line: string) => {
+    if (pending.length > 0) bar.stop();
+    console.error(line);
+  };
+  for (let tick = 0; ; tick += 1) {
+    const embedPending = await pendingJobCount(queue);
+    const writePending = await pendingJobCount(results);
+    const idle = embedPending + writePending === 0;
+    if (idle || tick % 8 === 0) {
+      const crashedNow = (await queue.getJobs(['failed'])).filter(
+        (job) => job.failedReason === STALLED_REASON,
+      );
+      await recordCrashedJobs(crashedNow);
+      if (crashedNow.length > 0) continue;
+    }
+    if (idle) break;
+    const now = Date.now();
+    for (const [role, waiting, consumers, start] of [
+      ['writer', writePending, results, 'npm run ingest:writer'],
+      ['worker', embedPending, queue, 'npm run ingest:worker'],
+    ] as const) {
+      const none = waiting > 0 && (await consumers.getWorkers()).length === 0;
+      idleSince[role] = none ? idleSince[role] || now : 0;
+      if (none && now - idleSince[role] > settings.noConsumerTimeoutMs) {
+        note(
+          `No ${role === 'writer' ? 'store writer' : 'embed worker'} connected for ${Math.round((now - idleSince[role]) / 1000)} s with ${waiting} ${role === 'writer' ? 'write' : 'embed'} jobs waiting: start one (${start}) and run the producer again to watch.`,
+        );
+        events.close();
+        store.close();
+        await closeQueues();
+        process.exit(3);
+      }
+    }
+    if (!warnedStall && now - lastProgressAt > settings.lockDurationMs + 5000) {
+      warnedStall = true;
+      note(
+        `No item written for ${Math.round((now - lastProgressAt) / 1000)} s: a worker may have died; its job runs again once its lock (INGEST_LOCK_MS=${settings.lockDurationMs}) lapses. Still waiting.`,
+      );
+    }
+    await new Promise((wake) => setTimeout(wake, 250));
+  }
+  if (pending.length > 0) {
+    bar.update(Math.min(settled, items.length));
+    bar.stop();
+  }
+
+  // Totals from the store itself, never from the queue: what was enqueued must now be written or
+  // recorded as failed.
+  const rowKeys = await store.readRowKeys();
+  const failures = (await store.readFailures()).filter((failure) => byId.has(failure.id));
+  const writtenNow = new Set(rowKeys.map((key) => key.id));
+  const failedNow = new Set(failures.map((failure) => failure.id));
+  const embeddedCount = items.filter((item) => writtenNow.has(item.id)).length;
+  const missing = items.filter((item) => !writtenNow.has(item.id) && !failedNow.has(item.id));
+  const seconds = (Date.now() - startedAt) / 1000;
+  console.log(
+    `Run complete: ${embeddedCount} embedded, ${failedNow.size} failed, of ${items.length} items` +
+      ` (${pending.length} embedded this run, ${(pending.length / seconds).toFixed(1)} items/s)`,
+  );
+  const brokenWrites = await results.getJobs(['failed']);
+  for (const job of brokenWrites) {
+    console.log(
+      `Write job ${job.id} failed: ${job.failedReason} (run the producer again to retry it)`,
+    );
+  }
+  if (missing.length > 0) {
+    console.log(
+      `${missing.length} items missing: neither written nor recorded as failed (Redis lost jobs, or writes failed). Run the producer again to embed them. First: ${missing
+        .slice(0, 5)
+        .map((item) => item.source)
+        .join(', ')}`,
+    );
+  }
+  let cleaned = '';
+  if (cleanup !== 'none' && missing.length === 0 && brokenWrites.length === 0) {
+    const deleted = await store.deleteStale(
+      new Set(byId.keys()),
+      cleanup === 'incremental'
+        ? new Set(
+            args.manifest === undefined
+              ? (await readDataFolder(args.folder)).map((entry) => entry.path)
+              : items.flatMap((item) => [item.source, ...(item.copies ?? [])]),
+          )
+        : undefined,
+    );
+    cleaned = `; cleanup ${cleanup}: ${deleted.rows} stale rows and ${deleted.failures} stale failures deleted`;
+  }
+  console.log(
+    `Store: ${await store.countRows()} rows in "${settings.table}", ${failedNow.size} failed items${cleaned} (${settings.databaseDirectory})`,
+  );
+  for (const failure of failures.sort((a, b) => a.source.localeCompare(b.source))) {
+    console.log(`  ${failure.source}: ${failure.error}: ${failure.message}`);
+    for (const copy of byId.get(failure.id)?.copies ?? []) {
+      console.log(`  ${copy}: the same content as ${failure.source}: ${failure.error}`);
+    }
+  }
+  store.close();
+  await events.close();
+  await closeQueues();
+  process.exit(missing.length > 0 || brokenWrites.length > 0 ? 1 : 0);
+});

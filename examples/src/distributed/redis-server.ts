@@ -1,9 +1,12 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { IngestSetupError } from './ingest-settings.js';
 
 /** Options of {@link startRedisServer}. */
 export interface RedisServerOptions {
@@ -16,13 +19,31 @@ export interface RedisServerOptions {
    * killed server restarts with every acknowledged write. @default true
    */
   appendOnly?: boolean;
+  /**
+   * A password clients must give (`requirepass`), so another local user cannot enqueue jobs; it
+   * goes in the URL and in a 0600 config file, never on the command line. @default a random one
+   */
+  password?: string | false;
+}
+
+/** redis-server is not installed: says how to install it or where to point `REDIS_URL` instead. */
+export class RedisServerMissingError extends IngestSetupError {
+  override readonly name: string = 'RedisServerMissingError';
+  constructor(options?: ErrorOptions) {
+    super(
+      'redis-server is not installed: install it (Debian/Ubuntu: sudo apt-get install redis-server, or .ci/install-redis-server) or set REDIS_URL to a running Redis.',
+      options,
+    );
+  }
 }
 
 /** A redis-server process started by {@link startRedisServer}. */
 export interface RedisServer {
-  /** `redis://127.0.0.1:<port>`. */
+  /** `redis://:<password>@127.0.0.1:<port>` (no password part with `password: false`). */
   readonly url: string;
   readonly port: number;
+  /** The server's process id. */
+  readonly pid: number | undefined;
   /** Kills the server (SIGKILL by default: a crash) and waits for it to exit. */
   stop(signal?: NodeJS.Signals): Promise<void>;
   /** Starts it again on the same port and folder, from its append-only file. */
@@ -46,31 +67,40 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function spawnRedis(port: number, options: RedisServerOptions): Promise<ChildProcess> {
+async function spawnRedis(
+  port: number,
+  options: RedisServerOptions,
+  password: string | undefined,
+): Promise<ChildProcess> {
   const appendOnly = options.appendOnly ?? true;
-  const child = spawn(
-    'redis-server',
+  // The settings in a 0600 file, so the password is not in `ps` output; files the server makes
+  // (its append-only files) are 0600 too, through the umask it inherits.
+  const config = join(options.directory, 'redis.conf');
+  await writeFile(
+    config,
     [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--dir',
-      options.directory,
-      '--save',
-      '',
-      '--appendonly',
-      appendOnly ? 'yes' : 'no',
-      '--appendfsync',
-      'always',
-      '--daemonize',
-      'no',
+      `port ${port}`,
+      'bind 127.0.0.1',
+      `dir "${options.directory}"`,
+      'save ""',
+      `appendonly ${appendOnly ? 'yes' : 'no'}`,
+      'appendfsync always',
+      'daemonize no',
       // BullMQ needs its keys kept: never evicted under memory pressure.
-      '--maxmemory-policy',
-      'noeviction',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+      'maxmemory-policy noeviction',
+      ...(password === undefined ? [] : [`requirepass ${password}`]),
+      '',
+    ].join('\n'),
+    { mode: 0o600 },
   );
+  await chmod(config, 0o600);
+  const umask = process.umask(0o077);
+  let child: ChildProcess;
+  try {
+    child = spawn('redis-server', [config], { stdio: ['ignore', 'pipe', 'pipe'] });
+  } finally {
+    process.umask(umask);
+  }
   let output = '';
   await new Promise<void>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
@@ -83,7 +113,9 @@ async function spawnRedis(port: number, options: RedisServerOptions): Promise<Ch
     };
     child.stdout?.on('data', onData);
     child.stderr?.resume();
-    child.once('error', reject);
+    child.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'ENOENT' ? new RedisServerMissingError({ cause: error }) : error),
+    );
     child.once('exit', (code) =>
       reject(new Error(`redis-server exited with ${code} before it was ready:\n${output}`)),
     );
@@ -96,12 +128,18 @@ async function spawnRedis(port: number, options: RedisServerOptions): Promise<Ch
  * the bench and `npm run ingest:distributed` when `REDIS_URL` is unset: never a system service.
  */
 export async function startRedisServer(options: RedisServerOptions): Promise<RedisServer> {
-  await mkdir(options.directory, { recursive: true });
+  await mkdir(options.directory, { recursive: true, mode: 0o700 });
+  await chmod(options.directory, 0o700);
   const port = options.port ?? (await freePort());
-  let child = await spawnRedis(port, options);
+  const password =
+    options.password === false ? undefined : (options.password ?? randomBytes(24).toString('hex'));
+  let child = await spawnRedis(port, options, password);
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: `redis://${password === undefined ? '' : `:${password}@`}127.0.0.1:${port}`,
     port,
+    get pid() {
+      return child.pid;
+    },
     async stop(signal = 'SIGKILL') {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = once(child, 'exit');
@@ -109,7 +147,7 @@ export async function startRedisServer(options: RedisServerOptions): Promise<Red
       await exited;
     },
     async restart() {
-      child = await spawnRedis(port, options);
+      child = await spawnRedis(port, options, password);
     },
   };
 }

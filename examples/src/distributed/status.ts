@@ -1,32 +1,64 @@
 /**
- * The state of a distributed run, from any machine that reaches its Redis: items done of total,
- * and the jobs of both queues by state.
+ * The health of a distributed run, from any machine that reaches its Redis, within seconds: the
+ * jobs of both queues by state, the workers and writers connected, and exit code 1 (with the
+ * reasons) when the run cannot progress: Redis unreachable, jobs waiting with no writer or no
+ * worker, or a write job waiting longer than `INGEST_LOCK_MS` plus a minute. Usable as a probe.
  *
  *   REDIS_URL=redis://host:6379 npm run ingest:status --workspace examples
  */
 import { Queue } from 'bullmq';
-import type { EmbedJobData, EmbedJobResult } from './ingest-jobs.js';
 import {
+  IngestSetupError,
   ingestSettingsFromEnvironment,
   redisConnection,
   resultsQueueName,
+  runCommand,
 } from './ingest-settings.js';
-import { readQueueProgress } from './queue-progress.js';
+import { checkRedis } from './redis-health.js';
 
-const settings = ingestSettingsFromEnvironment();
-const connection = redisConnection(settings);
-const queue = new Queue<EmbedJobData, EmbedJobResult>(settings.queueName, { connection });
-const results = new Queue(resultsQueueName(settings), { connection });
-const progress = await readQueueProgress(queue);
-console.log(
-  `${progress.settled}/${progress.total} items settled: ${progress.embedded} embedded, ${progress.failed} failed`,
-);
-const states = ['waiting', 'active', 'delayed', 'completed', 'failed'] as const;
-for (const each of [queue, results]) {
-  const counts = await each.getJobCounts(...states);
-  console.log(`${each.name}: ${states.map((state) => `${counts[state]} ${state}`).join(', ')}`);
-}
-console.log(
-  `workers: ${(await queue.getWorkers()).length} embed, ${(await results.getWorkers()).length} writer`,
-);
-await Promise.all([queue.close(), results.close()]);
+await runCommand(async () => {
+  const settings = ingestSettingsFromEnvironment();
+  try {
+    await checkRedis(settings, 3000, () => {});
+  } catch (error) {
+    if (!(error instanceof IngestSetupError)) throw error;
+    console.log(`unhealthy: ${error.message}`);
+    process.exit(1);
+  }
+  const connection = redisConnection(settings);
+  const queue = new Queue(settings.queueName, { connection });
+  const results = new Queue(resultsQueueName(settings), { connection });
+  const states = ['waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed'] as const;
+  const embed = await queue.getJobCounts(...states);
+  const write = await results.getJobCounts(...states);
+  for (const [name, counts] of [
+    [queue.name, embed],
+    [results.name, write],
+  ] as const) {
+    console.log(`${name}: ${states.map((state) => `${counts[state]} ${state}`).join(', ')}`);
+  }
+  const workers = (await queue.getWorkers()).length;
+  const writers = (await results.getWorkers()).length;
+  console.log(`connected: ${workers} embed workers, ${writers} writer`);
+  const problems: string[] = [];
+  const embedPending = embed.waiting! + embed.active! + embed.delayed! + embed.prioritized!;
+  const writePending = write.waiting! + write.active! + write.delayed! + write.prioritized!;
+  if (writePending > 0 && writers === 0) {
+    problems.push(`${writePending} write jobs waiting and no store writer connected`);
+  }
+  if (embedPending > 0 && workers === 0) {
+    problems.push(`${embedPending} embed jobs waiting and no embed worker connected`);
+  }
+  const [oldest] = await results.getJobs(['waiting'], 0, 0, true);
+  const age = oldest === undefined ? 0 : Date.now() - oldest.timestamp;
+  if (age > settings.lockDurationMs + 60_000) {
+    problems.push(`a write job has waited ${Math.round(age / 1000)} s: the writer is stuck`);
+  }
+  if (write.failed! > 0) {
+    problems.push(`${write.failed} write jobs failed: run the producer again to retry them`);
+  }
+  await Promise.all([queue.close(), results.close()]);
+  for (const problem of problems) console.log(`unhealthy: ${problem}`);
+  if (problems.length === 0) console.log('healthy');
+  process.exit(problems.length > 0 ? 1 : 0);
+});
