@@ -2,7 +2,7 @@
  * The search app: indexes a folder (texts and images) into an embedded LanceDB table and serves
  * a page to search it by text or by image, on 127.0.0.1 by default.
  *
- *   npm start [-- <folder>] [-- --port 3210 --host 127.0.0.1 --dimensions 256]   (repository root)
+ *   npm start [-- <folder>] [-- --port 3210 --host 127.0.0.1 --dimensions 256 --chunk-size 16]
  *   npm run start:offline                        (no network: the tiny generated model)
  */
 import { join, resolve } from 'node:path';
@@ -21,6 +21,7 @@ const { values, positionals } = parseArgs({
     host: { type: 'string', default: process.env.HOST ?? '127.0.0.1' },
     port: { type: 'string', default: process.env.PORT ?? '3210' },
     dimensions: { type: 'string', default: process.env.JINA_CLIP_DIMENSIONS },
+    'chunk-size': { type: 'string', default: '16' },
   },
 });
 const folder = resolve(positionals[0] ?? SAMPLE_DATA);
@@ -44,6 +45,7 @@ try {
     databaseDirectory,
     embeddings,
     backendDescription,
+    chunkSize: Number(values['chunk-size']),
     ...(dimensions === undefined ? {} : { dimensions }),
   });
 } catch (error) {

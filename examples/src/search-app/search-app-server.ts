@@ -69,6 +69,7 @@ const STATIC_FILES = {
   '/': ['index.html', 'text/html; charset=utf-8'],
   '/app.js': ['app.js', 'text/javascript; charset=utf-8'],
   '/style.css': ['style.css', 'text/css; charset=utf-8'],
+  '/favicon.svg': ['favicon.svg', 'image/svg+xml'],
 } as const;
 
 /**
@@ -313,7 +314,9 @@ export async function createSearchApp(options: SearchAppOptions): Promise<Search
     if (!Object.hasOwn(THUMBNAIL_SIZES, size) || item?.kind !== 'image') {
       return context.text('Not found', 404);
     }
-    const webp = await thumbnails.get(item.path, size as ThumbnailSize);
+    // A file that sharp cannot read (the indexing skipped it too) has no thumbnail.
+    const webp = await thumbnails.get(item.path, size as ThumbnailSize).catch(() => undefined);
+    if (webp === undefined) return context.text('Not found', 404);
     return context.body(new Uint8Array(webp), 200, {
       'content-type': 'image/webp',
       'cache-control': 'private, max-age=3600',

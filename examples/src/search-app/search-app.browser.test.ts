@@ -1,0 +1,309 @@
+/**
+ * The search app in a real browser: Debian's chromium driven by playwright-core (one launch for
+ * the file), the app started as a user starts it (a child process printing its URL) on a tiny
+ * generated model, indexing a copy of examples/data with one corrupt image added.
+ */
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect } from '@lancedb/lancedb';
+import { cosineSimilarity, writeTinyModelRepo } from 'jina-clip-runtime/testing';
+import { JinaClipEmbeddings } from 'langchain-jina-clip';
+import type { Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { readDataFolder, SAMPLE_DATA } from '../data-folder.js';
+import { type LaunchedChromium, launchChromium } from './browser/launch-chromium.js';
+import { type AppProcess, startAppProcess } from './browser/start-app-process.js';
+
+let scratch: string;
+let folder: string;
+let databaseDirectory: string;
+let app: AppProcess;
+let browser: LaunchedChromium;
+/** The images' and texts' vectors, embedded here (not by the app) to check its rankings. */
+let embeddings: JinaClipEmbeddings;
+let imageVectors: Map<string, number[]>;
+/** Console errors and uncaught exceptions of every page the test opened. */
+let pageErrors: string[] = [];
+
+/** A JPEG header, then garbage: the runtime refuses it with ImageLoadError 'undecodable'. */
+const CORRUPT_JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 1, 2, 3]);
+
+beforeAll(async () => {
+  scratch = await mkdtemp(join(tmpdir(), 'jina-clip-search-app-'));
+  folder = join(scratch, 'data');
+  databaseDirectory = join(scratch, 'lancedb');
+  await cp(SAMPLE_DATA, folder, { recursive: true });
+  await writeFile(join(folder, 'images', 'broken.jpg'), CORRUPT_JPEG);
+  const repo = await writeTinyModelRepo(join(scratch, 'tiny-jina-clip-v1'), {
+    model: 'jina-clip-v1',
+  });
+  [app, browser] = await Promise.all([
+    startAppProcess({
+      folder,
+      databaseDirectory,
+      modelPath: repo.directory,
+      args: ['--chunk-size', '2'],
+    }),
+    launchChromium(),
+  ]);
+  embeddings = new JinaClipEmbeddings({ backend: 'local', modelPath: repo.directory });
+  const images = (await readDataFolder(SAMPLE_DATA)).filter((item) => item.kind === 'image');
+  const vectors = await embeddings.embedImages(images.map((item) => item.path));
+  imageVectors = new Map(images.map((item, index) => [item.id, vectors[index]!]));
+});
+
+afterAll(async () => {
+  await Promise.allSettled([browser?.close(), app?.close(), embeddings?.close()]);
+  await rm(scratch, { recursive: true, force: true });
+});
+
+afterEach(() => {
+  const errors = pageErrors;
+  pageErrors = [];
+  expect(errors).toEqual([]);
+});
+
+/** A new page on the app, its console errors recorded; resolves once its script has started. */
+async function openApp(): Promise<Page> {
+  const page = await browser.context.newPage();
+  page.on('console', (message) => {
+    if (message.type() === 'error') pageErrors.push(`console: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => pageErrors.push(`page: ${error.message}`));
+  await page.goto(app.url);
+  await page.locator('body[data-ready="true"]').waitFor();
+  return page;
+}
+
+/** The results shown: id, kind and score of each, in page order, once they are there. */
+async function shownResults(page: Page) {
+  await page.locator('#results[aria-busy="false"] li.result').first().waitFor();
+  return page.locator('#results li.result').evaluateAll((items) =>
+    items.map((item) => ({
+      id: (item as HTMLElement).dataset.id!,
+      kind: (item as HTMLElement).dataset.kind!,
+      score: Number((item as HTMLElement).dataset.score),
+      shownScore: item.querySelector('.score')!.textContent,
+      thumbnail: item.querySelector('img')?.getAttribute('src') ?? null,
+    })),
+  );
+}
+
+/** Waits for a new set of results after `action` (the old ones are replaced). */
+async function resultsAfter(page: Page, action: () => Promise<void>) {
+  await Promise.all([
+    page.waitForResponse((each) => /\/api\/(search|similar)/.test(each.url())),
+    action(),
+  ]);
+  return shownResults(page);
+}
+
+describe('the search app in chromium', () => {
+  it('loads with its security policy, the tiny-model notice, and no console errors', async () => {
+    const page = await openApp();
+    await page.locator('#indexing[data-phase="done"]').waitFor({ timeout: 60_000 });
+    const response = await page.request.get(app.url);
+    expect(response.headers()['content-security-policy']).toContain("script-src 'self'");
+    expect(response.headers()['content-security-policy']).not.toContain('unsafe-inline');
+    await expect
+      .poll(() => page.locator('#notice').textContent())
+      .toContain('is a tiny random-weight test model (16-wide vectors; the real one gives 768)');
+    expect(await page.locator('#about').textContent()).toContain(
+      'jina-clip-v1 on the local backend',
+    );
+    expect(app.output()).toMatch(/^Search app: http:\/\/127\.0\.0\.1:\d+\/$/m);
+    await page.close();
+  });
+
+  it('shows the indexing progress to its end, with the corrupt file and its typed error, matching the store', async () => {
+    const page = await openApp();
+    await page.locator('#indexing[data-phase="done"]').waitFor({ timeout: 60_000 });
+    // Ten good files and one corrupt: every file done, ten rows.
+    expect(await page.locator('#indexing-text').textContent()).toMatch(
+      /^Done: 11 of 11 items · 10 in the index$/,
+    );
+    expect(
+      await page
+        .locator('#indexing-bar')
+        .evaluate((bar: HTMLProgressElement) => [bar.value, bar.max]),
+    ).toEqual([11, 11]);
+    expect(await page.locator('#failures-summary').textContent()).toBe('1 skipped file');
+    expect(await page.locator('#failures-list li').allTextContents()).toEqual([
+      expect.stringMatching(
+        /^images\/broken\.jpg: ImageLoadError \(undecodable\): Input \d+: cannot decode image /,
+      ),
+    ]);
+    const database = await connect(databaseDirectory);
+    const tables = (await database.tableNames()).filter((name) => name.startsWith('search_app_'));
+    expect(tables).toHaveLength(1);
+    expect(await (await database.openTable(tables[0]!)).countRows()).toBe(10);
+    await page.close();
+  });
+
+  it('answers a text query with image thumbnails in score order, the cosine scores of the model', async () => {
+    const page = await openApp();
+    await page.locator('#indexing[data-phase="done"]').waitFor({ timeout: 60_000 });
+    await page.getByLabel('Images').check();
+    const text = 'a cat looking up';
+    const results = await resultsAfter(page, async () => {
+      await page.getByLabel('Search by text').fill(text);
+      await page.getByRole('button', { name: 'Search', exact: true }).first().click();
+    });
+    const query = await embeddings.embedQuery(text);
+    const expected = [...imageVectors]
+      .map(([id, vector]) => ({ id, score: cosineSimilarity(query, vector) }))
+      .sort((a, b) => b.score - a.score);
+    expect(results.map((result) => result.id)).toEqual(expected.map((each) => each.id));
+    results.forEach((result, index) => {
+      expect(result.kind).toBe('image');
+      expect(result.score).toBeCloseTo(expected[index]!.score, 4);
+      expect(result.shownScore).toBe(result.score.toFixed(4));
+      expect(result.thumbnail).toBe(`/thumbnails/small?id=${encodeURIComponent(result.id)}`);
+    });
+    // The first thumbnail loads (a WebP from the server) and replaces its placeholder.
+    await page.locator('#results li.result').first().locator('.thumbnail-frame.loaded').waitFor();
+    const size = await page
+      .locator('#results li.result img')
+      .first()
+      .evaluate((image: HTMLImageElement) => [image.naturalWidth, image.naturalHeight]);
+    expect(Math.max(...size)).toBe(256);
+    // The server made it once and keeps it: asking again gives the same bytes.
+    const thumbnail = await page.request.get(new URL(results[0]!.thumbnail!, app.url).href);
+    expect(thumbnail.headers()['content-type']).toBe('image/webp');
+    await page.close();
+  });
+
+  it('ranks an uploaded indexed image first, as itself, with cosine 1', async () => {
+    const page = await openApp();
+    await page.locator('#indexing[data-phase="done"]').waitFor({ timeout: 60_000 });
+    const results = await resultsAfter(page, () =>
+      page
+        .getByLabel('Search by image', { exact: true })
+        .setInputFiles(join(SAMPLE_DATA, 'images', 'coffee.jpg')),
+    );
+    expect(results[0]!.id).toBe('images/coffee.jpg');
+    expect(results[0]!.score).toBeCloseTo(1, 4);
+    expect(results[1]!.score).toBeLessThan(results[0]!.score);
+    // Both kinds from one vector space, in score order.
+    expect(new Set(results.map((result) => result.kind))).toEqual(new Set(['image', 'text']));
+    const scores = results.map((result) => result.score);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    await page.close();
+  });
+
+  it('finds a result itself first with "more like this", from the grid and from the detail view', async () => {
+    const page = await openApp();
+    await page.locator('#indexing[data-phase="done"]').waitFor({ timeout: 60_000 });
+    const first = await resultsAfter(page, async () => {
+      await page.getByLabel('Search by text').fill('a red motorcycle');
+      await page.getByLabel('Search by text').press('Enter');
+    });
+    const third = first[2]!;
+    const similar = await resultsAfter(page, () =>
+      page.getByRole('button', { name: `More like ${third.id}` }).click(),
+    );
+    expect(similar[0]!.id).toBe(third.id);
+    expect(similar[0]!.score).toBeCloseTo(1, 4);
+    // The detail view of the second result, then its own "more like this".
+    const second = similar[1]!;
+    await page.locator('#results li.result').nth(1).locator('.result-open').click();
+    await expect.poll(() => page.locator('#detail').getAttribute('open')).toBe('');
+    expect(await page.locator('#detail-title').textContent()).toBe(second.id);
+    expect(await page.locator('#detail-score').textContent()).toBe(
+      `${second.kind} · cosine ${second.score.toFixed(4)}`,
+    );
+    const fromDetail = await resultsAfter(page, () => page.locator('#detail-similar').click());
+    expect(fromDetail[0]!.id).toBe(second.id);
+    expect(fromDetail[0]!.score).toBeCloseTo(1, 4);
+    await page.close();
+  });
+
+  it('shows the ImageLoadError reason of a corrupt upload, and no results', async () => {
+    const page = await openApp();
+    const [response] = await Promise.all([
+      page.waitForResponse((each) => each.url().includes('/api/search/image')),
+      page.getByLabel('Search by image', { exact: true }).setInputFiles({
+        name: 'broken.jpg',
+        mimeType: 'image/jpeg',
+        buffer: CORRUPT_JPEG,
+      }),
+    ]);
+    expect(response.status()).toBe(422);
+    await expect
+      .poll(() => page.getByRole('alert').textContent())
+      .toMatch(/^ImageLoadError \(undecodable\): Input 0: cannot decode image /);
+    expect(await page.locator('#results li').count()).toBe(0);
+    // A browser reports a failed fetch as a console error; this one is the test's own.
+    pageErrors = pageErrors.filter((line) => !line.includes('422'));
+    await page.close();
+  });
+
+  it('searches with the keyboard alone: tab to the box, type, Enter, open a result, Escape', async () => {
+    const page = await openApp();
+    await page.locator('#indexing[data-phase="done"]').waitFor({ timeout: 60_000 });
+    // The first stop is the skip link, which jumps over the indexing panel to the search box.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to search');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('query-text');
+    const results = await resultsAfter(page, async () => {
+      await page.keyboard.type('a cup of coffee');
+      await page.keyboard.press('Enter');
+    });
+    expect(results.length).toBeGreaterThan(0);
+    // From the search box, the next stops are its button, the image picker, the URL form, the
+    // kind filter, then the first result.
+    let steps = 0;
+    while (
+      (await page.evaluate(() => document.activeElement?.classList.contains('result-open'))) !==
+        true &&
+      steps < 12
+    ) {
+      await page.keyboard.press('Tab');
+      steps += 1;
+    }
+    expect(steps).toBeLessThan(12);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('#detail').getAttribute('open')).toBe('');
+    expect(await page.locator('#detail-title').textContent()).toBe(results[0]!.id);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.locator('#detail').getAttribute('open')).toBeNull();
+    await page.close();
+  });
+
+  it('fits a phone-width screen without sideways scrolling', async () => {
+    const page = await openApp();
+    await page.setViewportSize({ width: 360, height: 740 });
+    await resultsAfter(page, () =>
+      page
+        .getByLabel('Search by image', { exact: true })
+        .setInputFiles(join(SAMPLE_DATA, 'images', 'cat.jpg')),
+    );
+    expect(
+      await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth),
+    ).toBe(true);
+    await page.close();
+  });
+
+  it('serves thumbnails by indexed id only, never a path', async () => {
+    const request = browser.context.request;
+    for (const id of ['../../etc/passwd', '/etc/passwd', 'texts/cat.txt', 'images/broken.jpg']) {
+      const response = await request.get(`${app.url}thumbnails/small?id=${encodeURIComponent(id)}`);
+      expect(response.status(), id).toBe(404);
+    }
+    expect((await request.get(`${app.url}thumbnails/huge?id=images%2Fcat.jpg`)).status()).toBe(404);
+    const good = await request.get(`${app.url}thumbnails/large?id=images%2Fcat.jpg`);
+    expect(good.status()).toBe(200);
+    expect((await good.body()).subarray(8, 12).toString()).toBe('WEBP');
+    // A URL query to a loopback address is refused by the runtime's URL policy.
+    const blocked = await request.get(
+      `${app.url}api/search?url=${encodeURIComponent(`${app.url}thumbnails/small?id=images%2Fcat.jpg`)}`,
+    );
+    expect(blocked.status()).toBe(422);
+    expect((await blocked.json()).error).toMatchObject({
+      name: 'ImageLoadError',
+      reason: 'blocked-address',
+    });
+  });
+});
