@@ -24,7 +24,8 @@ const { values, positionals } = parseArgs({
     'chunk-size': { type: 'string', default: '16' },
   },
 });
-const folder = resolve(positionals[0] ?? SAMPLE_DATA);
+// npm runs workspace scripts in examples/; INIT_CWD is where the command was typed.
+const folder = resolve(process.env.INIT_CWD ?? process.cwd(), positionals[0] ?? SAMPLE_DATA);
 const databaseDirectory = process.env.JINA_CLIP_LANCEDB ?? join(process.cwd(), '.lancedb');
 const dimensions = values.dimensions === undefined ? undefined : Number(values.dimensions);
 const options = embeddingsOptionsFromEnvironment();

@@ -187,14 +187,24 @@ export async function createSearchApp(options: SearchAppOptions): Promise<Search
   app.get('/api/progress', (context) =>
     streamSSE(context, async (stream) => {
       let id = 0;
-      const send = (state: typeof indexing.state) =>
-        stream.writeSSE({ event: 'progress', data: JSON.stringify(state), id: String(id++) });
-      const ended = new Promise<void>((resolve) => {
+      // Events go out one after another, and the stream ends only after the last is written.
+      let sent = Promise.resolve();
+      const send = (state: typeof indexing.state) => {
+        sent = sent.then(() =>
+          stream.writeSSE({ event: 'progress', data: JSON.stringify(state), id: String(id++) }),
+        );
+        return sent;
+      };
+      const isFinal = (state: typeof indexing.state) =>
+        state.phase === 'done' || state.phase === 'failed';
+      if (isFinal(indexing.state)) return send(indexing.state);
+      void send(indexing.state);
+      await new Promise<void>((resolve) => {
         const unsubscribe = indexing.subscribe((state) => {
-          void send(state);
-          if (state.phase === 'done' || state.phase === 'failed') {
+          const written = send(state);
+          if (isFinal(state)) {
             unsubscribe();
-            resolve();
+            void written.then(resolve, resolve);
           }
         });
         stream.onAbort(() => {
@@ -202,8 +212,6 @@ export async function createSearchApp(options: SearchAppOptions): Promise<Search
           resolve();
         });
       });
-      await send(indexing.state);
-      if (indexing.state.phase !== 'done' && indexing.state.phase !== 'failed') await ended;
     }),
   );
 

@@ -19,6 +19,7 @@ let scratch: string;
 let folder: string;
 let databaseDirectory: string;
 let app: AppProcess;
+let modelPath: string;
 let browser: LaunchedChromium;
 /** The images' and texts' vectors, embedded here (not by the app) to check its rankings. */
 let embeddings: JinaClipEmbeddings;
@@ -38,6 +39,7 @@ beforeAll(async () => {
   const repo = await writeTinyModelRepo(join(scratch, 'tiny-jina-clip-v1'), {
     model: 'jina-clip-v1',
   });
+  modelPath = repo.directory;
   [app, browser] = await Promise.all([
     startAppProcess({
       folder,
@@ -141,10 +143,66 @@ describe('the search app in chromium', () => {
     await page.close();
   });
 
+  it('streams the progress live while it indexes (item by item), then on a restart embeds only the new files', async () => {
+    const second = join(scratch, 'lancedb-live');
+    const live = await startAppProcess({
+      folder,
+      databaseDirectory: second,
+      modelPath,
+      args: ['--chunk-size', '1'],
+    });
+    try {
+      const page = await browser.context.newPage();
+      await page.goto(live.url);
+      // Every line the status shows, as the page shows it.
+      await page.evaluate(() => {
+        const seen: string[] = [];
+        (window as unknown as { seen: string[] }).seen = seen;
+        const text = document.getElementById('indexing-text')!;
+        new MutationObserver(() => seen.push(text.textContent ?? '')).observe(text, {
+          childList: true,
+          characterData: true,
+          subtree: true,
+        });
+      });
+      await page.locator('#indexing[data-phase="done"]').waitFor({ timeout: 60_000 });
+      const seen = await page.evaluate(() => (window as unknown as { seen: string[] }).seen);
+      const running = seen.filter((line) => /^\d+ of 11 items · /.test(line));
+      expect(running.length).toBeGreaterThan(0);
+      for (const line of running) {
+        expect(line).toMatch(
+          /^\d+ of 11 items · \d+(\.\d)? items\/s · about (\d+ s|…) left$/,
+        );
+      }
+      // Some state between the first file and the last was shown.
+      expect(running.some((line) => /^([1-9]|10) of 11 items/.test(line))).toBe(true);
+      expect(seen.at(-1)).toBe('Done: 11 of 11 items · 10 in the index');
+      await page.close();
+    } finally {
+      await live.close();
+    }
+    // A restart on the same store with one more file: only the new file and the corrupt one
+    // (skipped again) are embedded.
+    await writeFile(join(folder, 'texts', 'zebra.txt'), 'A zebra grazing on a savanna at dusk.');
+    const restarted = await startAppProcess({ folder, databaseDirectory: second, modelPath });
+    try {
+      const page = await browser.context.newPage();
+      await page.goto(restarted.url);
+      await page.locator('#indexing[data-phase="done"]').waitFor({ timeout: 60_000 });
+      expect(await page.locator('#indexing-text').textContent()).toBe(
+        'Done: 12 of 12 items · 11 in the index (10 from an earlier run)',
+      );
+      await page.close();
+    } finally {
+      await restarted.close();
+      await rm(join(folder, 'texts', 'zebra.txt'));
+    }
+  });
+
   it('answers a text query with image thumbnails in score order, the cosine scores of the model', async () => {
     const page = await openApp();
     await page.locator('#indexing[data-phase="done"]').waitFor({ timeout: 60_000 });
-    await page.getByLabel('Images').check();
+    await page.getByLabel('Images', { exact: true }).check();
     const text = 'a cat looking up';
     const results = await resultsAfter(page, async () => {
       await page.getByLabel('Search by text').fill(text);

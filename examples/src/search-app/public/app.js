@@ -62,8 +62,13 @@ function followProgress() {
     renderProgress(state);
     if (state.phase === 'done' || state.phase === 'failed') events.close();
   });
-  // The server closes the stream when the indexing ends; the browser would reconnect.
-  events.addEventListener('error', () => events.close());
+  // The server closes the stream after the last state; were it cut short, follow it again
+  // (the stream starts with the state now).
+  events.addEventListener('error', () => {
+    events.close();
+    const phase = $('indexing').dataset.phase;
+    if (phase !== 'done' && phase !== 'failed') setTimeout(followProgress, 1000);
+  });
 }
 
 function thumbnailUrl(id, size) {
@@ -73,7 +78,7 @@ function thumbnailUrl(id, size) {
 /** A result card: a thumbnail (lazy, over a placeholder) or a text, its score, and actions. */
 function card(result, rank) {
   const item = document.createElement('li');
-  item.className = `result result-${result.kind}`;
+  item.className = `result kind-${result.kind}`;
   item.dataset.id = result.id;
   item.dataset.kind = result.kind;
   item.dataset.score = String(result.score);
