@@ -170,9 +170,7 @@ describe('the search app in chromium', () => {
       const running = seen.filter((line) => /^\d+ of 11 items · /.test(line));
       expect(running.length).toBeGreaterThan(0);
       for (const line of running) {
-        expect(line).toMatch(
-          /^\d+ of 11 items · \d+(\.\d)? items\/s · about (\d+ s|…) left$/,
-        );
+        expect(line).toMatch(/^\d+ of 11 items · \d+(\.\d)? items\/s · about (\d+ s|…) left$/);
       }
       // Some state between the first file and the last was shown.
       expect(running.some((line) => /^([1-9]|10) of 11 items/.test(line))).toBe(true);
