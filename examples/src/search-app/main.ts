@@ -8,7 +8,7 @@
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { serve } from '@hono/node-server';
-import { ModelLoadError } from 'jina-clip-runtime';
+import { JinaClipError, ModelLoadError } from 'jina-clip-runtime';
 import { JinaClipEmbeddings, type JinaClipEmbeddingsParams } from 'langchain-jina-clip';
 import { SAMPLE_DATA } from '../data-folder.js';
 import { describeBackend, embeddingsOptionsFromEnvironment } from '../embeddings-options.js';
@@ -32,15 +32,16 @@ const options = embeddingsOptionsFromEnvironment();
 const backendDescription = describeBackend(options);
 console.log(`Embedding with the ${backendDescription}`);
 
-// Image files only from the indexed folder; uploads come as bytes, URL queries under the
-// runtime's URL policy (no private or loopback addresses).
-const embeddings = new JinaClipEmbeddings({
-  ...options,
-  ...(dimensions === undefined ? {} : { dimensions }),
-  imageFileRoot: folder,
-} as JinaClipEmbeddingsParams);
 let searchApp: Awaited<ReturnType<typeof createSearchApp>>;
+let embeddings: JinaClipEmbeddings | undefined;
 try {
+  // Image files only from the indexed folder; uploads come as bytes, URL queries under the
+  // runtime's URL policy (no private or loopback addresses).
+  embeddings = new JinaClipEmbeddings({
+    ...options,
+    ...(dimensions === undefined ? {} : { dimensions }),
+    imageFileRoot: folder,
+  } as JinaClipEmbeddingsParams);
   searchApp = await createSearchApp({
     folder,
     databaseDirectory,
@@ -50,13 +51,16 @@ try {
     ...(dimensions === undefined ? {} : { dimensions }),
   });
 } catch (error) {
-  await embeddings.close();
-  // A typed error already says what to do; print it without a stack trace.
-  if (!ModelLoadError.isInstance(error)) throw error;
+  await embeddings?.close();
+  // A typed error (a model that cannot load, a width the model lacks) already says what to do;
+  // print it without a stack trace.
+  if (!JinaClipError.isInstance(error)) throw error;
   console.error(`${error.name}: ${error.message}`);
-  console.error(
-    'Without network access, `npm run start:offline` runs this on a tiny generated model.',
-  );
+  if (ModelLoadError.isInstance(error)) {
+    console.error(
+      'Without network access, `npm run start:offline` runs this on a tiny generated model.',
+    );
+  }
   process.exit(1);
 }
 if (!isLoopbackHost(values.host)) {

@@ -85,6 +85,9 @@ export async function createSearchApp(options: SearchAppOptions): Promise<Search
   // Loads the model (a local model's width is known once loaded) and fails early when it cannot.
   const width = (await embeddings.embedQuery('a photo')).length;
   const model = embeddings.backend.model;
+  // The model's own width (a tiny test model's is narrower than the real one's); `width` is
+  // the vectors' (narrower still with a Matryoshka `dimensions`).
+  const fullWidth = model.dimensions;
   const items = await readDataFolder(folder);
   const itemsById = new Map<string, DataItem>(items.map((item) => [item.id, item]));
   // One table per folder, model and width: vectors of another model or width never mix.
@@ -117,9 +120,9 @@ export async function createSearchApp(options: SearchAppOptions): Promise<Search
   const status = {
     model: model.id,
     backend: options.backendDescription,
-    width,
-    dimensions: dimensions ?? width,
-    matryoshkaDimensions: model.matryoshkaDimensions.filter((each) => each <= width),
+    width: fullWidth,
+    dimensions: width,
+    matryoshkaDimensions: model.matryoshkaDimensions.filter((each) => each <= fullWidth),
     notice: tinyModelNotice(embeddings.backend) ?? null,
     folder,
     maxImageBytes,

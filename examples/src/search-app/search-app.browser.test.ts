@@ -197,6 +197,41 @@ describe('the search app in chromium', () => {
     }
   });
 
+  it('embeds and searches at a Matryoshka width of jina-clip-v2 set on the command line', async () => {
+    const v2 = await writeTinyModelRepo(join(scratch, 'tiny-jina-clip-v2'), {
+      model: 'jina-clip-v2',
+    });
+    const narrow = await startAppProcess({
+      folder,
+      databaseDirectory: join(scratch, 'lancedb-v2'),
+      modelPath: v2.directory,
+      args: ['--dimensions', '8'],
+      environment: { JINA_CLIP_MODEL: 'jina-clip-v2' },
+    });
+    try {
+      const page = await browser.context.newPage();
+      await page.goto(narrow.url);
+      await page.locator('#indexing[data-phase="done"]').waitFor({ timeout: 60_000 });
+      expect(await page.locator('#about').textContent()).toContain(
+        `Matryoshka width 8 of ${[2, 4, 8, v2.width].filter((each) => each <= v2.width).join(', ')}`,
+      );
+      const results = await resultsAfter(page, () =>
+        page
+          .getByLabel('Search by image', { exact: true })
+          .setInputFiles(join(SAMPLE_DATA, 'images', 'cat.jpg')),
+      );
+      expect(results[0]!.id).toBe('images/cat.jpg');
+      expect(results[0]!.score).toBeCloseTo(1, 4);
+      await page.close();
+      const database = await connect(join(scratch, 'lancedb-v2'));
+      const [table] = await database.tableNames();
+      const [row] = await (await database.openTable(table!)).query().limit(1).toArray();
+      expect(Array.from(row.vector as Iterable<number>)).toHaveLength(8);
+    } finally {
+      await narrow.close();
+    }
+  });
+
   it('answers a text query with image thumbnails in score order, the cosine scores of the model', async () => {
     const page = await openApp();
     await page.locator('#indexing[data-phase="done"]').waitFor({ timeout: 60_000 });

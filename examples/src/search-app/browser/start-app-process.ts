@@ -14,6 +14,8 @@ export interface AppProcessOptions {
   modelPath: string;
   /** More command-line arguments (`--chunk-size 2`). @default [] */
   args?: string[];
+  /** More environment variables (`JINA_CLIP_MODEL`). @default {} */
+  environment?: Record<string, string>;
 }
 
 /** The running app. */
@@ -50,6 +52,7 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
         HF_HUB_OFFLINE: '1',
         JINA_CLIP_MODEL_PATH: options.modelPath,
         JINA_CLIP_LANCEDB: options.databaseDirectory,
+        ...options.environment,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
