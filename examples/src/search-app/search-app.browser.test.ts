@@ -3,7 +3,7 @@
  * the file), the app started as a user starts it (a child process printing its URL) on a tiny
  * generated model, indexing a copy of examples/data with one corrupt image added.
  */
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from '@lancedb/lancedb';
@@ -312,6 +312,38 @@ describe('the search app in chromium', () => {
     const fromDetail = await resultsAfter(page, () => page.locator('#detail-similar').click());
     expect(fromDetail[0]!.id).toBe(second.id);
     expect(fromDetail[0]!.score).toBeCloseTo(1, 4);
+    await page.close();
+  });
+
+  it('takes an image query dropped on the page or pasted into it', async () => {
+    const page = await openApp();
+    await page.locator('#indexing[data-phase="done"]').waitFor({ timeout: 60_000 });
+    const bytes = [...(await readFile(join(SAMPLE_DATA, 'images', 'astronaut.jpg')))];
+    for (const how of ['drop', 'paste'] as const) {
+      const results = await resultsAfter(page, () =>
+        page.evaluate(
+          ({ bytes, how }) => {
+            const data = new DataTransfer();
+            data.items.add(
+              new File([new Uint8Array(bytes)], 'astronaut.jpg', { type: 'image/jpeg' }),
+            );
+            const event =
+              how === 'drop'
+                ? new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true })
+                : new ClipboardEvent('paste', {
+                    clipboardData: data,
+                    bubbles: true,
+                    cancelable: true,
+                  });
+            document.body.dispatchEvent(event);
+          },
+          { bytes, how },
+        ),
+      );
+      expect(results[0]!.id, how).toBe('images/astronaut.jpg');
+      expect(results[0]!.score, how).toBeCloseTo(1, 4);
+      expect(await page.locator('#query-summary').textContent(), how).toBe('Image: astronaut.jpg');
+    }
     await page.close();
   });
 
