@@ -3,9 +3,10 @@
  * the file), the app started as a user starts it (a child process printing its URL) on a tiny
  * generated model, indexing a copy of examples/data with one corrupt image added.
  */
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { crc32, deflateSync } from 'node:zlib';
 import { connect } from '@lancedb/lancedb';
 import { cosineSimilarity, writeTinyModelRepo } from 'jina-clip-runtime/testing';
 import { JinaClipEmbeddings } from 'langchain-jina-clip';
@@ -264,9 +265,17 @@ describe('the search app in chromium', () => {
       .first()
       .evaluate((image: HTMLImageElement) => [image.naturalWidth, image.naturalHeight]);
     expect(Math.max(...size)).toBe(256);
-    // The server made it once and keeps it: asking again gives the same bytes.
+    // The server made it once and keeps it on disk: asking again makes no new file, and the
+    // answer is the kept file.
+    const cache = join(databaseDirectory, 'thumbnails');
+    const kept = (await readdir(cache)).filter((name) => name.endsWith('.webp'));
+    expect(kept.length).toBeGreaterThan(0);
     const thumbnail = await page.request.get(new URL(results[0]!.thumbnail!, app.url).href);
     expect(thumbnail.headers()['content-type']).toBe('image/webp');
+    expect((await readdir(cache)).filter((name) => name.endsWith('.webp'))).toEqual(kept);
+    const body = await thumbnail.body();
+    const files = await Promise.all(kept.map((name) => readFile(join(cache, name))));
+    expect(files.some((file) => file.equals(body))).toBe(true);
     await page.close();
   });
 
@@ -365,6 +374,57 @@ describe('the search app in chromium', () => {
     // A browser reports a failed fetch as a console error; this one is the test's own.
     pageErrors = pageErrors.filter((line) => !line.includes('422'));
     await page.close();
+  });
+
+  it("refuses uploads past the runtime's limits with ImageLoadError: bytes, pixels, formats", async () => {
+    const upload = (body: Buffer) =>
+      browser.context.request.post(`${app.url}api/search/image`, {
+        data: body,
+        headers: { 'content-type': 'application/octet-stream' },
+      });
+    const refusal = async (body: Buffer) => {
+      const response = await upload(body);
+      return { status: response.status(), ...((await response.json()).error as object) };
+    };
+    // One byte over maxImageBytes (32 MiB): refused before the runtime reads it.
+    expect(await refusal(Buffer.alloc(32 * 1024 * 1024 + 1))).toMatchObject({
+      status: 413,
+      name: 'ImageLoadError',
+      reason: 'too-large',
+    });
+    // A PNG header claiming 20000 × 20000 pixels: refused from the header, before decoding.
+    const chunk = (type: string, data: Buffer) => {
+      const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+      const length = Buffer.alloc(4);
+      length.writeUInt32BE(data.length);
+      const crc = Buffer.alloc(4);
+      crc.writeUInt32BE(crc32(body));
+      return Buffer.concat([length, body, crc]);
+    };
+    const header = Buffer.alloc(13);
+    header.writeUInt32BE(20_000, 0);
+    header.writeUInt32BE(20_000, 4);
+    header.set([8, 2, 0, 0, 0], 8);
+    const bomb = Buffer.concat([
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+      chunk('IHDR', header),
+      chunk('IDAT', deflateSync(Buffer.alloc(1024))),
+      chunk('IEND', Buffer.alloc(0)),
+    ]);
+    expect(await refusal(bomb)).toMatchObject({
+      status: 422,
+      name: 'ImageLoadError',
+      reason: 'too-many-pixels',
+    });
+    // A vector format.
+    const svg = Buffer.from(
+      '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>',
+    );
+    expect(await refusal(svg)).toMatchObject({
+      status: 422,
+      name: 'ImageLoadError',
+      reason: 'unsupported-format',
+    });
   });
 
   it('searches with the keyboard alone: tab to the box, type, Enter, open a result, Escape', async () => {
