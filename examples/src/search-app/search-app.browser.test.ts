@@ -351,7 +351,9 @@ describe('the search app in chromium', () => {
       );
       expect(results[0]!.id, how).toBe('images/astronaut.jpg');
       expect(results[0]!.score, how).toBeCloseTo(1, 4);
-      expect(await page.locator('#query-summary').textContent(), how).toBe('Image: astronaut.jpg');
+      expect(await page.locator('#query-summary').textContent(), how).toBe(
+        `Image: astronaut.jpg · ${results.length} results`,
+      );
     }
     await page.close();
   });

@@ -52,6 +52,7 @@ try {
   await page.getByLabel('Search by text').fill('a cat looking up');
   await page.getByLabel('Search by text').press('Enter');
   await capture(page, 'text-query');
+  await page.getByLabel('Search by text').fill('');
   await page.getByLabel('Images', { exact: true }).check();
   await page
     .getByLabel('Search by image', { exact: true })

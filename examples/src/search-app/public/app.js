@@ -149,15 +149,17 @@ function showDetail(result) {
   $('detail').showModal();
 }
 
-function describeQuery(query) {
+/** The query and the number of results, above the grid (a live region: screen readers say it). */
+function describeQuery(query, count) {
   const summary = $('query-summary');
   summary.replaceChildren();
   const label = document.createElement('span');
-  if (query.text !== undefined) label.textContent = `Text: “${query.text}”`;
-  else if (query.url !== undefined) label.textContent = `Image URL: ${query.url}`;
-  else if (query.similar !== undefined) label.textContent = `More like ${query.similar}`;
+  const results = ` · ${count} result${count === 1 ? '' : 's'}`;
+  if (query.text !== undefined) label.textContent = `Text: “${query.text}”${results}`;
+  else if (query.url !== undefined) label.textContent = `Image URL: ${query.url}${results}`;
+  else if (query.similar !== undefined) label.textContent = `More like ${query.similar}${results}`;
   else {
-    label.textContent = `Image: ${query.image.name || 'pasted image'}`;
+    label.textContent = `Image: ${query.image.name || 'pasted image'}${results}`;
     const preview = document.createElement('img');
     preview.src = queryPreviewUrl;
     preview.alt = 'The query image';
@@ -196,7 +198,7 @@ async function runQuery(query) {
       return;
     }
     showError(undefined);
-    describeQuery(query);
+    describeQuery(query, body.results.length);
     results.replaceChildren(...body.results.map((result, index) => card(result, index + 1)));
     results.dataset.serverMs = String(body.timing.totalMs);
     if (body.results.length === 0) {
