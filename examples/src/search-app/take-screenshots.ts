@@ -39,7 +39,9 @@ async function capture(page: Page, name: string): Promise<void> {
   await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
   const png = await page.screenshot({ fullPage: false });
   const file = join(OUT, `${name}.png`);
-  await sharp(png).png({ palette: true, quality: 90, compressionLevel: 9 }).toFile(file);
+  await sharp(png)
+    .png({ palette: true, colours: 128, quality: 70, effort: 10, compressionLevel: 9 })
+    .toFile(file);
   console.log(`Wrote ${file}`);
 }
 
