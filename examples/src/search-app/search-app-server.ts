@@ -128,7 +128,7 @@ export async function createSearchApp(options: SearchAppOptions): Promise<Search
     maxImageBytes,
   };
 
-  /** Searches the table with `vector`; `exclude` leaves out the query item itself. */
+  /** The `limit` rows nearest to `vector` by cosine, of one kind or both. */
   const search = async (
     vector: readonly number[],
     kind: (typeof KINDS)[number],
@@ -171,7 +171,14 @@ export async function createSearchApp(options: SearchAppOptions): Promise<Search
     }),
   );
   app.onError((error, context) => {
-    if (!JinaClipError.isInstance(error)) throw error;
+    if (!JinaClipError.isInstance(error)) {
+      // Not the request's fault: logged here, never sent (it may name paths).
+      console.error(error);
+      return context.json(
+        { error: { name: 'Error', message: 'Internal error (see the server log)' } },
+        500,
+      );
+    }
     const status = ImageLoadError.isInstance(error)
       ? (error as ImageLoadError).reason === IMAGE_LOAD_REASONS.tooLarge
         ? 413
