@@ -1,7 +1,8 @@
 /**
  * `npm run bench` (full: results, README and chart under bench/results) and
  * `npm run bench:smoke` (tiny models and workloads in a temp folder; exits non-zero when the
- * harness produced no results). Options: `--only local|hosted|preprocess`, `--out <folder>`, `--report`
+ * harness produced no results; the search app's latency is left out). Options:
+ * `--only local|hosted|preprocess|app`, `--out <folder>`, `--report`
  * (re-render README.md and the chart from the JSON already there), `--contenders a,b` (only these
  * hosted contenders).
  */
@@ -12,6 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Tokenizer } from '@huggingface/tokenizers';
+import { runAppLatency } from './app/run-app-latency.js';
 import { type BenchConfig, FULL_CONFIG, SMOKE_CONFIG } from './bench-config.js';
 import { floatJsonResponseBytes } from './hosted/float-json-reference.js';
 import {
@@ -375,6 +377,10 @@ async function main(): Promise<number> {
       ? await runPreprocess(config, photos, join(cacheDir, 'preprocess'), resultsDir)
       : undefined;
     const hosted = runHostedSuiteToo ? await runHosted(config, photos, resultsDir) : undefined;
+    // The search app (examples/src/search-app) in chromium: its own file, not in the ratios.
+    if (!values.smoke && (values.only === undefined || values.only === 'app')) {
+      await runAppLatency({ cacheDir, out: resultsDir, log });
+    }
     await renderReport(resultsDir);
     log(`Done in ${((performance.now() - started) / 1000).toFixed(0)} s.`);
     if (!values.smoke) return 0;

@@ -275,7 +275,7 @@ describe('the main job without the Hub', () => {
       'ModelLoadError: Could not reach the Hugging Face Hub at http://127.0.0.1:1 for config.json of jinaai/jina-clip-v1',
     );
     expect(failure.stderr).toContain(
-      '`npm run start:offline` runs this on a tiny generated model.',
+      '`npm run search:offline` runs this on a tiny generated model.',
     );
     expect(failure.stderr).not.toContain('    at ');
   });

@@ -3,7 +3,8 @@
  * embedded LanceDB store. Texts and images land in one table; a text query finds images and an
  * image query finds texts.
  *
- *   npm start [-- <folder> [query ...]]      (from the repository root)
+ *   npm run search [-- <folder> [query ...]]      (from the repository root; `npm start` runs
+ *   the search app, src/search-app, on the same defaults)
  */
 import { join } from 'node:path';
 import { LanceDB } from '@langchain/community/vectorstores/lancedb';
@@ -77,7 +78,7 @@ try {
   if (!ModelLoadError.isInstance(error)) throw error;
   console.error(`${error.name}: ${error.message}`);
   console.error(
-    'Without network access, `npm run start:offline` runs this on a tiny generated model.',
+    'Without network access, `npm run search:offline` runs this on a tiny generated model.',
   );
   process.exitCode = 1;
 } finally {

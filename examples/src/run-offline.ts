@@ -1,6 +1,7 @@
 /**
  * Runs an example on a tiny generated model repo, with no network: `tsx src/run-offline.ts
- * multimodal-search [args...]`. Used by `npm run start:offline` at the root.
+ * multimodal-search [args...]`. Used by `npm run search:offline` (the terminal main job) and
+ * `npm run start:offline` (the search app: `search-app/main`) at the root.
  */
 import { prepareOfflineModel } from './prepare-offline-model.js';
 
