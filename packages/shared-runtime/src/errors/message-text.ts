@@ -1,0 +1,65 @@
+/**
+ * What may go into an error message from outside (a server's words, a URL a caller gave): text
+ * with no credentials, no signed query, no control characters and a bounded length, so that a
+ * message can neither leak a secret nor forge log lines nor grow without bound.
+ */
+
+/** Longest text from a server (a `detail`, a header) kept in a message or an error field. */
+export const MAX_MESSAGE_TEXT = 1_000;
+
+/** `scheme://[userinfo@]host…` up to whitespace or a quote, whether or not `URL` can parse it. */
+const URL_IN_TEXT = /\b([a-z][a-z\d+.-]*:\/\/)([^\s"'<>`]*)/gi;
+
+/**
+ * A URL for a message: its `user:password@` and its query and fragment (where a presigned URL
+ * keeps its signature) replaced by `[redacted]`. Works on strings `URL` cannot parse too.
+ */
+export function redactUrl(url: string): string {
+  return url.replace(URL_IN_TEXT, (_match, scheme: string, rest: string) => {
+    // The authority ends at the first `/`, `?` or `#`; its userinfo at its last `@`.
+    const authorityEnd = rest.search(/[/?#\\]/);
+    let authority = authorityEnd === -1 ? rest : rest.slice(0, authorityEnd);
+    let tail = authorityEnd === -1 ? '' : rest.slice(authorityEnd);
+    const at = authority.lastIndexOf('@');
+    if (at !== -1) authority = `[redacted]@${authority.slice(at + 1)}`;
+    const query = tail.search(/[?#]/);
+    if (query !== -1) tail = `${tail.slice(0, query)}${tail[query]}[redacted]`;
+    return `${scheme}${authority}${tail}`;
+  });
+}
+
+/**
+ * Line breaks, ANSI escapes and every other control character written as `\n`, `\r`, `\x1b`,
+ * `\u2028`… so that text from a server stays on the message's one line and cannot recolour or
+ * rewrite a terminal (log forging).
+ */
+export function escapeControlCharacters(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: these are what is escaped.
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (character) => {
+    if (character === '\n') return '\\n';
+    if (character === '\r') return '\\r';
+    if (character === '\t') return '\\t';
+    const code = character.charCodeAt(0);
+    return code <= 0xff
+      ? `\\x${code.toString(16).padStart(2, '0')}`
+      : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
+/** `text` cut to `maxLength` characters (not splitting a surrogate pair), marked when cut. */
+export function boundLength(text: string, maxLength: number = MAX_MESSAGE_TEXT): string {
+  if (text.length <= maxLength) return text;
+  let end = maxLength;
+  const code = text.charCodeAt(end - 1);
+  if (code >= 0xd800 && code <= 0xdbff) end--;
+  return `${text.slice(0, end)}… (${text.length - end} more characters)`;
+}
+
+/**
+ * Text from outside made fit for a message: URLs redacted ({@link redactUrl}), control
+ * characters escaped, length bounded. Cut last, so a cut never leaves half a URL unredacted;
+ * the caller redacts its own secrets (an API key) before calling, for the same reason.
+ */
+export function messageText(text: string, maxLength: number = MAX_MESSAGE_TEXT): string {
+  return boundLength(escapeControlCharacters(redactUrl(text)), maxLength);
+}
