@@ -5,8 +5,8 @@ import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ModelLoadError } from '../../errors/index.js';
 import type { DownloadProgress } from '../local-backend-options.js';
-import { type HubClient, type HubResponse, headerValue, openHubRequest } from './hub-client.js';
 import { checkFreeDiskSpace } from './check-free-disk-space.js';
+import { type HubClient, type HubResponse, headerValue, openHubRequest } from './hub-client.js';
 import { fileChecksum } from './verify-cached-file.js';
 
 /** One blob to fetch into the cache. */
