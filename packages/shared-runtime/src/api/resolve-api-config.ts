@@ -7,6 +7,7 @@ import {
 import { LOCAL_BACKEND_OPTION_NAMES } from '../local/local-backend-option-names.js';
 import type { ModelInfo } from '../models/model-info.js';
 import { DEFAULT_MODEL, getModelInfo } from '../models/models.js';
+import { ownOptions } from '../own-options.js';
 import { rejectUnknownOptions } from '../reject-unknown-options.js';
 import { API_BACKEND_OPTION_NAMES } from './api-backend-option-names.js';
 import type { ApiBackendOptions } from './api-backend-options.js';
@@ -174,8 +175,9 @@ function resolveHeaders(headers: unknown): Record<string, string> {
  * {@link InvalidInputError} with the offending `field` (and never the API key's value). An
  * option the api backend does not read (a local-backend option, a typo) is rejected, not ignored.
  */
-export function resolveApiConfig(options: ApiBackendOptions = {}): ApiConfig {
-  rejectUnknownOptions(options, {
+export function resolveApiConfig(given: ApiBackendOptions = {}): ApiConfig {
+  // Own properties only, each read once (see ownOptions).
+  const options = rejectUnknownOptions(given, {
     owner: 'the api backend',
     names: API_BACKEND_OPTION_NAMES,
     other: { names: LOCAL_BACKEND_OPTION_NAMES, label: "createLocalBackend or `backend: 'local'`" },
@@ -186,7 +188,7 @@ export function resolveApiConfig(options: ApiBackendOptions = {}): ApiConfig {
       field: 'apiKey',
     });
   }
-  const backoff = options.backoff ?? {};
+  const backoff = ownOptions(options.backoff, '`backoff`', 'backoff');
   const initialDelayMs = delayOption(
     'backoff.initialDelayMs',
     backoff.initialDelayMs,

@@ -106,8 +106,9 @@ function optionalFunction<T>(value: T | undefined, field: string): T | undefined
  * {@link InvalidInputError} with the offending `field`. Environment variables of the Hub
  * (HF_TOKEN, HF_HUB_OFFLINE, ...) are left to the download, which reads them when it runs.
  */
-export function resolveLocalConfig(options: LocalBackendOptions = {}): LocalConfig {
-  rejectUnknownOptions(options, {
+export function resolveLocalConfig(given: LocalBackendOptions = {}): LocalConfig {
+  // Own properties only, each read once (see ownOptions).
+  const options = rejectUnknownOptions(given, {
     owner: 'the local backend',
     names: LOCAL_BACKEND_OPTION_NAMES,
     other: { names: API_BACKEND_OPTION_NAMES, label: "createApiBackend or `backend: 'api'`" },
