@@ -1,4 +1,5 @@
 import { InvalidInputError } from './errors/invalid-input-error.js';
+import { describeThrown } from './errors/message-text.js';
 
 /**
  * A snapshot of the options' own enumerable properties, in an object without a prototype, that
@@ -42,16 +43,4 @@ export function ownOptions<T extends object>(
     }
   }
   return snapshot as T;
-}
-
-/** A short, single-line reason for a thrown value (the caller's own getter, so not a secret). */
-export function describeThrown(error: unknown): string {
-  let text: string;
-  try {
-    text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  } catch {
-    text = 'an unprintable value';
-  }
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are dropped.
-  return text.replace(/[\u0000-\u001f\u007f]+/g, ' ').slice(0, 200);
 }

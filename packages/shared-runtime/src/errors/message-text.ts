@@ -63,3 +63,15 @@ export function boundLength(text: string, maxLength: number = MAX_MESSAGE_TEXT):
 export function messageText(text: string, maxLength: number = MAX_MESSAGE_TEXT): string {
   return boundLength(escapeControlCharacters(redactUrl(text)), maxLength);
 }
+
+/** A short, single-line reason for a thrown value (the caller's own getter, so not a secret). */
+export function describeThrown(error: unknown): string {
+  let text: string;
+  try {
+    text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  } catch {
+    text = 'an unprintable value';
+  }
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are dropped.
+  return text.replace(/[\u0000-\u001f\u007f]+/g, ' ').slice(0, 200);
+}
