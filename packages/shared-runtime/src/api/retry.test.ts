@@ -66,7 +66,7 @@ describe('retryDelayMs', () => {
 
   it('backs off instead of honouring 0, a past date, a negative or an absurd delay', () => {
     const noJitter = () => 0;
-    for (const headers of [
+    const cases: Record<string, string>[] = [
       { 'retry-after': '0' },
       { 'retry-after-ms': '0' },
       { 'retry-after-ms': '0', 'retry-after': '0' },
@@ -77,7 +77,8 @@ describe('retryDelayMs', () => {
       { 'retry-after': '1e309' },
       { 'retry-after': '99999999999' },
       { 'retry-after-ms': 'Infinity' },
-    ]) {
+    ];
+    for (const headers of cases) {
       expect(retryDelayMs(2, apiError(429, headers), backoff, noJitter)).toBe(2_000);
     }
   });
