@@ -33,7 +33,7 @@ describe('options are read from their own properties only', () => {
     const server = await startJinaApiServer();
     const elsewhere = await startJinaApiServer();
     try {
-      pollute("baseURL", elsewhere.url);
+      pollute('baseURL', elsewhere.url);
       pollute('maxRetries', 'not a number');
       expect(resolveApiConfig({ apiKey: 'jina_key' }).endpoint.href).toBe(
         'https://api.jina.ai/v1/embeddings',

@@ -113,7 +113,18 @@ function describeValue(value: unknown): string {
   return typeof value === 'number' ? String(value) : typeof value;
 }
 
-function resolveEndpoint(baseURL: unknown): URL {
+/** Hosts a key may go to over plain `http:`: this machine (`localhost`, 127.0.0.0/8, `[::1]`). */
+function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/\.$/, '');
+  return (
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    host === '[::1]' ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
+  );
+}
+
+function resolveEndpoint(baseURL: unknown, allowInsecureHttp: boolean): URL {
   const text = baseURL ?? DEFAULT_BASE_URL;
   let url: URL | undefined;
   try {
@@ -127,6 +138,12 @@ function resolveEndpoint(baseURL: unknown): URL {
       {
         field: 'baseURL',
       },
+    );
+  }
+  if (url.protocol === 'http:' && !allowInsecureHttp && !isLoopbackHost(url.hostname)) {
+    throw new InvalidInputError(
+      `\`baseURL\` is plain http: to ${url.hostname}, which would send the API key unencrypted: use https:, or set \`allowInsecureHttp: true\` if the network is trusted.`,
+      { field: 'baseURL' },
     );
   }
   url.pathname = `${url.pathname.replace(/\/+$/, '')}/embeddings`;
@@ -203,7 +220,10 @@ export function resolveApiConfig(given: ApiBackendOptions = {}): ApiConfig {
   return {
     model: getModelInfo(options.model ?? DEFAULT_MODEL, options.modelInfo),
     explicitApiKey: () => apiKey,
-    endpoint: resolveEndpoint(options.baseURL),
+    endpoint: resolveEndpoint(
+      options.baseURL,
+      booleanOption('allowInsecureHttp', options.allowInsecureHttp, false),
+    ),
     batchSize: integerOption('batchSize', options.batchSize),
     maxConcurrency: integerOption('maxConcurrency', options.maxConcurrency),
     maxRetries: integerOption('maxRetries', options.maxRetries),
