@@ -76,6 +76,27 @@ export function encodeBoundedPrefix(
   keep: number,
   encodeContent: (text: string) => number[],
 ): BoundedContentEncoding {
+  return runToEnd(encodeBoundedPrefixSteps(text, keep, encodeContent));
+}
+
+/** Runs a generator to its end, ignoring its pauses: the synchronous form of a stepped task. */
+export function runToEnd<T>(steps: Generator<void, T>): T {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * {@link encodeBoundedPrefix} as steps: the generator pauses (yields) after each call of
+ * `encodeContent`, so that a caller can give the event loop a turn between two prefixes of a
+ * long text (each is one uninterruptible tokenizer call) and check for an abort.
+ */
+export function* encodeBoundedPrefixSteps(
+  text: string,
+  keep: number,
+  encodeContent: (text: string) => number[],
+): Generator<void, BoundedContentEncoding> {
   const wanted = keep + MARGIN_TOKENS;
   const maxCharacters = Math.max(1024, keep * MAX_CHARACTERS_PER_KEPT_TOKEN);
   // A text no longer than the most ever read is tokenized whole, in one call (exact count).
@@ -85,6 +106,7 @@ export function encodeBoundedPrefix(
   for (;;) {
     const cut = cutPoint(text, Math.min(size, maxCharacters));
     const ids = encodeContent(cut === text.length ? text : text.slice(0, cut));
+    yield;
     if (cut === text.length) {
       return ids.length <= keep
         ? { ids, truncatedFrom: undefined }
