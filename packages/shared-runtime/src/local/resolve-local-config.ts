@@ -39,6 +39,10 @@ export interface LocalConfig {
   offline: boolean | undefined;
   /** Left undefined for the Hub download to apply HF_ENDPOINT. */
   endpoint: string | undefined;
+  /** Left undefined for the Hub download to apply HF_HUB_ETAG_TIMEOUT. */
+  hubMetadataTimeout: number | undefined;
+  /** Left undefined for the Hub download to apply HF_HUB_DOWNLOAD_TIMEOUT. */
+  hubDownloadTimeout: number | undefined;
   /** Left undefined for the Hub download to apply HF_TOKEN. Never printed. */
   hfToken: string | undefined;
   device: Device;
@@ -153,6 +157,8 @@ export function resolveLocalConfig(given: LocalBackendOptions = {}): LocalConfig
     cacheDir: optionalString(options.cacheDir, 'cacheDir'),
     offline: optionalBoolean(options.offline, 'offline'),
     endpoint: optionalString(options.endpoint, 'endpoint'),
+    hubMetadataTimeout: optionalPositiveInteger(options.hubMetadataTimeout, 'hubMetadataTimeout'),
+    hubDownloadTimeout: optionalPositiveInteger(options.hubDownloadTimeout, 'hubDownloadTimeout'),
     hfToken: optionalString(options.hfToken, 'hfToken'),
     device,
     threads,

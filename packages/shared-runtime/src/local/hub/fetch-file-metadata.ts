@@ -58,7 +58,7 @@ export async function fetchFileMetadata(
     if (error instanceof ModelLoadError) return { kind: 'failed', error, fallBackToCache: true };
     const timedOut = (error as { code?: unknown } | null)?.code === 'UND_ERR_HEADERS_TIMEOUT';
     const reason = timedOut
-      ? `no answer within ${client.metadataTimeoutMs} ms (HF_HUB_ETAG_TIMEOUT or the metadataTimeoutMs option)`
+      ? `no answer within ${client.metadataTimeoutMs} ms (HF_HUB_ETAG_TIMEOUT or the hubMetadataTimeout option)`
       : messageText(error instanceof Error ? error.message : String(error));
     return {
       kind: 'failed',

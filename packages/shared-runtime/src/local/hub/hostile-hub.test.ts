@@ -253,6 +253,35 @@ console.log(JSON.stringify(outcome));`,
     expect(outcome.elapsedMs).toBeLessThan(10_000);
   }, 40_000);
 
+  it('honours the local backend option hubMetadataTimeout (child process, 30 s cap)', async () => {
+    const run = await runScriptInChild(
+      `const { startHubServer } = await importSource('testing/hub-server.ts');
+const { createLocalBackend } = await importSource('local/create-local-backend.ts');
+const hub = await startHubServer({ root: ${JSON.stringify(join(workDirectory, 'hub'))} });
+hub.setMisbehaviour({ silent: true });
+const backend = createLocalBackend({ repo: ${JSON.stringify(REPO)}, endpoint: hub.url, hubMetadataTimeout: 700,
+  cacheDir: ${JSON.stringify(join(workDirectory, 'silent-backend-cache'))} });
+const started = performance.now();
+const error = await backend.embed(['a cat']).catch((thrown) => thrown);
+const elapsedMs = performance.now() - started;
+await backend.close();
+await hub.close();
+console.log(JSON.stringify({ name: error?.name, message: error?.message, elapsedMs }));`,
+      {
+        directory: workDirectory,
+        timeoutMs: 30_000,
+        maxOldSpaceMb: 256,
+        env: { ...process.env, HF_HUB_ETAG_TIMEOUT: '' },
+      },
+    );
+    expect(run.timedOut).toBe(false);
+    expect(run.code, run.stderr).toBe(0);
+    const outcome = JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '{}');
+    expect(outcome.name).toBe('ModelLoadError');
+    expect(outcome.message).toContain('no answer within 700 ms');
+    expect(outcome.elapsedMs).toBeLessThan(10_000);
+  }, 40_000);
+
   it('stops a download that sends more than the announced size (child process, 256 MB heap)', async () => {
     const run = await runScriptInChild(
       `const { startHubServer } = await importSource('testing/hub-server.ts');

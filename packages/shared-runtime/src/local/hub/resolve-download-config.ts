@@ -33,6 +33,9 @@ export const DEFAULT_HUB_ENDPOINT = 'https://huggingface.co';
 /** huggingface_hub's `HF_HUB_ETAG_TIMEOUT` and `HF_HUB_DOWNLOAD_TIMEOUT` default: 10 s. */
 export const DEFAULT_HUB_TIMEOUT_MS = 10_000;
 
+/** setTimeout's largest delay: the longest timeout undici can keep. */
+const MAX_TIMEOUT_MS = 2_147_483_647;
+
 /** A full commit hash: a revision of this form needs no resolving. */
 export const COMMIT_HASH_PATTERN = /^[0-9a-f]{40}$/;
 
@@ -112,13 +115,13 @@ export function resolveDownloadConfig(options: DownloadModelFilesOptions): Downl
 
   const metadataTimeoutMs = resolveTimeout(
     options.metadataTimeoutMs,
-    'metadataTimeoutMs',
+    'hubMetadataTimeout',
     environment.HF_HUB_ETAG_TIMEOUT,
     'HF_HUB_ETAG_TIMEOUT',
   );
   const downloadTimeoutMs = resolveTimeout(
     options.downloadTimeoutMs,
-    'downloadTimeoutMs',
+    'hubDownloadTimeout',
     environment.HF_HUB_DOWNLOAD_TIMEOUT,
     'HF_HUB_DOWNLOAD_TIMEOUT',
   );
@@ -155,9 +158,14 @@ function resolveTimeout(
   variableName: string,
 ): number {
   if (option !== undefined) {
-    if (typeof option !== 'number' || !Number.isFinite(option) || option <= 0) {
+    if (
+      typeof option !== 'number' ||
+      !Number.isFinite(option) ||
+      option <= 0 ||
+      option > MAX_TIMEOUT_MS
+    ) {
       throw new InvalidInputError(
-        `${field} must be a positive number of milliseconds, got ${String(option)}.`,
+        `${field} must be a positive number of milliseconds up to ${MAX_TIMEOUT_MS}, got ${String(option)}.`,
         { field },
       );
     }
@@ -166,7 +174,7 @@ function resolveTimeout(
   const text = nonEmpty(variable?.trim());
   if (text === undefined) return DEFAULT_HUB_TIMEOUT_MS;
   const seconds = Number(text);
-  if (!Number.isFinite(seconds) || seconds <= 0) {
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds * 1000 > MAX_TIMEOUT_MS) {
     throw new InvalidInputError(
       `${variableName} must be a positive number of seconds, got ${JSON.stringify(text.slice(0, 50))}.`,
       { field },
