@@ -1,5 +1,6 @@
 import { InvalidInputError } from '../../errors/index.js';
 import { redactUrl } from '../../errors/message-text.js';
+import { ownOptions } from '../../own-options.js';
 import type { DownloadProgress } from '../local-backend-options.js';
 import type { DownloadModelFilesOptions } from './download-model-files-options.js';
 import { resolveCacheDirectory } from './resolve-cache-directory.js';
@@ -48,7 +49,9 @@ const REPO_PATTERN = /^(?:[\w.-]{1,96}\/)?[\w.-]{1,96}$/;
  *
  * @throws InvalidInputError naming the offending field.
  */
-export function resolveDownloadConfig(options: DownloadModelFilesOptions): DownloadConfig {
+export function resolveDownloadConfig(given: DownloadModelFilesOptions): DownloadConfig {
+  // Own properties only, each read once (see ownOptions).
+  const options = ownOptions(given, 'downloadModelFiles');
   const environment = process.env;
   const { repo, revision } = options;
   if (
