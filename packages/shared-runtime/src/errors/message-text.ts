@@ -7,15 +7,28 @@
 /** Longest text from a server (a `detail`, a header) kept in a message or an error field. */
 export const MAX_MESSAGE_TEXT = 1_000;
 
-/** `scheme://[userinfo@]host…` up to whitespace or a quote, whether or not `URL` can parse it. */
-const URL_IN_TEXT = /\b([a-z][a-z\d+.-]*:\/\/)([^\s"'<>`]*)/gi;
+/**
+ * `scheme://[userinfo@]host…` up to whitespace or a quote, whether or not `URL` can parse it. The
+ * scheme is at most 32 characters: unbounded, a text like `a.a.a.a…` made every position scan
+ * the rest of it (quadratic: 100 KB took 7.5 s).
+ */
+const URL_IN_TEXT = /\b([a-z][a-z\d+.-]{0,31}:\/\/)([^\s"'<>`]*)/gi;
+
+/**
+ * Characters kept past `maxLength` while a long text is redacted before its final cut: a URL
+ * that starts in the kept part is redacted whole as long as it ends within this margin.
+ */
+const URL_MARGIN = 4_096;
 
 /**
  * A URL for a message: its `user:password@` and its query and fragment (where a presigned URL
- * keeps its signature) replaced by `[redacted]`. Works on strings `URL` cannot parse too.
+ * keeps its signature) replaced by `[redacted]`. Works on strings `URL` cannot parse too. With
+ * `cutOff`, the text was cut: a URL running to its end may have lost its `@` or `?`, so all of it
+ * after the scheme is redacted.
  */
-export function redactUrl(url: string): string {
-  return url.replace(URL_IN_TEXT, (_match, scheme: string, rest: string) => {
+export function redactUrl(url: string, cutOff = false): string {
+  return url.replace(URL_IN_TEXT, (match, scheme: string, rest: string, offset: number) => {
+    if (cutOff && offset + match.length === url.length) return `${scheme}[redacted]`;
     // The authority ends at the first `/`, `?` or `#`; its userinfo at its last `@`.
     const authorityEnd = rest.search(/[/?#\\]/);
     let authority = authorityEnd === -1 ? rest : rest.slice(0, authorityEnd);
@@ -46,13 +59,17 @@ export function escapeControlCharacters(text: string): string {
   });
 }
 
+/** The first `maxLength` characters of `text`, not splitting a surrogate pair. */
+function head(text: string, maxLength: number): string {
+  const code = text.charCodeAt(maxLength - 1);
+  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? maxLength - 1 : maxLength);
+}
+
 /** `text` cut to `maxLength` characters (not splitting a surrogate pair), marked when cut. */
 export function boundLength(text: string, maxLength: number = MAX_MESSAGE_TEXT): string {
   if (text.length <= maxLength) return text;
-  let end = maxLength;
-  const code = text.charCodeAt(end - 1);
-  if (code >= 0xd800 && code <= 0xdbff) end--;
-  return `${text.slice(0, end)}… (${text.length - end} more characters)`;
+  const kept = head(text, maxLength);
+  return `${kept}… (${text.length - kept.length} more characters)`;
 }
 
 /**
@@ -61,7 +78,13 @@ export function boundLength(text: string, maxLength: number = MAX_MESSAGE_TEXT):
  * the caller redacts its own secrets (an API key) before calling, for the same reason.
  */
 export function messageText(text: string, maxLength: number = MAX_MESSAGE_TEXT): string {
-  return boundLength(escapeControlCharacters(redactUrl(text)), maxLength);
+  // A 50 MB detail is not worked through whole: what the final cut drops is dropped first,
+  // but for a margin, so that a URL straddling the cut is still seen (and redacted) whole.
+  const cutOff = text.length > maxLength + URL_MARGIN;
+  const kept = cutOff ? text.slice(0, maxLength + URL_MARGIN) : text;
+  const clean = escapeControlCharacters(redactUrl(kept, cutOff));
+  if (!cutOff && clean.length <= maxLength) return clean;
+  return `${head(clean, maxLength)}… (cut from ${text.length} characters)`;
 }
 
 /** A short, single-line reason for a thrown value (the caller's own getter, so not a secret). */
