@@ -59,10 +59,12 @@ export function createApiBackend(options: ApiBackendOptions = {}): EmbeddingBack
 
   async function embed(
     inputs: readonly EmbeddingInput[],
-    embedOptions?: EmbedOptions,
+    givenOptions?: EmbedOptions,
   ): Promise<EmbedResult> {
     lifetime.signal.throwIfAborted();
-    const { signal: callerSignal, onProgress } = checkEmbedOptions(embedOptions);
+    // Own properties only, read once: every later read is of this snapshot.
+    const embedOptions = checkEmbedOptions(givenOptions);
+    const { signal: callerSignal, onProgress } = embedOptions;
     callerSignal?.throwIfAborted();
     const resolvedInputs = validateInputs(inputs);
     const embedConfig = resolveEmbedOptions(model, embedOptions);
