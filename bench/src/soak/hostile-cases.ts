@@ -1,4 +1,5 @@
 import { createApiBackend, type EmbeddingBackend, type EmbeddingInput } from 'jina-clip-runtime';
+import { HUB_AND_API_CASES } from './hostile-cases-hub-api.js';
 
 /** What the parent hands every hostile case: the fixtures it made and the servers it runs. */
 export interface HostileContext {
@@ -27,12 +28,18 @@ export interface HostileCase {
     | 'data: URI'
     | 'pixel bomb'
     | 'SSRF'
-    | 'key leak';
+    | 'key leak'
+    | 'hostile Hub'
+    | 'rate limit'
+    | 'text stall'
+    | 'request body';
   /**
    * What a safe library does with it: embed it within bounds (`resolved`: a huge text is
    * truncated, and says so), or refuse it with a typed error (`rejected`).
    */
   readonly expected: 'resolved' | 'rejected';
+  /** What the report calls a resolved outcome. @default 'embedded (truncated)' */
+  readonly resolvedAs?: string;
   /** Runs the case; resolves when it succeeded, throws what the library threw. */
   run(context: HostileContext): Promise<void>;
 }
@@ -235,4 +242,5 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
       }
     },
   },
+  ...HUB_AND_API_CASES,
 ];

@@ -111,6 +111,7 @@ try {
       name: hostileCase.name,
       category: hostileCase.category,
       expected: hostileCase.expected,
+      resolvedAs: hostileCase.resolvedAs,
       ...outcome,
     });
   }

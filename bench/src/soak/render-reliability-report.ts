@@ -16,6 +16,7 @@ export interface ReliabilityReport {
     name: string;
     category: HostileCase['category'];
     expected: HostileCase['expected'];
+    resolvedAs?: string | undefined;
   } & HostileOutcome)[];
   readonly faultSoak: FaultSoakResult;
   readonly rateLimit: RateLimitRunResult;
@@ -67,7 +68,7 @@ export function renderReliabilityReport(report: ReliabilityReport): string {
       ? `**killed**: ${row.reason}`
       : row.outcome === 'resolved'
         ? row.expected === 'resolved'
-          ? 'embedded (truncated)'
+          ? (row.resolvedAs ?? 'embedded (truncated)')
           : '**accepted**'
         : `\`${row.errorName}\`${row.typed ? '' : ' (**untyped**)'}`;
     const stall = row.killed ? 'n/a' : `${fixed(row.longestStallMs)} ms`;

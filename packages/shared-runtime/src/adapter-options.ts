@@ -7,6 +7,7 @@ import type { EmbeddingBackend } from './embedding-backend.js';
 import { InvalidInputError } from './errors/invalid-input-error.js';
 import { LOCAL_BACKEND_OPTION_NAMES } from './local/local-backend-option-names.js';
 import type { LocalBackendOptions } from './local/local-backend-options.js';
+import { ownOptions } from './own-options.js';
 
 type BackendOption = keyof ApiBackendOptions | keyof LocalBackendOptions;
 
@@ -140,7 +141,9 @@ function rejectOptions(
  * without `backend: 'local'` is a mistake, not something to ignore). Throws
  * {@link InvalidInputError} naming the field.
  */
-export function resolveAdapterOptions(options: AdapterOptions = {}): AdapterConfig {
+export function resolveAdapterOptions(given: AdapterOptions = {}): AdapterConfig {
+  // Own properties only, each read once (see ownOptions).
+  const options = ownOptions(given, 'the adapter');
   const { backend = 'api', dimensions, signal, onUsage } = options;
   // Checked as JavaScript would pass them: the types keep TypeScript callers from most of this.
   const fields = options as OptionRecord;

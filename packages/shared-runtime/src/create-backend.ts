@@ -5,6 +5,7 @@ import { BackendClosedError } from './errors/backend-closed-error.js';
 import { InvalidInputError } from './errors/invalid-input-error.js';
 import type { LocalBackendOptions } from './local/local-backend-options.js';
 import { resolveLocalConfig } from './local/resolve-local-config.js';
+import { ownOptions } from './own-options.js';
 
 export type { BackendOptions } from './backend-options.js';
 
@@ -12,7 +13,9 @@ export type { BackendOptions } from './backend-options.js';
  * Creates a backend by name. The local backend is imported lazily, so an api user never loads
  * onnxruntime-node or sharp. The returned backend loads the local model on first use.
  */
-export function createBackend(options: BackendOptions = {}): EmbeddingBackend {
+export function createBackend(given: BackendOptions = {}): EmbeddingBackend {
+  // Own properties only: `backend` set on Object.prototype must not pick the backend.
+  const options = ownOptions(given, 'createBackend');
   if (options.backend === 'local') {
     const { backend: _backend, ...local } = options;
     return createLazyLocalBackend(local);

@@ -41,7 +41,7 @@ function isAbortSignal(value: unknown): value is AbortSignal {
  * undefined) of known options only (a typo such as `dimension` is not ignored), `signal` an
  * AbortSignal, `onProgress` a function. Both backends call it first, so
  * `embed(inputs, null)` or `{ signal: {} }` is an {@link InvalidInputError} naming the field,
- * never a raw `TypeError`. Returns the options (`{}` for undefined).
+ * never a raw `TypeError`. Returns the options' own properties (`{}` for undefined).
  */
 export function checkEmbedOptions(options: unknown): EmbedOptions {
   if (options === undefined) return {};
@@ -51,8 +51,11 @@ export function checkEmbedOptions(options: unknown): EmbedOptions {
       { field: 'options' },
     );
   }
-  rejectUnknownOptions(options, { owner: '`embed`', names: EMBED_OPTION_NAMES });
-  const { signal, onProgress, onResponse, onTruncation } = options as EmbedOptions;
+  const own = rejectUnknownOptions(options as EmbedOptions, {
+    owner: '`embed`',
+    names: EMBED_OPTION_NAMES,
+  });
+  const { signal, onProgress, onResponse, onTruncation } = own;
   if (signal !== undefined && !isAbortSignal(signal)) {
     throw new InvalidInputError('`signal` must be an AbortSignal.', { field: 'signal' });
   }
@@ -65,7 +68,7 @@ export function checkEmbedOptions(options: unknown): EmbedOptions {
   if (onTruncation !== undefined && typeof onTruncation !== 'function') {
     throw new InvalidInputError('`onTruncation` must be a function.', { field: 'onTruncation' });
   }
-  return options as EmbedOptions;
+  return own;
 }
 
 /**

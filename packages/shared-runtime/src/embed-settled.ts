@@ -7,6 +7,7 @@ import { InvalidInputError } from './errors/invalid-input-error.js';
 import { JinaClipError } from './errors/jina-clip-error.js';
 import type { EmbeddingInput } from './inputs/embedding-input.js';
 import { validateInputs } from './inputs/validate-inputs.js';
+import { ownOptions } from './own-options.js';
 
 /** Options of {@link embedSettled}: those of `embed`, and how the list is split into calls. */
 export interface EmbedSettledOptions extends EmbedOptions {
@@ -116,7 +117,8 @@ export async function embedSettled(
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     checkEmbedOptions(options); // throws, naming \`options\`, for anything but an object or undefined
   }
-  const { chunkSize, concurrency, ...forwarded } = options ?? {};
+  // Own properties only, each read once (see ownOptions).
+  const { chunkSize, concurrency, ...forwarded } = ownOptions(options, '`embedSettled`');
   const { onProgress, ...embedOptions } = checkEmbedOptions(forwarded);
   const size = positiveInteger(chunkSize, 'chunkSize', DEFAULT_CHUNK_SIZE);
   const limiter = createRequestLimiter(

@@ -1,4 +1,5 @@
 import { InvalidInputError } from './errors/invalid-input-error.js';
+import { ownOptions } from './own-options.js';
 
 /** The options a backend reads, and those of the other backend (to say where they belong). */
 export interface KnownOptions {
@@ -38,15 +39,16 @@ function meantName(name: string, names: readonly string[]): string | undefined {
  * owner does not read: another backend's option says so, a misspelt one names the option meant
  * (same letters but for case, or within two edits). An option left `undefined` is not set. Options of a plain object
  * only; anything else is a caller's type error that {@link InvalidInputError} also reports.
+ *
+ * Returns the options' own properties ({@link ownOptions}): the resolver reads those, never the
+ * caller's object, so nothing comes from the prototype chain and no getter runs twice.
  */
-export function rejectUnknownOptions(options: unknown, known: KnownOptions): void {
-  if (options === undefined) return;
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new InvalidInputError(`The options of ${known.owner} must be an object.`, {
-      field: 'options',
-    });
-  }
-  for (const [name, value] of Object.entries(options)) {
+export function rejectUnknownOptions<T extends object>(
+  options: T | undefined,
+  known: KnownOptions,
+): T {
+  const own = ownOptions(options, known.owner);
+  for (const [name, value] of Object.entries(own)) {
     if (value === undefined || known.names.includes(name)) continue;
     if (known.other?.names.includes(name)) {
       throw new InvalidInputError(
@@ -60,4 +62,5 @@ export function rejectUnknownOptions(options: unknown, known: KnownOptions): voi
       { field: name },
     );
   }
+  return own;
 }

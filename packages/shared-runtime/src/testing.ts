@@ -17,6 +17,7 @@ export {
   type HubRequestRecord,
   type HubServer,
   type HubServerDelay,
+  type HubServerMisbehaviour,
   type HubServerOptions,
   startHubServer,
 } from './testing/hub-server.js';

@@ -12,6 +12,7 @@ export const API_BACKEND_OPTION_NAMES = optionNames<ApiBackendOptions>()([
   'modelInfo',
   'apiKey',
   'baseURL',
+  'allowInsecureHttp',
   'batchSize',
   'maxConcurrency',
   'maxRetries',

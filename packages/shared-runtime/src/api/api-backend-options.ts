@@ -16,6 +16,13 @@ export interface ApiBackendOptions extends ImageSourceOptions {
   apiKey?: string;
   /** Base URL of the API; any server speaking the protocol works. @default 'https://api.jina.ai/v1' */
   baseURL?: string;
+  /**
+   * Send the API key over plain `http:` to a host that is not loopback. Without it such a
+   * `baseURL` is refused with an `InvalidInputError` (RFC 6750, section 5.3: a bearer token goes
+   * over TLS only); `http://localhost`, `127.0.0.0/8` and `[::1]` are always allowed.
+   * @default false
+   */
+  allowInsecureHttp?: boolean;
   /** Inputs per request. @default 32 */
   batchSize?: number;
   /** Requests in flight at once. @default 2 */
@@ -23,7 +30,8 @@ export interface ApiBackendOptions extends ImageSourceOptions {
   /**
    * Retries after the first attempt (2 means at most 3 requests) for failures other than rate
    * limits: 408, 409, 5xx, connection failures and timeouts. A 429 does not spend these; see
-   * {@link ApiBackendOptions.rateLimitTimeout}.
+   * {@link ApiBackendOptions.rateLimitTimeout}. `0` means no retry at all, of a 429 either (as
+   * in openai-node and the AI SDK).
    * @default 2
    */
   maxRetries?: number;
@@ -32,7 +40,7 @@ export interface ApiBackendOptions extends ImageSourceOptions {
    * `RateLimitError`, counted from that batch's first 429. On each 429 the backend halves its own
    * concurrency (never below 1), waits as the server says (`retry-after-ms` / `Retry-After`, else
    * the backoff), and tries again; each success adds 1 back, up to `maxConcurrency`. `0` fails at
-   * the first 429 that `maxRetries` does not cover.
+   * the first 429 that `maxRetries` does not cover. Applies only when `maxRetries` is above 0.
    * @default 300000 (5 minutes)
    */
   rateLimitTimeout?: number;

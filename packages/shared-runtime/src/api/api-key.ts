@@ -31,8 +31,8 @@ export function readApiKey(explicitApiKey: string | undefined): string {
 
 /**
  * Replaces every occurrence of `secret` in the strings of `value` (deeply, for plain objects and
- * arrays) with `[redacted]`: applied to whatever a server or a socket error puts into an error, in
- * case it echoes the key.
+ * arrays, their keys included) with `[redacted]`: applied to whatever a server or a socket error
+ * puts into an error, in case it echoes the key, even as an object key.
  */
 export function redactSecret<T>(value: T, secret: string | undefined): T {
   if (secret === undefined || secret === '') return value;
@@ -44,7 +44,10 @@ export function redactSecret<T>(value: T, secret: string | undefined): T {
     Object.getPrototypeOf(value) === Object.prototype
   ) {
     return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [key, redactSecret(item, secret)]),
+      Object.entries(value).map(([key, item]) => [
+        redactSecret(key, secret),
+        redactSecret(item, secret),
+      ]),
     ) as T;
   }
   return value;

@@ -63,10 +63,12 @@ export function createApiBackend(options: ApiBackendOptions = {}): EmbeddingBack
 
   async function embed(
     inputs: readonly EmbeddingInput[],
-    embedOptions?: EmbedOptions,
+    givenOptions?: EmbedOptions,
   ): Promise<EmbedResult> {
     lifetime.signal.throwIfAborted();
-    const { signal: callerSignal, onProgress, onResponse } = checkEmbedOptions(embedOptions);
+    // Own properties only, read once: every later read is of this snapshot.
+    const embedOptions = checkEmbedOptions(givenOptions);
+    const { signal: callerSignal, onProgress, onResponse } = embedOptions;
     callerSignal?.throwIfAborted();
     const callHeaders = resolveHeaders(embedOptions?.headers);
     const resolvedInputs = validateInputs(inputs);

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ApiError, AuthenticationError, RateLimitError } from '../errors/index.js';
 import { startJinaApiServer } from '../testing/jina-api-server.js';
@@ -102,7 +103,7 @@ describe('createApiError', () => {
   it('keeps the start of a non-JSON body and copes with an empty one', () => {
     const html = `<html>${'x'.repeat(1_000)}</html>`;
     const proxy = createApiError({ status: 502, body: html, headers: {} });
-    expect(proxy.detail).toBe(html.slice(0, 300));
+    expect(proxy.detail).toBe(`${html.slice(0, 300)}… (${html.length - 300} more characters)`);
     const empty = createApiError({ status: 503, body: '', headers: {} });
     expect(empty.detail).toBeUndefined();
     expect(empty.message).toBe('Jina API error 503: no detail given.');
@@ -126,6 +127,79 @@ describe('createApiError', () => {
     expect(JSON.stringify({ ...error, message: error.message })).not.toContain(secret);
     expect(error.detail).toBe('bad key [redacted]');
     expect(error.headers['x-echo']).toBe('Bearer [redacted]');
+  });
+
+  it('redacts a key echoed as a JSON object key, from util.inspect and JSON.stringify alike', () => {
+    const secret = 'jina_0123456789abcdef';
+    const error = createApiError(
+      {
+        status: 422,
+        body: json({
+          detail: 'bad',
+          errors: [{ [secret]: 'is not a field', nested: { [secret]: secret } }],
+        }),
+        headers: { [`x-${secret}`]: 'echo' },
+      },
+      secret,
+    );
+    expect(inspect(error, { depth: 10 })).not.toContain(secret);
+    expect(JSON.stringify({ ...error, message: error.message })).not.toContain(secret);
+    expect(error.errors).toEqual([
+      { '[redacted]': 'is not a field', nested: { '[redacted]': '[redacted]' } },
+    ]);
+  });
+
+  it('redacts a non-JSON body before cutting it, so no prefix of the key survives the cut', () => {
+    const secret = 'jina_0123456789abcdef';
+    // The key straddles character 300, where the detail is cut.
+    const body = `${'x'.repeat(290)}${secret} more text after it`;
+    const error = createApiError({ status: 502, body, headers: {} }, secret);
+    for (const text of [error.message, error.detail ?? '', inspect(error)]) {
+      expect(text).not.toContain('jina_0123');
+      expect(text).toContain('[redacted]');
+    }
+  });
+
+  it('bounds a huge detail, and escapes line breaks and ANSI escapes (no forged log lines)', () => {
+    const huge = createApiError({
+      status: 400,
+      body: json({
+        detail: 'y'.repeat(5_000_000),
+        errors: Array(2_000).fill({ msg: 'z'.repeat(10_000) }),
+      }),
+      headers: {},
+    });
+    expect(huge.message.length).toBeLessThan(3_000);
+    expect(huge.detail?.length).toBeLessThan(5_000);
+    expect(JSON.stringify(huge.errors).length).toBeLessThan(30_000);
+    const forged = createApiError({
+      status: 400,
+      body: json({
+        detail: 'bad\r\n2026-01-01 INFO login ok \u001b[2K\u001b[1Aadmin\u2028',
+        code: 'X\nY',
+      }),
+      headers: {},
+    });
+    expect(forged.message).toBe(
+      'Jina API error 400 X\\nY: bad\\r\\n2026-01-01 INFO login ok \\x1b[2K\\x1b[1Aadmin\\u2028.',
+    );
+    for (const control of ['\r', '\n', '\u001b', '\u2028']) {
+      expect(forged.message).not.toContain(control);
+    }
+  });
+
+  it('takes credentials and signed queries out of URLs the server quotes', () => {
+    const error = createApiError({
+      status: 400,
+      body: json({
+        detail:
+          'Could not fetch https://user:pa55@img.example/cat.png?X-Amz-Signature=abc123 nor http://[bad:ur l',
+      }),
+      headers: {},
+    });
+    expect(error.message).not.toContain('pa55');
+    expect(error.message).not.toContain('abc123');
+    expect(error.message).toContain('https://[redacted]@img.example/cat.png?[redacted]');
   });
 
   it('names the request id once, though the service also writes it into `detail`', () => {

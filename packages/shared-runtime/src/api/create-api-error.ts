@@ -1,5 +1,6 @@
 import { ApiError, type ApiErrorFields } from '../errors/api-error.js';
 import { AuthenticationError } from '../errors/authentication-error.js';
+import { boundLength, messageText, redactUrl } from '../errors/message-text.js';
 import { RateLimitError } from '../errors/rate-limit-error.js';
 import { redactSecret } from './api-key.js';
 import { DEFAULT_BASE_URL } from './resolve-api-config.js';
@@ -18,6 +19,31 @@ export interface ErrorAnswer {
 
 /** Longest part of a non-JSON body (a proxy's HTML page, say) kept as `detail`. */
 const MAX_TEXT_DETAIL = 300;
+
+/** Longest `detail` kept on the error (the message quotes at most 1,000 characters of it). */
+const MAX_DETAIL = 4_000;
+
+/** Entries of `errors[]` kept on the error, and the longest string kept in one. */
+const MAX_KEPT_ERRORS = 20;
+const MAX_ERROR_TEXT = 1_000;
+
+/**
+ * A server's value bounded for keeping on an error: strings cut, arrays and objects to their
+ * first entries, nesting to a few levels (a `detail` of 50 MB made a 52 MB message).
+ */
+function boundValue(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return boundLength(value, MAX_ERROR_TEXT);
+  if (typeof value !== 'object' || value === null) return value;
+  if (depth >= 4) return '[nested too deep]';
+  if (Array.isArray(value)) {
+    return value.slice(0, MAX_KEPT_ERRORS).map((item) => boundValue(item, depth + 1));
+  }
+  return Object.fromEntries(
+    Object.entries(value)
+      .slice(0, MAX_KEPT_ERRORS)
+      .map(([key, item]) => [boundLength(key, 100), boundValue(item, depth + 1)]),
+  );
+}
 
 /** How many validation errors the message spells out. */
 const MAX_LISTED_ERRORS = 3;
@@ -78,12 +104,15 @@ function hint(status: number, url: string | undefined): string {
 export function createApiError(answer: ErrorAnswer, secret?: string): ApiError {
   const { status } = answer;
   const headers = redactSecret(answer.headers, secret);
-  const json = parseJsonObject(answer.body);
+  // Redacted before anything is parsed or cut: a cut through the key would leave its prefix,
+  // and an echoed key may sit anywhere (a value, an object key, plain text).
+  const body = redactSecret(answer.body, secret);
+  const json = parseJsonObject(body);
   let detail: string | undefined;
   let errors: readonly unknown[] | undefined;
   if (json === undefined) {
-    const text = answer.body.trim();
-    detail = text === '' ? undefined : text.slice(0, MAX_TEXT_DETAIL);
+    const text = body.trim();
+    detail = text === '' ? undefined : boundLength(text, MAX_TEXT_DETAIL);
   } else if (Array.isArray(json.detail)) {
     errors = json.detail;
     detail = listErrors(json.detail);
@@ -91,8 +120,11 @@ export function createApiError(answer: ErrorAnswer, secret?: string): ApiError {
     detail = asString(json.detail) ?? asString(json.message);
   }
   if (json !== undefined && Array.isArray(json.errors)) errors = json.errors;
-  detail = redactSecret(detail, secret);
-  errors = redactSecret(errors, secret);
+  const listed =
+    errors !== undefined && errors !== json?.detail ? listErrors(errors.slice(0, 10)) : '';
+  // The parsed values again: a key JSON-escaped in the body (`\"`) is itself once parsed.
+  detail = redactSecret(detail === undefined ? undefined : boundLength(detail, MAX_DETAIL), secret);
+  errors = redactSecret(boundValue(errors) as readonly unknown[] | undefined, secret);
   const code = redactSecret(asString(json?.code), secret);
   const requestId = redactSecret(
     asString(json?.request_id) ??
@@ -101,16 +133,27 @@ export function createApiError(answer: ErrorAnswer, secret?: string): ApiError {
     secret,
   );
 
-  const listed = errors !== undefined && errors !== json?.detail ? listErrors(errors) : '';
   // The service prefixes `detail` with `[RID: id]`; the message names the id once, at its end.
   const said = (detail ?? 'no detail given').replace(/^\[RID: [^\]\s]+\]\s*/, '');
-  const url = redactSecret(answer.url?.replace(/[?#].*$/, ''), secret);
+  const url = redactSecret(
+    answer.url === undefined ? undefined : redactUrl(answer.url.replace(/[?#].*$/, '')),
+    secret,
+  );
+  // Everything the server wrote is escaped (no line breaks or ANSI escapes: no forged log
+  // lines), URLs in it lose credentials and queries, and each piece is bounded.
   const message =
-    `Jina API error ${status}${code === undefined ? '' : ` ${code}`}` +
-    `: ${said.replace(/\.$/, '')}${listed === '' ? '' : ` (${listed})`}.` +
+    `Jina API error ${status}${code === undefined ? '' : ` ${messageText(code, 100)}`}` +
+    `: ${messageText(said.replace(/\.$/, ''))}${listed === '' ? '' : ` (${messageText(redactSecret(listed, secret))})`}.` +
     hint(status, url) +
-    (requestId === undefined ? '' : ` Request id: ${requestId}.`);
-  const fields: ApiErrorFields = { status, code, requestId, detail, errors, headers };
+    (requestId === undefined ? '' : ` Request id: ${messageText(requestId, 200)}.`);
+  const fields: ApiErrorFields = {
+    status,
+    code: code === undefined ? undefined : boundLength(code, 200),
+    requestId: requestId === undefined ? undefined : boundLength(requestId, 200),
+    detail,
+    errors,
+    headers,
+  };
   if (status === 401 || status === 403) return new AuthenticationError(message, fields);
   if (status === 429) {
     return new RateLimitError(message, { ...fields, retryAfterMs: parseRetryAfterMs(headers) });

@@ -109,7 +109,7 @@ describe('createApiBackend: rate limits never lose a call', () => {
     server().setConcurrencyLimit(0, 20);
     const backend = createApiBackend({
       ...loopbackApiOptions(server()),
-      maxRetries: 0,
+      maxRetries: 1,
       rateLimitTimeout: 200,
     });
     const started = Date.now();
@@ -119,7 +119,24 @@ describe('createApiBackend: rate limits never lose a call', () => {
     expect(error).toBeInstanceOf(RateLimitError);
     expect(error).toMatchObject({ status: 429, retryAfterMs: 20 });
     expect(elapsed).toBeGreaterThanOrEqual(180);
-    // About 200 / 20 attempts: bounded by time, not by maxRetries (0).
+    // About 200 / 20 attempts: bounded by time, not by maxRetries (1).
     expect(server().requests.length).toBeGreaterThan(3);
+  });
+
+  it('backs off on a storm of 429s with Retry-After: 0 instead of hammering the server', async () => {
+    // Every request is answered 429 with `Retry-After: 0` and `retry-after-ms: 0`.
+    server().setConcurrencyLimit(0, 0);
+    const backend = createApiBackend({
+      ...loopbackApiOptions(server()),
+      backoff: { initialDelayMs: 50, maxDelayMs: 200 },
+      rateLimitTimeout: 1_000,
+    });
+    const error = await backend.embed(['x']).catch((thrown: unknown) => thrown);
+    await backend.close();
+    expect(error).toBeInstanceOf(RateLimitError);
+    // Honoured literally, 0 ms made thousands of requests in the second; the backoff
+    // (50, 100, 200, 200 ... ms, less up to 25 % of jitter) makes at most about 10.
+    expect(server().requests.length).toBeGreaterThan(2);
+    expect(server().requests.length).toBeLessThanOrEqual(15);
   });
 });

@@ -97,3 +97,43 @@ describe('resolveApiConfig', () => {
     ]);
   });
 });
+
+describe('resolveApiConfig: plain http', () => {
+  it('refuses a plain http: baseURL to a host that is not loopback, unless allowInsecureHttp', () => {
+    for (const baseURL of [
+      'http://api.example.com/v1',
+      'http://10.0.0.5:8080/v1',
+      'http://localhost.evil.example/v1',
+      'http://128.0.0.1/v1',
+    ]) {
+      let error: unknown;
+      try {
+        resolveApiConfig({ apiKey: 'jina_key', baseURL });
+      } catch (thrown) {
+        error = thrown;
+      }
+      expect(error, baseURL).toBeInstanceOf(InvalidInputError);
+      expect((error as InvalidInputError).field).toBe('baseURL');
+      expect((error as Error).message).toContain('allowInsecureHttp: true');
+      expect(resolveApiConfig({ baseURL, allowInsecureHttp: true }).endpoint.protocol).toBe(
+        'http:',
+      );
+    }
+  });
+
+  it('allows https: anywhere and plain http: to loopback hosts', () => {
+    for (const baseURL of [
+      'https://api.example.com/v1',
+      'http://127.0.0.1:8080/v1',
+      'http://127.8.9.10/v1',
+      'http://localhost:3000/v1',
+      'http://api.localhost/v1',
+      'http://[::1]:8080/v1',
+    ]) {
+      expect(resolveApiConfig({ baseURL }).endpoint.href).toBe(`${baseURL}/embeddings`);
+    }
+    expect(() => resolveApiConfig({ allowInsecureHttp: 'yes' as never })).toThrow(
+      InvalidInputError,
+    );
+  });
+});

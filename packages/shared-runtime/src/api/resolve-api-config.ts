@@ -7,6 +7,7 @@ import {
 import { LOCAL_BACKEND_OPTION_NAMES } from '../local/local-backend-option-names.js';
 import type { ModelInfo } from '../models/model-info.js';
 import { DEFAULT_MODEL, getModelInfo } from '../models/models.js';
+import { ownOptions } from '../own-options.js';
 import { rejectUnknownOptions } from '../reject-unknown-options.js';
 import { API_BACKEND_OPTION_NAMES } from './api-backend-option-names.js';
 import type { ApiBackendOptions } from './api-backend-options.js';
@@ -112,7 +113,18 @@ function describeValue(value: unknown): string {
   return typeof value === 'number' ? String(value) : typeof value;
 }
 
-function resolveEndpoint(baseURL: unknown): URL {
+/** Hosts a key may go to over plain `http:`: this machine (`localhost`, 127.0.0.0/8, `[::1]`). */
+function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/\.$/, '');
+  return (
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    host === '[::1]' ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
+  );
+}
+
+function resolveEndpoint(baseURL: unknown, allowInsecureHttp: boolean): URL {
   const text = baseURL ?? DEFAULT_BASE_URL;
   let url: URL | undefined;
   try {
@@ -126,6 +138,12 @@ function resolveEndpoint(baseURL: unknown): URL {
       {
         field: 'baseURL',
       },
+    );
+  }
+  if (url.protocol === 'http:' && !allowInsecureHttp && !isLoopbackHost(url.hostname)) {
+    throw new InvalidInputError(
+      `\`baseURL\` is plain http: to ${url.hostname}, which would send the API key unencrypted: use https:, or set \`allowInsecureHttp: true\` if the network is trusted.`,
+      { field: 'baseURL' },
     );
   }
   url.pathname = `${url.pathname.replace(/\/+$/, '')}/embeddings`;
@@ -179,8 +197,9 @@ export function resolveHeaders(headers: unknown): Record<string, string> {
  * {@link InvalidInputError} with the offending `field` (and never the API key's value). An
  * option the api backend does not read (a local-backend option, a typo) is rejected, not ignored.
  */
-export function resolveApiConfig(options: ApiBackendOptions = {}): ApiConfig {
-  rejectUnknownOptions(options, {
+export function resolveApiConfig(given: ApiBackendOptions = {}): ApiConfig {
+  // Own properties only, each read once (see ownOptions).
+  const options = rejectUnknownOptions(given, {
     owner: 'the api backend',
     names: API_BACKEND_OPTION_NAMES,
     other: { names: LOCAL_BACKEND_OPTION_NAMES, label: "createLocalBackend or `backend: 'local'`" },
@@ -191,7 +210,7 @@ export function resolveApiConfig(options: ApiBackendOptions = {}): ApiConfig {
       field: 'apiKey',
     });
   }
-  const backoff = options.backoff ?? {};
+  const backoff = ownOptions(options.backoff, '`backoff`', 'backoff');
   const initialDelayMs = delayOption(
     'backoff.initialDelayMs',
     backoff.initialDelayMs,
@@ -206,7 +225,10 @@ export function resolveApiConfig(options: ApiBackendOptions = {}): ApiConfig {
   return {
     model: getModelInfo(options.model ?? DEFAULT_MODEL, options.modelInfo),
     explicitApiKey: () => apiKey,
-    endpoint: resolveEndpoint(options.baseURL),
+    endpoint: resolveEndpoint(
+      options.baseURL,
+      booleanOption('allowInsecureHttp', options.allowInsecureHttp, false),
+    ),
     batchSize: integerOption('batchSize', options.batchSize),
     maxConcurrency: integerOption('maxConcurrency', options.maxConcurrency),
     maxRetries: integerOption('maxRetries', options.maxRetries),

@@ -58,10 +58,29 @@ describe('parseRetryAfterMs', () => {
 });
 
 describe('retryDelayMs', () => {
-  it('honours the server delay from 0 to 60 s exactly', () => {
+  it('honours the server delay above 0 and up to 60 s exactly', () => {
     expect(retryDelayMs(0, apiError(429, { 'retry-after': '1' }), backoff)).toBe(1_000);
-    expect(retryDelayMs(3, apiError(503, { 'retry-after-ms': '0' }), backoff)).toBe(0);
+    expect(retryDelayMs(3, apiError(503, { 'retry-after-ms': '1' }), backoff)).toBe(1);
     expect(retryDelayMs(0, apiError(429, { 'retry-after': '60' }), backoff)).toBe(60_000);
+  });
+
+  it('backs off instead of honouring 0, a past date, a negative or an absurd delay', () => {
+    const noJitter = () => 0;
+    const cases: Record<string, string>[] = [
+      { 'retry-after': '0' },
+      { 'retry-after-ms': '0' },
+      { 'retry-after-ms': '0', 'retry-after': '0' },
+      { 'retry-after': '0.0' },
+      { 'retry-after': 'Thu, 01 Jan 1970 00:00:00 GMT' },
+      { 'retry-after-ms': '-5' },
+      { 'retry-after': '-1' },
+      { 'retry-after': '1e309' },
+      { 'retry-after': '99999999999' },
+      { 'retry-after-ms': 'Infinity' },
+    ];
+    for (const headers of cases) {
+      expect(retryDelayMs(2, apiError(429, headers), backoff, noJitter)).toBe(2_000);
+    }
   });
 
   it('backs off 0.5 s x 2^n capped at 8 s beyond 60 s or without a server delay', () => {
@@ -99,6 +118,44 @@ describe('withRetries', () => {
     );
     await expect(run).rejects.toBe(last);
     expect(attempts).toBe(3);
+  });
+
+  it('retries nothing with maxRetries: 0, not a 429 either, whatever rateLimitTimeout says', async () => {
+    for (const error of [apiError(429, { 'retry-after': '0' }), apiError(503), apiError(429)]) {
+      let attempts = 0;
+      const run = withRetries(
+        async () => {
+          attempts++;
+          throw error;
+        },
+        {
+          maxRetries: 0,
+          rateLimitTimeout: 60_000,
+          backoff: fast,
+          signal: new AbortController().signal,
+        },
+      );
+      await expect(run).rejects.toBe(error);
+      expect(attempts).toBe(1);
+    }
+  });
+
+  it('retries 429s past maxRetries within rateLimitTimeout when maxRetries is above 0', async () => {
+    let attempts = 0;
+    const result = await withRetries(
+      async () => {
+        attempts++;
+        if (attempts < 5) throw apiError(429, { 'retry-after-ms': '1' });
+        return 'ok';
+      },
+      {
+        maxRetries: 1,
+        rateLimitTimeout: 60_000,
+        backoff: fast,
+        signal: new AbortController().signal,
+      },
+    );
+    expect([result, attempts]).toEqual(['ok', 5]);
   });
 
   it('stops at the first error not worth retrying', async () => {

@@ -1,6 +1,7 @@
 import type { Dispatcher } from 'undici';
 import { ConnectionError } from '../errors/connection-error.js';
 import { JinaClipError } from '../errors/jina-clip-error.js';
+import { messageText } from '../errors/message-text.js';
 import { TimeoutError } from '../errors/timeout-error.js';
 import { redactSecret } from './api-key.js';
 import { createApiError } from './create-api-error.js';
@@ -42,7 +43,9 @@ function connectionError(error: unknown, origin: string, secret: string): Connec
     code?: unknown;
     message?: unknown;
   };
-  const text = redactSecret(typeof message === 'string' ? message : String(error), secret);
+  const text = messageText(
+    redactSecret(typeof message === 'string' ? message : String(error), secret),
+  );
   const cause = new Error(text);
   cause.name = typeof name === 'string' ? name : 'Error';
   if (typeof code === 'string') Object.assign(cause, { code });

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImageLoadError } from '../errors/image-load-error.js';
 import { resolveImageSourceConfig } from './image-source-options.js';
@@ -70,6 +71,32 @@ afterAll(async () => {
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
   await rm(directory, { recursive: true, force: true });
+});
+
+describe('loadImageSource: unparsable URL strings in messages', () => {
+  it('redacts user:password and the signed query of a URL string that does not parse', async () => {
+    const error = await loadError(
+      loadImageSource('https://user:pa55w0rd@[::1/cat.png?X-Amz-Signature=s3cr3t', 0, {
+        fetchUrls: true,
+      }),
+    );
+    expect(error.message).toContain('invalid URL');
+    expect(error.message).toContain('https://[redacted]@[::1/cat.png?[redacted]');
+    const text = `${error.message} ${inspect(error, { depth: 10 })} ${JSON.stringify(error)}`;
+    expect(text).not.toContain('pa55w0rd');
+    expect(text).not.toContain('s3cr3t');
+  });
+
+  it('escapes line breaks in a path given as an image', async () => {
+    const error = await loadError(
+      loadImageSource('missing\n2026 INFO forged.png', 0, {
+        fetchUrls: false,
+        policy: resolveImageSourceConfig({ allowFilePaths: true }),
+      }),
+    );
+    expect(error.message).not.toContain('\n2026');
+    expect(error.message).toContain('missing\\n2026 INFO forged.png');
+  });
 });
 
 describe('loadImageSource: URLs', () => {

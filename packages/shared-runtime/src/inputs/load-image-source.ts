@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { IMAGE_LOAD_REASONS } from '../errors/image-load-error.js';
+import { messageText } from '../errors/message-text.js';
 import { decodeDataUri } from './decode-data-uri.js';
 import { downloadImage } from './download-image.js';
 import type { ImageSource } from './embedding-input.js';
@@ -109,15 +110,16 @@ export async function loadImageSource(
       let url: URL;
       try {
         url = new URL(text);
-      } catch (error) {
-        fail(inputIndex, truncate(text), 'invalid URL', {
+      } catch {
+        // Neither the string nor the URL parser's error (whose `input` is the string) goes in
+        // raw: its `user:password@` and a signed query are redacted, as describeUrl does.
+        fail(inputIndex, truncate(messageText(text)), 'invalid URL', {
           reason: IMAGE_LOAD_REASONS.invalidSource,
-          cause: error,
         });
       }
       return loadUrl(url, inputIndex, resolved);
     }
-    return readImageFile(source, truncate(source), inputIndex, resolved);
+    return readImageFile(source, truncate(messageText(source)), inputIndex, resolved);
   }
   if (source instanceof URL) return loadUrl(source, inputIndex, resolved);
   if (source instanceof Uint8Array) {

@@ -74,4 +74,33 @@ describe('validateInputs', () => {
   it('accepts an empty array', () => {
     expect(validateInputs([])).toEqual([]);
   });
+
+  it('turns throwing getters and Proxy traps into an InvalidInputError naming the input', () => {
+    const trap = () => {
+      throw new RangeError('hostile');
+    };
+    const getter = errorOf([
+      'a cat',
+      {
+        get text(): string {
+          throw new TypeError('from a getter');
+        },
+      },
+    ]);
+    expect(getter.inputIndex).toBe(1);
+    expect(getter.message).toBe('Input 1 could not be read (TypeError: from a getter).');
+    expect(errorOf(['a', 'b', new Proxy({}, { has: trap })]).inputIndex).toBe(2);
+    const element = errorOf(
+      new Proxy(['a', 'b'], {
+        get: (target, key) => (key === '1' ? trap() : Reflect.get(target, key)),
+      }),
+    );
+    expect(element.inputIndex).toBe(1);
+    expect(errorOf([{ image: new Proxy(new Uint8Array(4), { get: trap }) }]).inputIndex).toBe(0);
+    const { proxy, revoke } = Proxy.revocable([], {});
+    revoke();
+    const revoked = errorOf(proxy);
+    expect(revoked.field).toBe('inputs');
+    expect(revoked.message).toContain('The inputs could not be read (TypeError:');
+  });
 });

@@ -1,4 +1,6 @@
 import { InvalidInputError } from '../errors/invalid-input-error.js';
+import { JinaClipError } from '../errors/jina-clip-error.js';
+import { describeThrown } from '../errors/message-text.js';
 import type { EmbeddingInput, ImageSource, ResolvedInput } from './embedding-input.js';
 
 function isImageSource(value: unknown): boolean {
@@ -25,60 +27,82 @@ function describe(value: unknown): string {
  * service rejects them and a zero vector would be silently wrong.
  */
 export function validateInputs(inputs: readonly EmbeddingInput[]): ResolvedInput[] {
-  if (!Array.isArray(inputs)) {
-    throw new InvalidInputError(`Expected an array of inputs, got ${describe(inputs)}.`, {
-      field: 'inputs',
-    });
-  }
-  // Array.from, not map: map skips the holes of a sparse array, which would drop inputs silently.
-  return Array.from(inputs, (input, inputIndex): ResolvedInput => {
-    const text = typeof input === 'string' ? input : (input as { text?: unknown } | null)?.text;
-    const hasText =
-      typeof input === 'string' || (typeof input === 'object' && input !== null && 'text' in input);
-    const hasImage = typeof input === 'object' && input !== null && 'image' in input;
-    if (hasText && hasImage) {
-      throw new InvalidInputError(`Input ${inputIndex} has both "text" and "image"; give one.`, {
-        inputIndex,
+  // A getter or Proxy trap of the caller's (on the array or an input) that throws is the
+  // caller's bad input: an InvalidInputError naming it, not a raw TypeError from inside.
+  let current: number | undefined;
+  try {
+    if (!Array.isArray(inputs)) {
+      throw new InvalidInputError(`Expected an array of inputs, got ${describe(inputs)}.`, {
+        field: 'inputs',
       });
     }
-    if (hasText) {
-      if (typeof text !== 'string') {
-        throw new InvalidInputError(
-          `Input ${inputIndex}: "text" must be a string, got ${describe(text)}.`,
-          {
-            inputIndex,
-          },
-        );
-      }
-      if (text.trim().length === 0) {
-        throw new InvalidInputError(`Input ${inputIndex} is an empty text.`, { inputIndex });
-      }
-      return { kind: 'text', text };
+    // Every index, not map: map skips the holes of a sparse array, which would drop inputs
+    // silently (a hole is an undefined input, refused).
+    const length = inputs.length;
+    const resolved: ResolvedInput[] = [];
+    for (let inputIndex = 0; inputIndex < length; inputIndex++) {
+      current = inputIndex;
+      resolved.push(validateInput(inputs[inputIndex], inputIndex));
     }
-    if (hasImage) {
-      const image = (input as { image: unknown }).image;
-      if (!isImageSource(image)) {
-        throw new InvalidInputError(
-          `Input ${inputIndex}: "image" must be a URL, path, data URI, bytes or Blob, got ${describe(image)}.`,
-          { inputIndex },
-        );
-      }
-      const size =
-        typeof image === 'string'
-          ? image.trim().length
-          : image instanceof Uint8Array || image instanceof ArrayBuffer
-            ? image.byteLength
-            : image instanceof Blob
-              ? image.size
-              : 1;
-      if (size === 0) {
-        throw new InvalidInputError(`Input ${inputIndex} is an empty image.`, { inputIndex });
-      }
-      return { kind: 'image', image: image as ImageSource };
+    return resolved;
+  } catch (error) {
+    if (JinaClipError.isInstance(error)) throw error;
+    const which = current === undefined ? 'The inputs' : `Input ${current}`;
+    throw new InvalidInputError(`${which} could not be read (${describeThrown(error)}).`, {
+      ...(current === undefined ? { field: 'inputs' } : { inputIndex: current }),
+      cause: error,
+    });
+  }
+}
+
+/** One input checked and tagged; its getters run once each. */
+function validateInput(input: unknown, inputIndex: number): ResolvedInput {
+  const text = typeof input === 'string' ? input : (input as { text?: unknown } | null)?.text;
+  const hasText =
+    typeof input === 'string' || (typeof input === 'object' && input !== null && 'text' in input);
+  const hasImage = typeof input === 'object' && input !== null && 'image' in input;
+  if (hasText && hasImage) {
+    throw new InvalidInputError(`Input ${inputIndex} has both "text" and "image"; give one.`, {
+      inputIndex,
+    });
+  }
+  if (hasText) {
+    if (typeof text !== 'string') {
+      throw new InvalidInputError(
+        `Input ${inputIndex}: "text" must be a string, got ${describe(text)}.`,
+        {
+          inputIndex,
+        },
+      );
     }
-    throw new InvalidInputError(
-      `Input ${inputIndex} must be a string, { text } or { image }, got ${describe(input)}.`,
-      { inputIndex },
-    );
-  });
+    if (text.trim().length === 0) {
+      throw new InvalidInputError(`Input ${inputIndex} is an empty text.`, { inputIndex });
+    }
+    return { kind: 'text', text };
+  }
+  if (hasImage) {
+    const image = (input as { image: unknown }).image;
+    if (!isImageSource(image)) {
+      throw new InvalidInputError(
+        `Input ${inputIndex}: "image" must be a URL, path, data URI, bytes or Blob, got ${describe(image)}.`,
+        { inputIndex },
+      );
+    }
+    const size =
+      typeof image === 'string'
+        ? image.trim().length
+        : image instanceof Uint8Array || image instanceof ArrayBuffer
+          ? image.byteLength
+          : image instanceof Blob
+            ? image.size
+            : 1;
+    if (size === 0) {
+      throw new InvalidInputError(`Input ${inputIndex} is an empty image.`, { inputIndex });
+    }
+    return { kind: 'image', image: image as ImageSource };
+  }
+  throw new InvalidInputError(
+    `Input ${inputIndex} must be a string, { text } or { image }, got ${describe(input)}.`,
+    { inputIndex },
+  );
 }

@@ -83,10 +83,12 @@ export function createLocalBackend(options: LocalBackendOptions = {}): Embedding
 
   async function embed(
     inputs: readonly EmbeddingInput[],
-    embedOptions: EmbedOptions,
+    givenOptions: EmbedOptions,
     closed: AbortSignal,
   ): Promise<EmbedResult> {
-    const { signal: callerSignal, onProgress } = checkEmbedOptions(embedOptions);
+    // Own properties only, read once: every later read is of this snapshot.
+    const embedOptions = checkEmbedOptions(givenOptions);
+    const { signal: callerSignal, onProgress } = embedOptions;
     callerSignal?.throwIfAborted();
     const resolvedInputs = validateInputs(inputs);
     // Checked before any download: fully for the official repository, whose widths the model

@@ -76,15 +76,38 @@ export function encodeBoundedPrefix(
   keep: number,
   encodeContent: (text: string) => number[],
 ): BoundedContentEncoding {
+  return runToEnd(encodeBoundedPrefixSteps(text, keep, encodeContent));
+}
+
+/** Runs a generator to its end, ignoring its pauses: the synchronous form of a stepped task. */
+export function runToEnd<T>(steps: Generator<void, T>): T {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * {@link encodeBoundedPrefix} as steps: the generator pauses (yields) after each call of
+ * `encodeContent`, so that a caller can give the event loop a turn between two prefixes of a
+ * long text (each is one uninterruptible tokenizer call) and check for an abort.
+ */
+export function* encodeBoundedPrefixSteps(
+  text: string,
+  keep: number,
+  encodeContent: (text: string) => number[],
+): Generator<void, BoundedContentEncoding> {
   const wanted = keep + MARGIN_TOKENS;
   const maxCharacters = Math.max(1024, keep * MAX_CHARACTERS_PER_KEPT_TOKEN);
   // A text no longer than the most ever read is tokenized whole, in one call (exact count).
   let size =
     text.length <= maxCharacters ? text.length : Math.max(256, wanted * FIRST_CHARACTERS_PER_TOKEN);
   let candidate: number[] | undefined;
+  let triedShorter = false;
   for (;;) {
     const cut = cutPoint(text, Math.min(size, maxCharacters));
     const ids = encodeContent(cut === text.length ? text : text.slice(0, cut));
+    yield;
     if (cut === text.length) {
       return ids.length <= keep
         ? { ids, truncatedFrom: undefined }
@@ -99,7 +122,18 @@ export function encodeBoundedPrefix(
       if (atLimit) {
         return { ids: ids.slice(0, keep), truncatedFrom: { tokens: ids.length, exact: false } };
       }
-      size = Math.ceil(size * 1.5);
+      // The confirming cut must lie elsewhere, beyond the kept tokens too. A dense text (far more
+      // tokens than wanted: CJK, long unknown words) is confirmed once with a shorter prefix sized
+      // from its density, so that no single tokenizer call reads much more than it must (each
+      // call blocks the event loop); otherwise, or if that fails, with a longer one: at least
+      // 15 % longer, up to half as long again.
+      const shorter = Math.ceil((cut * wanted * 1.2) / ids.length);
+      if (!triedShorter && shorter < cut * 0.75) {
+        triedShorter = true;
+        size = shorter;
+      } else {
+        size = Math.ceil(Math.max(size * 1.15, Math.min(shorter, size * 1.5)));
+      }
       continue;
     }
     candidate = undefined;

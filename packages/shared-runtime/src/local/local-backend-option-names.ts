@@ -16,6 +16,8 @@ export const LOCAL_BACKEND_OPTION_NAMES = optionNames<LocalBackendOptions>()([
   'cacheDir',
   'offline',
   'endpoint',
+  'hubMetadataTimeout',
+  'hubDownloadTimeout',
   'hfToken',
   'device',
   'threads',

@@ -106,6 +106,19 @@ export interface LocalBackendOptions extends ImageSourceOptions {
   /** Hub base URL. @default process.env.HF_ENDPOINT ?? 'https://huggingface.co' */
   endpoint?: string;
   /**
+   * Milliseconds a Hub metadata request (`HEAD`) may wait for its answer; past it the Hub counts
+   * as unreachable (a complete cached snapshot then stands in, else a `ModelLoadError`).
+   * @default HF_HUB_ETAG_TIMEOUT (seconds) × 1000, else 10000, as huggingface_hub
+   */
+  hubMetadataTimeout?: number;
+  /**
+   * Milliseconds a model download may wait for its response headers, and then between two
+   * chunks of its body (a slow but moving download is never cut); a stalled download resumes
+   * up to 5 times in a row, then is a `ModelLoadError`.
+   * @default HF_HUB_DOWNLOAD_TIMEOUT (seconds) × 1000, else 10000, as huggingface_hub
+   */
+  hubDownloadTimeout?: number;
+  /**
    * Called once per `embed` call whose texts were longer than the model reads (they are cut to
    * the first `maxTokens` tokens, as the model's Python tokenizer does with `truncation=True`).
    * @default a `process.emitWarning` of type `JinaClipTruncationWarning` naming the inputs

@@ -100,6 +100,8 @@ export async function locateModelFiles(
     cacheDir: config.cacheDir,
     offline: config.offline,
     endpoint: config.endpoint,
+    metadataTimeoutMs: config.hubMetadataTimeout,
+    downloadTimeoutMs: config.hubDownloadTimeout,
     token: config.hfToken,
     onDownloadProgress: config.onDownloadProgress,
     signal,

@@ -39,6 +39,10 @@ export interface LocalConfig {
   offline: boolean | undefined;
   /** Left undefined for the Hub download to apply HF_ENDPOINT. */
   endpoint: string | undefined;
+  /** Left undefined for the Hub download to apply HF_HUB_ETAG_TIMEOUT. */
+  hubMetadataTimeout: number | undefined;
+  /** Left undefined for the Hub download to apply HF_HUB_DOWNLOAD_TIMEOUT. */
+  hubDownloadTimeout: number | undefined;
   /** Left undefined for the Hub download to apply HF_TOKEN. Never printed. */
   hfToken: string | undefined;
   device: Device;
@@ -106,8 +110,9 @@ function optionalFunction<T>(value: T | undefined, field: string): T | undefined
  * {@link InvalidInputError} with the offending `field`. Environment variables of the Hub
  * (HF_TOKEN, HF_HUB_OFFLINE, ...) are left to the download, which reads them when it runs.
  */
-export function resolveLocalConfig(options: LocalBackendOptions = {}): LocalConfig {
-  rejectUnknownOptions(options, {
+export function resolveLocalConfig(given: LocalBackendOptions = {}): LocalConfig {
+  // Own properties only, each read once (see ownOptions).
+  const options = rejectUnknownOptions(given, {
     owner: 'the local backend',
     names: LOCAL_BACKEND_OPTION_NAMES,
     other: { names: API_BACKEND_OPTION_NAMES, label: "createApiBackend or `backend: 'api'`" },
@@ -152,6 +157,8 @@ export function resolveLocalConfig(options: LocalBackendOptions = {}): LocalConf
     cacheDir: optionalString(options.cacheDir, 'cacheDir'),
     offline: optionalBoolean(options.offline, 'offline'),
     endpoint: optionalString(options.endpoint, 'endpoint'),
+    hubMetadataTimeout: optionalPositiveInteger(options.hubMetadataTimeout, 'hubMetadataTimeout'),
+    hubDownloadTimeout: optionalPositiveInteger(options.hubDownloadTimeout, 'hubDownloadTimeout'),
     hfToken: optionalString(options.hfToken, 'hfToken'),
     device,
     threads,

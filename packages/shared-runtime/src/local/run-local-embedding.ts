@@ -12,7 +12,7 @@ import { decodeImageBatch, type ImageToEmbed, planImageBatches } from './image-b
 import type { LocalModel } from './load-local-model.js';
 import type { TruncatedInput } from './local-backend-options.js';
 import { reportTruncation } from './report-truncation.js';
-import { planTextBatches, type TokenizedText } from './text-batches.js';
+import { groupTextBatches, padBatch, type TokenizedText } from './text-batches.js';
 import type { TextEncoding, TextTokenizer } from './text-tokenizer.js';
 
 /** What one `embed` call runs with. */
@@ -35,20 +35,64 @@ export interface LocalEmbedRun {
 }
 
 /**
- * Tokenizes one input's text. Whatever the tokenizer library throws (its stack or memory giving
- * out on a pathological text, say) becomes an {@link InvalidInputError} naming the input.
+ * Tokenizes one input's text, giving the event loop a turn (and checking `signal`) whenever the
+ * current slice of work has run {@link TOKENIZE_SLICE_MS}, also between the tokenizer calls of
+ * one long text. Whatever the tokenizer library throws (its stack or memory giving out on a
+ * pathological text, say) becomes an {@link InvalidInputError} naming the input.
  */
-function encodeText(tokenizer: TextTokenizer, text: string, inputIndex: number): TextEncoding {
-  try {
-    return tokenizer.encode(text);
-  } catch (error) {
-    if (error instanceof JinaClipError) throw error;
-    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    throw new InvalidInputError(
-      `Input ${inputIndex}: the tokenizer could not tokenize this text of ${text.length} characters (${reason}).`,
-      { inputIndex, cause: error },
-    );
+async function encodeText(
+  tokenizer: TextTokenizer,
+  text: string,
+  inputIndex: number,
+  slice: TokenizeSlice,
+): Promise<TextEncoding> {
+  const steps = tokenizer.encodeSteps(text);
+  for (;;) {
+    await slice.pause();
+    let step: IteratorResult<void, TextEncoding>;
+    try {
+      step = steps.next();
+    } catch (error) {
+      if (error instanceof JinaClipError) throw error;
+      const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      throw new InvalidInputError(
+        `Input ${inputIndex}: the tokenizer could not tokenize this text of ${text.length} characters (${reason}).`,
+        { inputIndex, cause: error },
+      );
+    }
+    if (step.done) return step.value;
   }
+}
+
+/** Where tokenizing gives the event loop a turn: at most every {@link TOKENIZE_SLICE_MS}. */
+interface TokenizeSlice {
+  /** Yields to the event loop (and checks the signal) when the slice has run its time. */
+  pause(): Promise<void>;
+}
+
+function tokenizeSlice(signal: AbortSignal | undefined): TokenizeSlice {
+  let sliceStart = performance.now();
+  return {
+    async pause() {
+      if (performance.now() - sliceStart < TOKENIZE_SLICE_MS) return;
+      await yieldToEventLoop();
+      signal?.throwIfAborted();
+      sliceStart = performance.now();
+    },
+  };
+}
+
+/**
+ * Longest stretch of tokenization, in milliseconds, before the event loop gets a turn: a call's
+ * texts are tokenized in slices of about this much work, with a `setImmediate` turn and an abort
+ * check between slices, so 2,000 texts of 2,000 characters (seconds of work) neither block timers
+ * and sockets nor delay an abort until they are all done.
+ */
+export const TOKENIZE_SLICE_MS = 40;
+
+/** One turn of the event loop: timers, I/O and an abort's listeners run before tokenizing goes on. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** A promise whose rejection is handled until someone awaits it (a prefetch that may go unused). */
@@ -60,7 +104,9 @@ function prefetch<T>(promise: Promise<T>): Promise<T> {
 /**
  * Embeds validated inputs with a loaded model:
  * - texts get the query instruction when the call's task asks for it (v2), are tokenized (and
- *   truncation reported), grouped by token length into batches of `batchSize`, and run;
+ *   truncation reported) in slices of about {@link TOKENIZE_SLICE_MS} with a turn of the event
+ *   loop and an abort check between slices, grouped by token length into batches of
+ *   `batchSize`, and run;
  * - images are loaded and preprocessed a batch ahead of inference, so decoding batch k+1
  *   overlaps running batch k (and the first image batch overlaps the text batches);
  * - every vector is truncated to `dimensions` and normalised (`finishVector`) and put back at
@@ -85,22 +131,25 @@ export async function runLocalEmbedding(
   const images: ImageToEmbed[] = [];
   const truncated: TruncatedInput[] = [];
   let totalTokens = 0;
-  inputs.forEach((input, inputIndex) => {
+  const slice = tokenizeSlice(signal);
+  for (let inputIndex = 0; inputIndex < inputs.length; inputIndex++) {
+    const input = inputs[inputIndex]!;
     if (input.kind === 'image') {
       images.push({ inputIndex, image: input.image });
-      return;
+      continue;
     }
-    const { ids, truncatedFrom, exact } = encodeText(
+    const { ids, truncatedFrom, exact } = await encodeText(
       tokenizer!,
       instruction + input.text,
       inputIndex,
+      slice,
     );
     if (truncatedFrom !== undefined) {
       truncated.push({ inputIndex, tokens: truncatedFrom, maxTokens: tokenizer!.maxTokens, exact });
     }
     totalTokens += ids.length;
     texts.push({ inputIndex, ids });
-  });
+  }
   reportTruncation(truncated, run.onTruncation);
 
   const embeddings: Float32Array[] = new Array(inputs.length);
@@ -142,8 +191,9 @@ export async function runLocalEmbedding(
   let nextPixels = decode(0);
 
   try {
-    for (const batch of planTextBatches(texts, batchSize, info.padTokenId)) {
+    for (const group of groupTextBatches(texts, batchSize)) {
       signal?.throwIfAborted();
+      const batch = padBatch(group, info.padTokenId);
       store(batch.inputIndices, await graphs.embedTexts(batch));
     }
     for (let index = 0; index < imageBatches.length; index++) {

@@ -27,15 +27,27 @@ export function planTextBatches(
   batchSize: number,
   padTokenId: number,
 ): TokenBatch[] {
-  const sorted = [...texts].sort((a, b) => b.ids.length - a.ids.length);
-  const batches: TokenBatch[] = [];
-  for (let start = 0; start < sorted.length; start += batchSize) {
-    batches.push(padBatch(sorted.slice(start, start + batchSize), padTokenId));
-  }
-  return batches;
+  return groupTextBatches(texts, batchSize).map((group) => padBatch(group, padTokenId));
 }
 
-function padBatch(texts: readonly TokenizedText[], padTokenId: number): TokenBatch {
+/**
+ * The groups of {@link planTextBatches}, not yet padded: a caller pads each just before it runs
+ * ({@link padBatch}), so a call of many texts never builds every batch's tensors at once.
+ */
+export function groupTextBatches(
+  texts: readonly TokenizedText[],
+  batchSize: number,
+): TokenizedText[][] {
+  const sorted = [...texts].sort((a, b) => b.ids.length - a.ids.length);
+  const groups: TokenizedText[][] = [];
+  for (let start = 0; start < sorted.length; start += batchSize) {
+    groups.push(sorted.slice(start, start + batchSize));
+  }
+  return groups;
+}
+
+/** One group of texts as the graph's tensors: rows padded to the longest with `padTokenId`. */
+export function padBatch(texts: readonly TokenizedText[], padTokenId: number): TokenBatch {
   const length = Math.max(...texts.map((text) => text.ids.length));
   const inputIds = new BigInt64Array(texts.length * length).fill(BigInt(padTokenId));
   const attentionMask = new BigInt64Array(texts.length * length);

@@ -1,7 +1,7 @@
 import type { Tokenizer as HuggingFaceTokenizer } from '@huggingface/tokenizers';
 import { ModelLoadError } from '../errors/model-load-error.js';
 import { importOptionalPeer } from '../optional-peer.js';
-import { encodeBoundedPrefix } from './encode-bounded-prefix.js';
+import { encodeBoundedPrefixSteps, runToEnd } from './encode-bounded-prefix.js';
 
 /** A text's token ids, special tokens included, cut to the model's limit. */
 export interface TextEncoding {
@@ -23,6 +23,11 @@ export interface TextTokenizer {
    * work is bounded by `maxTokens`, not by the text's length (see `encodeBoundedPrefix`).
    */
   encode(text: string): TextEncoding;
+  /**
+   * {@link TextTokenizer.encode} as steps: pauses between the tokenizer calls a long text takes
+   * (see `encodeBoundedPrefixSteps`), for a caller that yields to the event loop between them.
+   */
+  encodeSteps(text: string): Generator<void, TextEncoding>;
   /** Id that pads shorter rows of a batch. */
   readonly padTokenId: number;
   /** Longest sequence the model reads, special tokens included. */
@@ -64,25 +69,28 @@ export async function loadTextTokenizer(
   const specialsAfter = sampleIds.slice(before + sampleContent.length);
   const keep = Math.max(0, maxTokens - specialsBefore.length - specialsAfter.length);
 
+  function* encodeSteps(text: string): Generator<void, TextEncoding> {
+    const content = yield* encodeBoundedPrefixSteps(
+      text,
+      keep,
+      (prefix) => tokenizer.encode(prefix, { add_special_tokens: false }).ids,
+    );
+    const ids = [...specialsBefore, ...content.ids, ...specialsAfter].slice(0, maxTokens);
+    const truncated = content.truncatedFrom;
+    return truncated === undefined
+      ? { ids, truncatedFrom: undefined, exact: true }
+      : {
+          ids,
+          truncatedFrom: truncated.tokens + specialsBefore.length + specialsAfter.length,
+          exact: truncated.exact,
+        };
+  }
+
   return {
     padTokenId,
     maxTokens,
-    encode(text) {
-      const content = encodeBoundedPrefix(
-        text,
-        keep,
-        (prefix) => tokenizer.encode(prefix, { add_special_tokens: false }).ids,
-      );
-      const ids = [...specialsBefore, ...content.ids, ...specialsAfter].slice(0, maxTokens);
-      const truncated = content.truncatedFrom;
-      return truncated === undefined
-        ? { ids, truncatedFrom: undefined, exact: true }
-        : {
-            ids,
-            truncatedFrom: truncated.tokens + specialsBefore.length + specialsAfter.length,
-            exact: truncated.exact,
-          };
-    },
+    encode: (text) => runToEnd(encodeSteps(text)),
+    encodeSteps,
   };
 }
 

@@ -43,7 +43,8 @@ export const DEFAULT_MODEL = 'jina-clip-v1';
  */
 export function getModelInfo(id: string, custom?: ModelInfo): ModelInfo {
   if (custom !== undefined) return custom;
-  const info = (MODELS as Record<string, ModelInfo>)[id];
+  // Own entries only: "constructor" or a name set on Object.prototype is no model.
+  const info = Object.hasOwn(MODELS, id) ? (MODELS as Record<string, ModelInfo>)[id] : undefined;
   if (info === undefined) {
     throw new InvalidInputError(
       `Unknown model "${id}". Known models: ${Object.keys(MODELS).join(', ')}; pass \`modelInfo\` to describe another.`,

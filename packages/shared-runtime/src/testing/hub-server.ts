@@ -64,6 +64,24 @@ export interface HubServerDelay {
   chunkBytes?: number;
 }
 
+/**
+ * How the loopback Hub misbehaves, to test a client against a hostile or broken Hub (see
+ * {@link HubServer.setMisbehaviour}). Every field applies to the Hub listener's answers.
+ */
+export interface HubServerMisbehaviour {
+  /** Every answer (200, 302 and errors alike) carries this `X-Repo-Commit` instead of the commit. */
+  repoCommit?: string;
+  /**
+   * Answers for files carry this `ETag`, no `X-Linked-*` headers and no `Content-Length`; a
+   * `GET` then streams `endlessBytes` bytes of zeros without a length.
+   */
+  etag?: string;
+  /** Bytes a `GET` streams when `etag` is set. @default 64 MiB */
+  endlessBytes?: number;
+  /** Never answer: every request is held open, without a byte, until the server closes. */
+  silent?: boolean;
+}
+
 /** A running loopback Hugging Face Hub. */
 export interface HubServer {
   /** The Hub's base URL (`http://127.0.0.1:<port>`): the `endpoint` / `HF_ENDPOINT` to use. */
@@ -87,6 +105,8 @@ export interface HubServer {
   corruptBodyOnce(file: string): void;
   /** Slows GET bodies from now on; undefined stops it. */
   setDelay(delay: HubServerDelay | undefined): void;
+  /** Misbehaves from now on (a hostile or broken Hub); undefined stops it. */
+  setMisbehaviour(misbehaviour: HubServerMisbehaviour | undefined): void;
   /** Stops both listeners, dropping open connections. */
   close(): Promise<void>;
 }
@@ -114,6 +134,7 @@ export async function startHubServer(options: HubServerOptions = {}): Promise<Hu
   const requests: HubRequestRecord[] = [];
   const faults: Fault[] = [];
   let delay: HubServerDelay | undefined;
+  let misbehaviour: HubServerMisbehaviour | undefined;
   /** sha256 -> what the CDN serves under it (registered when the Hub redirects there). */
   const cdnIndex = new Map<string, { file: string; served: HubServedFile }>();
 
@@ -226,6 +247,10 @@ export async function startHubServer(options: HubServerOptions = {}): Promise<Hu
     const revision = decodeURIComponent(encodedRevision);
     const file = encodedFile.split('/').map(decodeURIComponent).join('/');
     const entry = record('hub', request, file);
+    if (misbehaviour?.etag !== undefined) {
+      await serveUnverifiable(request, response, entry, misbehaviour);
+      return;
+    }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       send(response, entry, 405, { allow: 'GET, HEAD' });
       return;
@@ -247,8 +272,8 @@ export async function startHubServer(options: HubServerOptions = {}): Promise<Hu
       });
       return;
     }
-    const commit = commitOf(repo);
-    if (revision !== 'main' && revision !== commit) {
+    const commit = misbehaviour?.repoCommit ?? commitOf(repo);
+    if (revision !== 'main' && revision !== commitOf(repo)) {
       send(response, entry, 404, {
         'x-error-code': 'RevisionNotFound',
         'x-error-message': 'Invalid rev id',
@@ -318,6 +343,11 @@ export async function startHubServer(options: HubServerOptions = {}): Promise<Hu
   };
 
   const hub = createServer((request, response) => {
+    if (misbehaviour?.silent) {
+      // Held open without a byte: the connection stays until the client gives up or close().
+      record('hub', request);
+      return;
+    }
     handleHub(request, response).catch((error: unknown) => fail(response, error));
   });
   const cdn = createServer((request, response) => {
@@ -344,10 +374,44 @@ export async function startHubServer(options: HubServerOptions = {}): Promise<Hu
     setDelay: (next) => {
       delay = next;
     },
+    setMisbehaviour: (next) => {
+      misbehaviour = next;
+    },
     close: async () => {
       await Promise.all([stop(hub), stop(cdn)]);
     },
   };
+}
+
+/** A file answer with an ETag that is no checksum, no size, and (GET) a body of unknown length. */
+async function serveUnverifiable(
+  request: IncomingMessage,
+  response: ServerResponse,
+  entry: HubRequestRecord,
+  misbehaviour: HubServerMisbehaviour,
+): Promise<void> {
+  entry.status = 200;
+  response.writeHead(200, {
+    'x-repo-commit': misbehaviour.repoCommit ?? 'b'.repeat(40),
+    etag: `"${misbehaviour.etag}"`,
+    'content-type': 'application/octet-stream',
+    'transfer-encoding': 'chunked',
+  });
+  if (request.method !== 'GET') {
+    response.end();
+    return;
+  }
+  const chunk = Buffer.alloc(65_536);
+  for (let sent = 0; sent < (misbehaviour.endlessBytes ?? 64 * 1024 * 1024); sent += chunk.length) {
+    if (response.destroyed) return;
+    if (!response.write(chunk)) {
+      await new Promise<void>((resolve) => {
+        response.once('drain', resolve);
+        response.once('close', resolve);
+      });
+    }
+  }
+  response.end();
 }
 
 function send(

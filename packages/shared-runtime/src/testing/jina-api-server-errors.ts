@@ -31,6 +31,7 @@ export const SERVICE_ERROR_CODES = {
   internal: 'INTERNAL_ERROR',
   unavailable: 'SERVICE_UNAVAILABLE',
   notFound: 'RESOURCE_NOT_FOUND',
+  requestTooLarge: 'REQUEST_TOO_LARGE',
 } as const;
 
 /** A request id as the service writes them: 32 hex digits. */

@@ -49,6 +49,13 @@ export interface JinaApiServerOptions {
   maxRecordedBodyBytes?: number;
   /** Most records `requests` holds: past it, the oldest are dropped. @default 10000 */
   maxRecordedRequests?: number;
+  /**
+   * Largest request body read, in bytes: a bigger one (by its `content-length`, or counted while
+   * it arrives) is answered 413 `REQUEST_TOO_LARGE` without reading the rest. A request that
+   * fails authentication is answered 401 before any of its body is read.
+   * @default 67108864 (64 MiB)
+   */
+  maxRequestBodyBytes?: number;
 }
 
 /** A request the server received, as recorded on arrival. */
@@ -117,10 +124,44 @@ function flattenHeaders(request: IncomingMessage): Record<string, string> {
   return headers;
 }
 
-async function readBody(request: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+/**
+ * The body, or `undefined` when it is (or declares itself) larger than `maxBytes`: reading then
+ * stops (listeners, not `for await`, whose early exit would destroy the socket before the 413 is
+ * sent); Node.js discards the rest once the answer is sent.
+ */
+function readBody(request: IncomingMessage, maxBytes: number): Promise<Buffer | undefined> {
+  const declared = Number(request.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBytes) return Promise.resolve(undefined);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stop = () => {
+      request.off('data', onData);
+      request.off('end', onEnd);
+      request.off('error', onError);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.byteLength;
+      if (size > maxBytes) {
+        stop();
+        request.pause();
+        resolve(undefined);
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      stop();
+      resolve(Buffer.concat(chunks, size));
+    };
+    const onError = (error: Error) => {
+      stop();
+      reject(error);
+    };
+    request.on('data', onData);
+    request.on('end', onEnd);
+    request.on('error', onError);
+  });
 }
 
 /** Streams JSON whitespace after `{"data":[` until the client goes, never buffering more. */
@@ -192,6 +233,7 @@ export async function startJinaApiServer(
   const recordBodies = options.recordBodies ?? true;
   const maxRecordedBodyBytes = options.maxRecordedBodyBytes ?? 64 * 1024 * 1024;
   const maxRecordedRequests = options.maxRecordedRequests ?? 10_000;
+  const maxRequestBodyBytes = options.maxRequestBodyBytes ?? 64 * 1024 * 1024;
   // Records still holding a body, oldest first, and their bytes.
   const withBodies: RecordedRequest[] = [];
   let recordedBodyBytes = 0;
@@ -329,6 +371,21 @@ export async function startJinaApiServer(
     return { status: 200, body };
   };
 
+  /** The record of a request whose body was not read. */
+  const recordUnread = (request: IncomingMessage, time: number): RecordedRequest => {
+    const record: RecordedRequest = {
+      method: request.method ?? '',
+      path: request.url ?? '',
+      headers: flattenHeaders(request),
+      body: undefined,
+      bodyBytes: 0,
+      time,
+      connection: connections.get(request.socket) ?? 0,
+    };
+    keepRecord(record);
+    return record;
+  };
+
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
     const time = Date.now();
     inFlight++;
@@ -339,7 +396,27 @@ export async function startJinaApiServer(
       counted = false;
     });
 
-    const bytes = await readBody(request);
+    // The key first: an unauthenticated body is never read (a 300 MB one was buffered whole
+    // before its 401), and no body is read past the cap.
+    const unauthorized = authorize(request);
+    const read =
+      unauthorized === undefined ? await readBody(request, maxRequestBodyBytes) : Buffer.alloc(0);
+    if (read === undefined) {
+      const record = recordUnread(request, time);
+      send(
+        response,
+        record,
+        413,
+        serviceError(
+          413,
+          SERVICE_ERROR_CODES.requestTooLarge,
+          `Request body larger than ${maxRequestBodyBytes} bytes`,
+        ).body,
+        { connection: 'close' },
+      );
+      return;
+    }
+    const bytes = read;
     const text = bytes.toString('utf8');
     const parsed = parseJson(text);
     const record: RecordedRequest = {
@@ -392,9 +469,9 @@ export async function startJinaApiServer(
       );
       return;
     }
-    const unauthorized = authorize(request);
     if (unauthorized !== undefined) {
-      send(response, record, unauthorized.status, unauthorized.body);
+      // The unread body is discarded by Node.js as it arrives, and the connection closed.
+      send(response, record, unauthorized.status, unauthorized.body, { connection: 'close' });
       return;
     }
     if (parsed === undefined) {

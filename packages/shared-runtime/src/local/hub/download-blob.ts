@@ -1,9 +1,11 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ModelLoadError } from '../../errors/index.js';
 import type { DownloadProgress } from '../local-backend-options.js';
+import { checkFreeDiskSpace } from './check-free-disk-space.js';
 import { type HubClient, type HubResponse, headerValue, openHubRequest } from './hub-client.js';
 import { fileChecksum } from './verify-cached-file.js';
 
@@ -13,8 +15,8 @@ export interface BlobDownload {
   readonly file: string;
   /** Where to `GET` (the CDN location the metadata request returned, or the Hub URL). */
   readonly url: string;
-  /** Size the Hub announced, when it did. */
-  readonly expectedSize: number | undefined;
+  /** Size the Hub announced: the download is cut off, and refused, past it. */
+  readonly expectedSize: number;
   /** The LFS sha256 the content must hash to; undefined for a git (non-LFS) file. */
   readonly sha256: string | undefined;
   /** The git blob sha1 a file kept in git (non-LFS) must have; undefined for an LFS file. */
@@ -72,7 +74,7 @@ interface Received {
 }
 
 function checkReceived(received: Received, download: BlobDownload): string | undefined {
-  if (download.expectedSize !== undefined && received.size !== download.expectedSize) {
+  if (received.size !== download.expectedSize) {
     return `${received.size} bytes instead of ${download.expectedSize}`;
   }
   if (download.sha256 !== undefined && received.sha256 !== download.sha256) {
@@ -95,19 +97,22 @@ async function fetchToIncomplete(
   const handle = await open(incompletePath, 'a');
   try {
     let size = (await handle.stat()).size;
+    if (size < expectedSize) {
+      await checkFreeDiskSpace(dirname(incompletePath), expectedSize - size, file, client.repo);
+    }
     let hash = download.sha256 === undefined ? undefined : createHash('sha256');
     const restart = async () => {
       await handle.truncate(0);
       size = 0;
       hash = download.sha256 === undefined ? undefined : createHash('sha256');
     };
-    if (expectedSize !== undefined && size > expectedSize) await restart();
+    if (size > expectedSize) await restart();
     if (hash !== undefined && size > 0) await hashFilePrefix(incompletePath, size, hash);
 
-    let total = expectedSize;
+    const total = expectedSize;
     const report = throttledProgress(file, onDownloadProgress);
     let failures = 0;
-    while (expectedSize === undefined || size < expectedSize) {
+    while (size < expectedSize) {
       let response: HubResponse;
       try {
         response = await openHubRequest(client, download.url, {
@@ -146,10 +151,12 @@ async function fetchToIncomplete(
       // A 200 to a ranged request: the server ignored the range and sends everything.
       if (statusCode === 200 && size > 0) await restart();
 
-      const contentLength = headerValue(headers, 'content-length');
-      total ??=
-        contentRange?.total ??
-        (contentLength === undefined ? undefined : size + Number(contentLength));
+      const contentLength = Number(headerValue(headers, 'content-length'));
+      if (Number.isFinite(contentLength) && size + contentLength > expectedSize) {
+        if (!response.body.destroyed) response.body.destroy();
+        await restart();
+        throw oversized(client, download, `Content-Length ${contentLength} from byte ${size}`);
+      }
       report(size, total, false);
 
       let streamError: unknown;
@@ -164,6 +171,11 @@ async function fetchToIncomplete(
             break;
           }
           if (next.done) break;
+          if (size + next.value.length > expectedSize) {
+            // More than the metadata promised: nothing past it reaches the disk.
+            await restart();
+            throw oversized(client, download, `more than ${expectedSize} bytes received`);
+          }
           // Disk and progress-callback errors are not the connection's: they propagate.
           await handle.write(next.value);
           hash?.update(next.value);
@@ -174,7 +186,7 @@ async function fetchToIncomplete(
       } finally {
         if (!response.body.destroyed) response.body.destroy();
       }
-      if (streamError === undefined && (total === undefined || size >= total)) break;
+      if (streamError === undefined && size >= expectedSize) break;
       if (client.signal?.aborted) throw client.signal.reason;
       failures = await afterFailure(
         client,
@@ -183,11 +195,20 @@ async function fetchToIncomplete(
         streamError ?? new Error(`the connection ended after ${size} of ${total} bytes`),
       );
     }
-    report(size, total ?? size, true);
+    report(size, total, true);
     return { size, sha256: hash?.digest('hex') };
   } finally {
     await handle.close();
   }
+}
+
+/** The error of a download that runs past the size its metadata announced (not retried). */
+function oversized(client: HubClient, download: BlobDownload, what: string): ModelLoadError {
+  return new ModelLoadError(
+    `Downloading ${download.file} of ${client.repo} was stopped: the server sent more than the ${download.expectedSize} bytes the Hub announced (${what}). ` +
+      'The partial file was emptied; check HF_ENDPOINT and any proxy between this machine and the Hub.',
+    { file: download.file },
+  );
 }
 
 /** Counts a connection failure, waits before the next try (resuming), or gives up. */

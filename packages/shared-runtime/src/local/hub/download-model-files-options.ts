@@ -53,6 +53,19 @@ export interface DownloadModelFilesOptions {
    * @default 30_000
    */
   lockStaleMs?: number;
+  /**
+   * Milliseconds a metadata request (`HEAD`) may wait for the Hub's answer before the Hub
+   * counts as unreachable (a complete cached snapshot then stands in).
+   * @default HF_HUB_ETAG_TIMEOUT (seconds) × 1000, else 10_000, as huggingface_hub
+   */
+  metadataTimeoutMs?: number;
+  /**
+   * Milliseconds a download may wait for the response headers, and then between two chunks
+   * of the body (an inactivity timeout: a slow but moving download is never cut). A stalled
+   * download is resumed up to 5 times in a row, then fails with a ModelLoadError.
+   * @default HF_HUB_DOWNLOAD_TIMEOUT (seconds) × 1000, else 10_000, as huggingface_hub
+   */
+  downloadTimeoutMs?: number;
 }
 
 /** What `downloadModelFiles` returns. */

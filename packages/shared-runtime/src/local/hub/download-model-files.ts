@@ -1,4 +1,5 @@
-import { lstat, mkdir, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, mkdir, open, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Agent } from 'undici';
 import { ModelLoadError } from '../../errors/index.js';
@@ -73,15 +74,18 @@ export async function downloadModelFiles(
     return loadFromCache(config, paths);
   }
 
-  const dispatcher = new Agent();
+  const dispatcher = new Agent({ connect: { timeout: config.downloadTimeoutMs } });
   // Aborts the other files' downloads when one fails.
   const siblings = new AbortController();
   const client: HubClient = {
     dispatcher,
     endpoint: config.endpoint,
+    endpointForMessages: config.endpointForMessages,
     repo: config.repo,
     revision: config.revision,
     token: config.token,
+    metadataTimeoutMs: config.metadataTimeoutMs,
+    downloadTimeoutMs: config.downloadTimeoutMs,
     signal:
       config.signal === undefined
         ? siblings.signal
@@ -228,11 +232,8 @@ async function absentFile(
   error: ModelLoadError,
 ): Promise<undefined> {
   if (commit !== undefined) {
-    const marker = paths.noExist(commit, file);
     // Only a hint for later lookups: a read-only cache must not fail the call.
-    await mkdir(dirname(marker), { recursive: true })
-      .then(() => writeFile(marker, ''))
-      .catch(() => {});
+    await touchMarker(paths.noExist(commit, file)).catch(() => {});
   }
   if (!optional) throw error;
   return undefined;
@@ -358,10 +359,28 @@ async function loadFromCache(
   return { commit, snapshotDirectory: paths.snapshot(commit), paths: result };
 }
 
+/**
+ * Creates `path` if it is missing, as huggingface_hub's `Path.touch()`: never truncating a file
+ * that is there (no `O_TRUNC`), and never through a symlink at its place (`O_NOFOLLOW`, where
+ * the platform has it).
+ */
+async function touchMarker(path: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const handle = await open(
+    path,
+    constants.O_WRONLY | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0),
+  );
+  await handle.close();
+}
+
+/**
+ * The commit `refs/{revision}` records, when it holds a 40-hex commit hash: anything else (a
+ * `..` written there to reach out of `snapshots/`) is treated as no ref at all.
+ */
 async function readRef(refPath: string): Promise<string | undefined> {
   try {
     const commit = (await readFile(refPath, 'utf8')).trim();
-    return COMMIT_HASH_PATTERN.test(commit) || /^[\w.-]+$/.test(commit) ? commit : undefined;
+    return COMMIT_HASH_PATTERN.test(commit) ? commit : undefined;
   } catch {
     return undefined;
   }

@@ -1,6 +1,9 @@
 import { ModelLoadError } from '../../errors/index.js';
+import { messageText } from '../../errors/message-text.js';
 import { type HubClient, headerValue, openHubRequest } from './hub-client.js';
 import { hubFileUrl } from './hub-file-url.js';
+import { COMMIT_HASH_PATTERN } from './resolve-download-config.js';
+import { GIT_SHA1_PATTERN } from './verify-cached-file.js';
 
 /** What the Hub says about one file at one revision (huggingface_hub's `HfFileMetadata`). */
 export interface HubFileMetadata {
@@ -8,11 +11,11 @@ export interface HubFileMetadata {
   readonly commit: string;
   /**
    * `X-Linked-Etag` (an LFS file's sha256) or else `ETag` (a git file's sha1), unquoted: the
-   * file's blob name in the cache.
+   * file's blob name in the cache, and the checksum its download is verified against.
    */
   readonly etag: string;
-  /** `X-Linked-Size` or else `Content-Length`, when given. */
-  readonly size: number | undefined;
+  /** `X-Linked-Size` or else `Content-Length`: a download is cut off past it. */
+  readonly size: number;
   /** Where to download: the CDN URL of a redirect, else the (relative-redirected) Hub URL. */
   readonly location: string;
 }
@@ -20,7 +23,10 @@ export interface HubFileMetadata {
 /** The outcome of a metadata request. */
 export type FileMetadataLookup =
   | { readonly kind: 'found'; readonly metadata: HubFileMetadata }
-  /** 404 for the file: the repository and revision exist, the file does not. */
+  /**
+   * 404 for the file: the repository and revision exist, the file does not. `commit` is the
+   * `X-Repo-Commit` of the answer when it is a 40-hex commit hash (anything else is ignored).
+   */
   | { readonly kind: 'absent'; readonly commit: string | undefined; readonly error: ModelLoadError }
   /**
    * Anything else: unreachable Hub, 401/403 (gated or private), 5xx, a non-Hub answer.
@@ -50,12 +56,15 @@ export async function fetchFileMetadata(
   } catch (error) {
     if (client.signal?.aborted) throw client.signal.reason;
     if (error instanceof ModelLoadError) return { kind: 'failed', error, fallBackToCache: true };
-    const reason = error instanceof Error ? error.message : String(error);
+    const timedOut = (error as { code?: unknown } | null)?.code === 'UND_ERR_HEADERS_TIMEOUT';
+    const reason = timedOut
+      ? `no answer within ${client.metadataTimeoutMs} ms (HF_HUB_ETAG_TIMEOUT or the hubMetadataTimeout option)`
+      : messageText(error instanceof Error ? error.message : String(error));
     return {
       kind: 'failed',
       fallBackToCache: true,
       error: new ModelLoadError(
-        `Could not reach the Hugging Face Hub at ${client.endpoint} for ${file} of ${client.repo} (${reason}). ` +
+        `Could not reach the Hugging Face Hub at ${client.endpointForMessages} for ${file} of ${client.repo} (${reason}). ` +
           'Check the connection (and HF_ENDPOINT), or set HF_HUB_OFFLINE=1 to use the cache only.',
         { file, cause: error },
       ),
@@ -67,18 +76,40 @@ export async function fetchFileMetadata(
   if (statusCode >= 400) return describeErrorResponse(client, file, statusCode, headers);
 
   const etag = normalizeEtag(headerValue(headers, 'x-linked-etag') ?? headerValue(headers, 'etag'));
-  if (
-    commit === undefined ||
-    !isPathSegment(commit) ||
-    etag === undefined ||
-    !isPathSegment(etag)
-  ) {
+  if (commit === undefined || !COMMIT_HASH_PATTERN.test(commit) || etag === undefined) {
     return {
       kind: 'failed',
       fallBackToCache: true,
       error: new ModelLoadError(
-        `${client.endpoint} answered for ${file} of ${client.repo} without the Hub's X-Repo-Commit and ETag headers: ` +
+        `${client.endpointForMessages} answered for ${file} of ${client.repo} without the Hub's X-Repo-Commit (a 40-hex commit hash) and ETag headers: ` +
           'it does not look like a Hugging Face Hub (check HF_ENDPOINT, proxy and firewall settings).',
+        { file },
+      ),
+    };
+  }
+  // The etag names the blob in the cache and is the only checksum the download is checked
+  // against: one that is neither an LFS sha256 nor a git sha1 would let any content in.
+  if (!SHA256_PATTERN.test(etag) && !GIT_SHA1_PATTERN.test(etag)) {
+    return {
+      kind: 'failed',
+      fallBackToCache: true,
+      error: new ModelLoadError(
+        `${client.endpointForMessages} answered for ${file} of ${client.repo} with an ETag that is neither a sha256 (LFS) nor a git sha1 ("${messageText(etag, 100)}"): ` +
+          'the file could not be verified, so it is not downloaded (check HF_ENDPOINT, proxy and firewall settings).',
+        { file },
+      ),
+    };
+  }
+  const size = parseSize(
+    headerValue(headers, 'x-linked-size') ?? headerValue(headers, 'content-length'),
+  );
+  if (size === undefined) {
+    return {
+      kind: 'failed',
+      fallBackToCache: true,
+      error: new ModelLoadError(
+        `${client.endpointForMessages} answered for ${file} of ${client.repo} without its size (X-Linked-Size or Content-Length): ` +
+          'a download of unknown size could fill the disk, so it is not made (check HF_ENDPOINT, proxy and firewall settings).',
         { file },
       ),
     };
@@ -89,9 +120,7 @@ export async function fetchFileMetadata(
     metadata: {
       commit,
       etag,
-      size: parseSize(
-        headerValue(headers, 'x-linked-size') ?? headerValue(headers, 'content-length'),
-      ),
+      size,
       location:
         statusCode >= 300 && statusCode < 400 && location !== undefined
           ? new URL(location, response.url).href
@@ -110,13 +139,16 @@ function describeErrorResponse(
   const { repo, revision } = client;
   const errorCode = headerValue(headers, 'x-error-code');
   const serverMessage = headerValue(headers, 'x-error-message');
-  const said = serverMessage === undefined ? '' : ` The Hub said: "${serverMessage.slice(0, 300)}"`;
-  const status = `HTTP ${statusCode}${errorCode === undefined ? '' : ` ${errorCode}`}`;
+  const said =
+    serverMessage === undefined ? '' : ` The Hub said: "${messageText(serverMessage, 300)}"`;
+  const status = `HTTP ${statusCode}${errorCode === undefined ? '' : ` ${messageText(errorCode, 100)}`}`;
 
   if (statusCode === 404 && (errorCode === undefined || errorCode === 'EntryNotFound')) {
+    // The commit names a folder in the cache (`.no_exist/{commit}`): only a commit hash will do.
+    const commit = headerValue(headers, 'x-repo-commit');
     return {
       kind: 'absent',
-      commit: headerValue(headers, 'x-repo-commit'),
+      commit: commit !== undefined && COMMIT_HASH_PATTERN.test(commit) ? commit : undefined,
       error: new ModelLoadError(
         `${file} was not found in ${repo} at revision ${revision} (${status}).`,
         { file },
@@ -148,7 +180,7 @@ function describeErrorResponse(
       fallBackToCache: true,
       error: new ModelLoadError(
         `Access to ${repo} was refused (${status}) while fetching ${file}: the repository is gated or private, or does not exist. ` +
-          `${tokenAdvice}, and accept the model's terms on its page (${client.endpoint}/${repo}).${said}`,
+          `${tokenAdvice}, and accept the model's terms on its page (${client.endpointForMessages}/${repo}).${said}`,
         { file },
       ),
     };
@@ -168,11 +200,6 @@ function normalizeEtag(etag: string | undefined): string | undefined {
   if (etag === undefined) return undefined;
   const normalized = etag.replace(/^W\//, '').replace(/^"|"$/g, '');
   return normalized === '' ? undefined : normalized;
-}
-
-/** A header value that becomes a file or folder name in the cache must be one plain segment. */
-function isPathSegment(value: string): boolean {
-  return /^[\w.-]+$/.test(value) && value !== '.' && value !== '..';
 }
 
 function parseSize(value: string | undefined): number | undefined {

@@ -6,11 +6,17 @@ export interface HubClient {
   readonly dispatcher: Dispatcher;
   /** Hub base URL, without a trailing slash. */
   readonly endpoint: string;
+  /** `endpoint` fit for a message: without `user:password@` (see `redactUrl`). */
+  readonly endpointForMessages: string;
   readonly repo: string;
   readonly revision: string;
   /** Sent to the endpoint's origin only. */
   readonly token: string | undefined;
   readonly signal: AbortSignal | undefined;
+  /** Milliseconds a metadata request (`HEAD`) may wait for the Hub's answer. */
+  readonly metadataTimeoutMs: number;
+  /** Milliseconds a download may wait for response headers, and then between two body chunks. */
+  readonly downloadTimeoutMs: number;
 }
 
 /** A response of `openHubRequest`, with the URL that finally answered. */
@@ -52,11 +58,18 @@ export async function openHubRequest(
     if (options.range !== undefined && options.range > 0) {
       headers.range = `bytes=${options.range}-`;
     }
+    // undici's own timers: the headers must come within the timeout, and the body must not
+    // stall longer than it between two chunks (huggingface_hub's HF_HUB_ETAG_TIMEOUT and
+    // HF_HUB_DOWNLOAD_TIMEOUT, which requests applies as connect and read timeouts).
+    const timeoutMs =
+      options.method === 'HEAD' ? client.metadataTimeoutMs : client.downloadTimeoutMs;
     const response = await request(currentUrl, {
       method: options.method,
       headers,
       dispatcher: client.dispatcher,
       signal: client.signal,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
     });
     const location = headerValue(response.headers, 'location');
     const isRedirect = response.statusCode >= 300 && response.statusCode < 400 && location;

@@ -1,4 +1,6 @@
 import { InvalidInputError } from '../../errors/index.js';
+import { redactUrl } from '../../errors/message-text.js';
+import { ownOptions } from '../../own-options.js';
 import type { DownloadProgress } from '../local-backend-options.js';
 import type { DownloadModelFilesOptions } from './download-model-files-options.js';
 import { resolveCacheDirectory } from './resolve-cache-directory.js';
@@ -13,6 +15,12 @@ export interface DownloadConfig {
   readonly offline: boolean;
   /** Without a trailing slash. */
   readonly endpoint: string;
+  /** `endpoint` without its `user:password@`, for messages. */
+  readonly endpointForMessages: string;
+  /** See {@link DownloadModelFilesOptions.metadataTimeoutMs}. */
+  readonly metadataTimeoutMs: number;
+  /** See {@link DownloadModelFilesOptions.downloadTimeoutMs}. */
+  readonly downloadTimeoutMs: number;
   readonly token: string | undefined;
   readonly onDownloadProgress: ((progress: DownloadProgress) => void) | undefined;
   readonly signal: AbortSignal | undefined;
@@ -22,6 +30,12 @@ export interface DownloadConfig {
 
 /** The Hub's default address. */
 export const DEFAULT_HUB_ENDPOINT = 'https://huggingface.co';
+
+/** huggingface_hub's `HF_HUB_ETAG_TIMEOUT` and `HF_HUB_DOWNLOAD_TIMEOUT` default: 10 s. */
+export const DEFAULT_HUB_TIMEOUT_MS = 10_000;
+
+/** setTimeout's largest delay: the longest timeout undici can keep. */
+const MAX_TIMEOUT_MS = 2_147_483_647;
 
 /** A full commit hash: a revision of this form needs no resolving. */
 export const COMMIT_HASH_PATTERN = /^[0-9a-f]{40}$/;
@@ -35,7 +49,9 @@ const REPO_PATTERN = /^(?:[\w.-]{1,96}\/)?[\w.-]{1,96}$/;
  *
  * @throws InvalidInputError naming the offending field.
  */
-export function resolveDownloadConfig(options: DownloadModelFilesOptions): DownloadConfig {
+export function resolveDownloadConfig(given: DownloadModelFilesOptions): DownloadConfig {
+  // Own properties only, each read once (see ownOptions).
+  const options = ownOptions(given, 'downloadModelFiles');
   const environment = process.env;
   const { repo, revision } = options;
   if (
@@ -70,7 +86,7 @@ export function resolveDownloadConfig(options: DownloadModelFilesOptions): Downl
     .replace(/\/+$/, '');
   if (!/^https?:\/\/[^/]/i.test(endpoint) || !URL.canParse(endpoint)) {
     throw new InvalidInputError(
-      `endpoint must be an http(s) URL such as "${DEFAULT_HUB_ENDPOINT}", got ${JSON.stringify(endpoint)}.`,
+      `endpoint must be an http(s) URL such as "${DEFAULT_HUB_ENDPOINT}", got ${JSON.stringify(redactUrl(endpoint))}.`,
       { field: 'endpoint' },
     );
   }
@@ -100,6 +116,19 @@ export function resolveDownloadConfig(options: DownloadModelFilesOptions): Downl
     });
   }
 
+  const metadataTimeoutMs = resolveTimeout(
+    options.metadataTimeoutMs,
+    'hubMetadataTimeout',
+    environment.HF_HUB_ETAG_TIMEOUT,
+    'HF_HUB_ETAG_TIMEOUT',
+  );
+  const downloadTimeoutMs = resolveTimeout(
+    options.downloadTimeoutMs,
+    'hubDownloadTimeout',
+    environment.HF_HUB_DOWNLOAD_TIMEOUT,
+    'HF_HUB_DOWNLOAD_TIMEOUT',
+  );
+
   return {
     repo,
     revision,
@@ -110,12 +139,51 @@ export function resolveDownloadConfig(options: DownloadModelFilesOptions): Downl
       options.offline ??
       isTrue(nonEmpty(environment.HF_HUB_OFFLINE) ?? environment.TRANSFORMERS_OFFLINE),
     endpoint,
+    endpointForMessages: redactUrl(endpoint),
+    metadataTimeoutMs,
+    downloadTimeoutMs,
     token: token === '' ? undefined : token,
     onDownloadProgress: options.onDownloadProgress,
     signal: options.signal,
     verifyCachedFiles: options.verifyCachedFiles ?? true,
     lockStaleMs,
   };
+}
+
+/**
+ * A timeout in milliseconds: the option, else the environment variable in seconds (as
+ * huggingface_hub reads it), else {@link DEFAULT_HUB_TIMEOUT_MS}.
+ */
+function resolveTimeout(
+  option: number | undefined,
+  field: string,
+  variable: string | undefined,
+  variableName: string,
+): number {
+  if (option !== undefined) {
+    if (
+      typeof option !== 'number' ||
+      !Number.isFinite(option) ||
+      option <= 0 ||
+      option > MAX_TIMEOUT_MS
+    ) {
+      throw new InvalidInputError(
+        `${field} must be a positive number of milliseconds up to ${MAX_TIMEOUT_MS}, got ${String(option)}.`,
+        { field },
+      );
+    }
+    return option;
+  }
+  const text = nonEmpty(variable?.trim());
+  if (text === undefined) return DEFAULT_HUB_TIMEOUT_MS;
+  const seconds = Number(text);
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds * 1000 > MAX_TIMEOUT_MS) {
+    throw new InvalidInputError(
+      `${variableName} must be a positive number of seconds, got ${JSON.stringify(text.slice(0, 50))}.`,
+      { field },
+    );
+  }
+  return seconds * 1000;
 }
 
 /** huggingface_hub's `_is_true`, which reads `HF_HUB_OFFLINE`. */

@@ -1,0 +1,137 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type TinyModelRepo,
+  writeTinyModelRepo,
+} from '../testing/tiny-model-repo/write-tiny-model-repo.js';
+import { runScriptInChild } from './run-script-in-child.test-helper.js';
+import { loadTextTokenizer } from './text-tokenizer.js';
+
+let root: string;
+let v1: TinyModelRepo;
+let v2: TinyModelRepo;
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'text-event-loop-'));
+  [v1, v2] = await Promise.all([
+    writeTinyModelRepo(join(root, 'v1'), { model: 'jina-clip-v1', imageSize: 32 }),
+    writeTinyModelRepo(join(root, 'v2'), { model: 'jina-clip-v2', imageSize: 32 }),
+  ]);
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+/**
+ * Embeds `texts` (built in the child by `textsSource`) with the local backend in a child process
+ * (512 MB heap, 120 s cap), with a 10 ms `setInterval` probe measuring the longest stall of the
+ * event loop; aborts after `abortAfterMs` when given. Prints the outcome, the longest stall and
+ * how long after the abort the call settled.
+ */
+function embedInChild(repo: TinyModelRepo, textsSource: string, abortAfterMs?: number) {
+  return runScriptInChild(
+    `const { createLocalBackend } = await importSource('local/create-local-backend.ts');
+const backend = createLocalBackend(${JSON.stringify({ model: repo.model, modelPath: repo.directory })});
+await backend.embed(['warm up']);
+const texts = ${textsSource};
+let longest = 0;
+let last = performance.now();
+const probe = setInterval(() => {
+  const now = performance.now();
+  longest = Math.max(longest, now - last - 10);
+  last = now;
+}, 10);
+const controller = new AbortController();
+const abortAfterMs = ${abortAfterMs ?? 0};
+const started = performance.now();
+if (abortAfterMs > 0) setTimeout(() => controller.abort(new Error('stopped')), abortAfterMs);
+let outcome = 'resolved';
+try {
+  await backend.embed(texts, { signal: controller.signal });
+} catch (error) {
+  outcome = 'rejected: ' + error.message;
+}
+const settledMs = performance.now() - started;
+clearInterval(probe);
+await backend.close();
+console.log(JSON.stringify({ outcome, longestStallMs: longest, settledAfterAbortMs: abortAfterMs > 0 ? settledMs - abortAfterMs : undefined }));`,
+    { directory: root, maxOldSpaceMb: 512, timeoutMs: 120_000 },
+  );
+}
+
+function outcomeOf(run: Awaited<ReturnType<typeof embedInChild>>) {
+  expect(run.timedOut).toBe(false);
+  expect(run.code, run.stderr).toBe(0);
+  return JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '{}') as {
+    outcome: string;
+    longestStallMs: number;
+    settledAfterAbortMs: number | undefined;
+  };
+}
+
+const WORDS = `const unit = 'the quick brown fox jumps over a lazy dog ';`;
+
+// The targets are 300 ms of stall and 400 ms from abort to settling; the assertions leave room
+// for a loaded machine. Before tokenizing was sliced, these calls stalled the loop 2.6 to 8 s
+// and an abort waited for all of it.
+describe('the local backend keeps the event loop turning while it tokenizes (child process)', () => {
+  it('2,000 texts of 2,000 characters (v1): no stall near a second', async () => {
+    const result = outcomeOf(
+      await embedInChild(
+        v1,
+        `(() => { ${WORDS} return Array.from({ length: 2000 }, (_, i) => (i + ' ' + unit.repeat(50)).slice(0, 2000)); })()`,
+      ),
+    );
+    expect(result.outcome).toBe('resolved');
+    expect(result.longestStallMs).toBeLessThan(1_000);
+  }, 150_000);
+
+  it('20,000 texts of 440 characters (v2), aborted after 200 ms: settles soon after the abort', async () => {
+    const result = outcomeOf(
+      await embedInChild(
+        v2,
+        `(() => { ${WORDS} return Array.from({ length: 20000 }, (_, i) => (i + ' ' + unit.repeat(11)).slice(0, 440)); })()`,
+        200,
+      ),
+    );
+    expect(result.outcome).toBe('rejected: stopped');
+    expect(result.settledAfterAbortMs).toBeLessThan(1_000);
+    expect(result.longestStallMs).toBeLessThan(1_000);
+  }, 150_000);
+
+  it('ten texts of 150,000 characters without whitespace (v2): each tokenizer call a turn of its own', async () => {
+    // Before, all ten were one stall (about 2.4 s for four); now the longest is one tokenizer
+    // call of a bounded prefix (a few hundred ms at most, more on a machine this loaded).
+    const result = outcomeOf(
+      await embedInChild(
+        v2,
+        `Array.from({ length: 10 }, (_, i) => i + 'abcdefghij'.repeat(15000))`,
+      ),
+    );
+    expect(result.outcome).toBe('resolved');
+    expect(result.longestStallMs).toBeLessThan(1_500);
+  }, 150_000);
+});
+
+describe('TextTokenizer.encodeSteps', () => {
+  it('pauses between the tokenizer calls of one long text, and ends where encode() does', async () => {
+    const tokenizer = await loadTextTokenizer(
+      JSON.parse(await readFile(join(v2.directory, 'tokenizer.json'), 'utf8')),
+      {},
+      { maxTokens: 8192, padTokenId: 1 },
+    );
+    const text = '我们的模型catdogbirdfish'.repeat(7000);
+    const steps = tokenizer.encodeSteps(text);
+    let pauses = 0;
+    let step = steps.next();
+    while (!step.done) {
+      pauses++;
+      step = steps.next();
+    }
+    // One pause after each prefix tokenized: a long text takes at least two (cut, then confirm).
+    expect(pauses).toBeGreaterThanOrEqual(2);
+    expect(step.value).toEqual(tokenizer.encode(text));
+  });
+});
