@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ImageLoadError } from '../errors/image-load-error.js';
 import { pngFile } from '../testing/png-file.test-helper.js';
 import { admitImage, DECODED_FORMATS } from './admit-image.js';
-import { DECODE_PIXEL_BUDGET, PixelBudget } from './pixel-budget.js';
+import { DECODE_BYTE_BUDGET, PixelBudget } from './pixel-budget.js';
 
 /** The header of a `width` x `height` RGB PNG (its data cut short): enough for sharp's metadata. */
 function pngHeader(width: number, height: number): Buffer {
@@ -44,12 +44,15 @@ describe('admitImage', () => {
 
   it('refuses more pixels than maxPixels, and admits exactly maxPixels', async () => {
     const budget = new PixelBudget(1000);
-    const error = await admitError(admitImage(await png(11, 10), { ...base, budget }));
+    const slots = new PixelBudget(1);
+    const error = await admitError(admitImage(await png(11, 10), { ...base, budget, slots }));
     expect(error).toMatchObject({ reason: 'too-many-pixels', limit: 100 });
     expect(error.message).toBe(
       'Input 3: cannot decode image photo.png: 11x10 is 110 pixels, more than maxImagePixels (100).',
     );
-    const { release, header } = await admitImage(await png(10, 10), { ...base, budget });
+    // The refusal gave its native slot back.
+    expect(slots.available).toBe(1);
+    const { release, header } = await admitImage(await png(10, 10), { ...base, budget, slots });
     expect(header).toEqual({
       format: 'png',
       width: 10,
@@ -57,23 +60,31 @@ describe('admitImage', () => {
       space: 'srgb',
       depth: 'uchar',
       channels: 3,
+      pages: 1,
     });
-    expect(budget.available).toBe(900);
+    // Decoded bytes: 10 x 10 pixels of 3 bytes; one native slot.
+    expect([budget.available, slots.available]).toEqual([700, 0]);
     release();
-    expect(budget.available).toBe(1000);
+    expect([budget.available, slots.available]).toEqual([1000, 1]);
   });
 
   it('names bytes that are no image as undecodable', async () => {
     const error = await admitError(admitImage(Uint8Array.from([1, 2, 3, 4]), base));
     expect(error).toMatchObject({ reason: 'undecodable', inputIndex: 3 });
-    expect(error.cause).toBeInstanceOf(Error);
+    expect(error.message).toBe(
+      'Input 3: cannot decode image photo.png: its first bytes are those of no image format read here (JPEG, PNG, WEBP, GIF, TIFF, AVIF, HEIF, JP2, JXL).',
+    );
+    // A signature that passes with a header sharp cannot read: sharp's words, as the cause.
+    const broken = await admitError(admitImage(Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0]), base));
+    expect(broken).toMatchObject({ reason: 'undecodable', inputIndex: 3 });
+    expect(broken.cause).toBeInstanceOf(Error);
   });
 
-  it('makes two 60 MP images take turns on the process-wide budget', async () => {
+  it('makes two 60 MP images take turns on the process-wide budget of decoded bytes', async () => {
     const large = pngHeader(8000, 7500);
     const options = { maxPixels: 89_478_485, inputIndex: 0, description: 'large.png' };
     const { release: releaseFirst } = await admitImage(large, options);
-    expect(DECODE_PIXEL_BUDGET.available).toBe(89_478_485 - 60_000_000);
+    expect(DECODE_BYTE_BUDGET.available).toBe(89_478_485 * 4 - 60_000_000 * 3);
     let secondAdmitted = false;
     const second = admitImage(large, { ...options, inputIndex: 1 }).then(({ release }) => {
       secondAdmitted = true;
@@ -84,6 +95,6 @@ describe('admitImage', () => {
     releaseFirst();
     (await second)();
     expect(secondAdmitted).toBe(true);
-    expect(DECODE_PIXEL_BUDGET.available).toBe(89_478_485);
+    expect(DECODE_BYTE_BUDGET.available).toBe(89_478_485 * 4);
   });
 });

@@ -136,6 +136,7 @@ describe("decodeRgb (PIL's open + convert('RGB'))", () => {
       space: 'srgb',
       depth: 'uchar',
       channels: 3,
+      pages: 1,
     });
     // The source size reported is the header's: proof that the bytes' own header was not read.
     const decoded = await decodeRgb(bytes, { header: { ...header, width: 10, height: 20 } });

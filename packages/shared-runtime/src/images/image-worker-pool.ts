@@ -72,6 +72,8 @@ export interface PoolPreprocessOptions {
   readonly exact?: boolean | undefined;
   /** The image's header, when already read (by `admitImage`). @default read in the worker */
   readonly header?: ImageHeader | undefined;
+  /** Seconds the decode may take (`imageDecodeTimeout`). @default no limit */
+  readonly timeoutSeconds?: number | undefined;
   /**
    * The caller owns the whole ArrayBuffer under `bytes` (never a Buffer from Node's shared
    * pool) and needs none of it any more: transfer that buffer to the worker without a copy.
@@ -119,9 +121,9 @@ export class ImageWorkerPool {
     config: ImagePreprocessConfig,
     options: PoolPreprocessOptions = {},
   ): Promise<PreprocessedImage> {
-    const { exact = false, header } = options;
+    const { exact = false, header, timeoutSeconds } = options;
     if (this.closed) throw new BackendClosedError();
-    if (this.size === 0) return preprocessImage(bytes, config, { exact, header });
+    if (this.size === 0) return preprocessImage(bytes, config, { exact, header, timeoutSeconds });
     // sharp is loaded in the main thread first: a missing peer is a ModelLoadError here, and
     // glibc never unloads libvips while a worker still runs (lovell/sharp#2263).
     await loadSharp();
@@ -133,6 +135,7 @@ export class ImageWorkerPool {
         config,
         exact,
         header,
+        timeoutSeconds,
       };
       this.queue.push({ task, resolve, reject });
       this.dispatch();

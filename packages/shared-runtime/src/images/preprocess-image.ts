@@ -34,6 +34,8 @@ export interface PreprocessImageOptions {
   exact?: boolean;
   /** The image's header, when already read (by `admitImage`). @default read here */
   header?: ImageHeader | undefined;
+  /** Seconds the decode may take (`imageDecodeTimeout`). @default no limit */
+  timeoutSeconds?: number | undefined;
 }
 
 /**
@@ -109,6 +111,7 @@ export async function preprocessImage(
   let plan: ResizePlan | undefined;
   const decoded = await decodeRgb(bytes, {
     header: options.header,
+    timeoutSeconds: options.timeoutSeconds,
     preShrink:
       options.exact === true
         ? undefined
