@@ -75,7 +75,9 @@ describe('admitImage', () => {
       'Input 3: cannot decode image photo.png: its first bytes are those of no image format read here (JPEG, PNG, WEBP, GIF, TIFF, AVIF, HEIF, JP2, JXL).',
     );
     // A signature that passes with a header sharp cannot read: sharp's words, as the cause.
-    const broken = await admitError(admitImage(Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0]), base));
+    const broken = await admitError(
+      admitImage(Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0]), base),
+    );
     expect(broken).toMatchObject({ reason: 'undecodable', inputIndex: 3 });
     expect(broken.cause).toBeInstanceOf(Error);
   });
