@@ -133,7 +133,9 @@ function expectSettled(outcomes: BackendOutcome[], hostile: Partial<InputOutcome
   }
 }
 
-describe('hostile image files (capped child processes, both backends, embedSettled)', () => {
+describe('hostile image files (capped child processes, both backends, embedSettled)', {
+  timeout: CHILD_TIMEOUT_MS + 10_000,
+}, () => {
   it('embeds a 16-bit CMYK TIFF of 6000x6000 without gathering its samples in JavaScript', async () => {
     const outcomes = await embedHostile(
       `hostile.tiffFile({ width: 6000, height: 6000, bands: 4, bitsPerSample: 16, photometric: 'separated' })`,
@@ -214,5 +216,50 @@ describe('hostile image files (capped child processes, both backends, embedSettl
     // is for the loaded machine.
     expect(outcomes[0]!.peakRssMb).toBeLessThan(1000);
     expect(outcomes[0]!.longestStallMs).toBeLessThan(1_000);
+  });
+
+  it('leaves a libuv thread for the rest of the process while four slow images decode', async () => {
+    const run = await runScriptInChild(
+      `import { stat } from 'node:fs/promises';
+const hostile = await importSource('testing/hostile-images.ts');
+const { createLocalBackend } = await importSource('local.ts');
+const { writeTinyModelRepo } = await importSource('testing.ts');
+const repo = await writeTinyModelRepo(${JSON.stringify(join(directory, 'tiny-v1-pool'))}, { model: 'jina-clip-v1' });
+// Four JPEGs of 2,647 scans each, let through: seconds of libjpeg each, on libuv's threads.
+const slow = hostile.progressiveJpeg(2048, 2048, 2647);
+const backend = createLocalBackend({ modelPath: repo.directory, imageWorkers: 0, maxImageScans: 3000 });
+let done = false;
+const call = backend.embed(Array.from({ length: 4 }, () => ({ image: slow }))).finally(() => { done = true; });
+let longestStatMs = 0;
+let stats = 0;
+while (!done) {
+  const started = performance.now();
+  await stat(${JSON.stringify(directory)});
+  longestStatMs = Math.max(longestStatMs, performance.now() - started);
+  stats++;
+  await new Promise((resolve) => setTimeout(resolve, 20));
+}
+const { embeddings } = await call;
+await backend.close();
+console.log(JSON.stringify({ embedded: embeddings.length, longestStatMs: Math.round(longestStatMs), stats }));
+process.exit(0);
+`,
+      {
+        directory,
+        maxOldSpaceMb: 256,
+        timeoutMs: CHILD_TIMEOUT_MS,
+        env: { ...process.env, UV_THREADPOOL_SIZE: '4' },
+      },
+    );
+    const line = run.stdout.trim().split('\n').at(-1) ?? '';
+    if (run.code !== 0)
+      throw new Error(`child failed (code ${run.code}): ${run.stderr.slice(-1500)}`);
+    const outcome = JSON.parse(line) as { embedded: number; longestStatMs: number; stats: number };
+    if (process.env.HOSTILE_REPORT === '1') console.info('threadpool', line);
+    expect(outcome.embedded).toBe(4);
+    // Before: fs.stat waited for a decode to end (19.6 s in the issue's case); now a thread is
+    // always free. Generous margin for the loaded machine.
+    expect(outcome.stats).toBeGreaterThan(3);
+    expect(outcome.longestStatMs).toBeLessThan(1_000);
   });
 });
