@@ -2,8 +2,15 @@ import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { ImageLoadError } from '../errors/image-load-error.js';
-import { pngFile } from '../testing/png-file.test-helper.js';
-import { admitImage, DECODED_FORMATS } from './admit-image.js';
+import {
+  animatedWebp,
+  blackPng,
+  pngFile,
+  progressiveJpeg,
+  tiffFile,
+} from '../testing/hostile-images.js';
+import { admitImage, DECODED_FORMATS, decodeFailure } from './admit-image.js';
+import { ImageDecodeTimeout } from './decode-rgb.js';
 import { DECODE_BYTE_BUDGET, PixelBudget } from './pixel-budget.js';
 
 /** The header of a `width` x `height` RGB PNG (its data cut short): enough for sharp's metadata. */
@@ -98,5 +105,83 @@ describe('admitImage', () => {
     (await second)();
     expect(secondAdmitted).toBe(true);
     expect(DECODE_BYTE_BUDGET.available).toBe(89_478_485 * 4);
+  });
+
+  it('refuses PDF by its first bytes, and counts what the structure says before any decoder', async () => {
+    const pdf = await admitError(admitImage(Buffer.from('%PDF-1.7\n%...'), base));
+    expect(pdf).toMatchObject({ reason: 'unsupported-format' });
+    expect(pdf.message).toContain('PDF is not accepted');
+    const scans = await admitError(
+      admitImage(progressiveJpeg(16, 16, 12), { ...base, maxPixels: 1000, maxScans: 11 }),
+    );
+    expect(scans).toMatchObject({ reason: 'too-many-scans', limit: 11 });
+    expect(scans.message).toBe(
+      'Input 3: cannot decode image photo.png: the progressive JPEG has more than maxImageScans (11) scans.',
+    );
+    const allowed = await admitImage(progressiveJpeg(16, 16, 11), {
+      ...base,
+      maxPixels: 1000,
+      maxScans: 11,
+    });
+    allowed.release();
+    const frames = await admitError(admitImage(await animatedWebp(11), { ...base, maxFrames: 10 }));
+    expect(frames).toMatchObject({ reason: 'too-many-frames', limit: 10 });
+    (await admitImage(await animatedWebp(10), { ...base, maxFrames: 10 })).release();
+  });
+
+  it('refuses pages, layouts and aspect ratios from the header', async () => {
+    const frames = await Promise.all(
+      ['#f00', '#0f0', '#00f'].map((background) =>
+        sharp({ create: { width: 4, height: 4, channels: 3, background } })
+          .png()
+          .toBuffer(),
+      ),
+    );
+    const gif = await sharp(frames, { join: { animated: true } })
+      .gif()
+      .toBuffer();
+    expect((await sharp(gif).metadata()).pages).toBe(3);
+    expect(await admitError(admitImage(gif, { ...base, maxFrames: 2 }))).toMatchObject({
+      reason: 'too-many-frames',
+      limit: 2,
+    });
+    const bands = await admitError(
+      admitImage(tiffFile({ width: 5, height: 5, bands: 6, extraSamples: [0, 0, 0] }), base),
+    );
+    expect(bands).toMatchObject({ reason: 'unsupported-format' });
+    expect(bands.message).toContain('6 bands of uchar');
+    const tall = await admitError(
+      admitImage(await blackPng(1, 21), { ...base, maxAspectRatio: 20 }),
+    );
+    expect(tall).toMatchObject({ reason: 'extreme-aspect-ratio', limit: 20 });
+    expect(tall.message).toBe(
+      'Input 3: cannot decode image photo.png: 1x21 is more than maxImageAspectRatio (20) times longer than wide.',
+    );
+    (await admitImage(await blackPng(20, 1), { ...base, maxAspectRatio: 20 })).release();
+  });
+
+  it('names a decode that ran past imageDecodeTimeout as a timeout, even from a worker', () => {
+    // What a worker thread sends back: a plain Error carrying the name.
+    const fromWorker = Object.assign(new Error('decoding took longer than 2 s'), {
+      name: 'ImageDecodeTimeout',
+    });
+    for (const error of [new ImageDecodeTimeout('decoding took longer than 2 s'), fromWorker]) {
+      const failure = decodeFailure(error, {
+        inputIndex: 2,
+        description: 'a.png',
+        timeoutMs: 1500,
+      });
+      expect(failure).toMatchObject({ name: 'ImageLoadError', reason: 'timeout', limit: 1500 });
+      expect(failure.message).toBe(
+        'Input 2: cannot decode image a.png: decoding took longer than imageDecodeTimeout (1500 ms).',
+      );
+    }
+    expect(
+      decodeFailure(new Error('VipsJpeg: bad'), {
+        inputIndex: 0,
+        description: 'b.jpg',
+        timeoutMs: 1,
+      }),
+    ).toMatchObject({ reason: 'undecodable', limit: undefined });
   });
 });

@@ -10,6 +10,7 @@ const photo = () =>
       width: 64,
       height: 48,
       channels: 3,
+      background: '#000',
       noise: { type: 'gaussian', mean: 128, sigma: 60 },
     },
   });
