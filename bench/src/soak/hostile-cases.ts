@@ -1,4 +1,5 @@
 import { createApiBackend, type EmbeddingBackend, type EmbeddingInput } from 'jina-clip-runtime';
+import { HOSTILE_IMAGE_CASES } from './hostile-image-cases.js';
 
 /** What the parent hands every hostile case: the fixtures it made and the servers it runs. */
 export interface HostileContext {
@@ -27,7 +28,11 @@ export interface HostileCase {
     | 'data: URI'
     | 'pixel bomb'
     | 'SSRF'
-    | 'key leak';
+    | 'key leak'
+    | 'decode cost'
+    | 'pixel layout'
+    | 'non-raster'
+    | 'thread pool';
   /**
    * What a safe library does with it: embed it within bounds (`resolved`: a huge text is
    * truncated, and says so), or refuse it with a typed error (`rejected`).
@@ -235,4 +240,5 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
       }
     },
   },
+  ...HOSTILE_IMAGE_CASES,
 ];

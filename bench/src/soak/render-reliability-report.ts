@@ -67,7 +67,9 @@ export function renderReliabilityReport(report: ReliabilityReport): string {
       ? `**killed**: ${row.reason}`
       : row.outcome === 'resolved'
         ? row.expected === 'resolved'
-          ? 'embedded (truncated)'
+          ? row.category === 'huge text'
+            ? 'embedded (truncated)'
+            : 'embedded'
           : '**accepted**'
         : `\`${row.errorName}\`${row.typed ? '' : ' (**untyped**)'}`;
     const stall = row.killed ? 'n/a' : `${fixed(row.longestStallMs)} ms`;
