@@ -21,16 +21,28 @@ function moduleFolder(): string {
 const SCRIPT_OPTIONS = new Set(['-e', '--eval', '-p', '--print', '-pe', '--input-type']);
 
 /**
- * The process's Node options a worker accepts: the script and its type (`node -e`,
- * `--input-type=module`) belong to the main thread, and a worker refuses `--input-type`.
+ * Options of the process that only the process as a whole takes: V8's heap and stack sizes and
+ * the process title. A worker refuses them (`ERR_WORKER_INVALID_EXEC_ARGV`: "V8 options (such as
+ * `--max-old-space-size`) and options that affect the process are not supported"), so a server
+ * started with `node --max-old-space-size=4096` could not start one.
  */
-function workerExecArgv(): string[] {
+const PROCESS_ONLY_OPTION =
+  /^--(max-old-space-size|max-semi-space-size|max-heap-size|stack-size|title)(=|$)/;
+
+/**
+ * The process's Node options a worker accepts: the script and its type (`node -e`,
+ * `--input-type=module`) belong to the main thread, and a worker refuses `--input-type` and
+ * {@link PROCESS_ONLY_OPTION}s.
+ */
+export function workerExecArgv(argv: readonly string[] = process.execArgv): string[] {
   const kept: string[] = [];
-  const argv = process.execArgv;
   for (let index = 0; index < argv.length; index++) {
     const option = argv[index]!;
     if (SCRIPT_OPTIONS.has(option)) index++;
-    else if (!/^--(input-type|eval|print)=/.test(option)) kept.push(option);
+    else if (PROCESS_ONLY_OPTION.test(option)) {
+      // `--max-old-space-size 512`: the value is the next argument.
+      if (!option.includes('=') && /^\d+$/.test(argv[index + 1] ?? '')) index++;
+    } else if (!/^--(input-type|eval|print)=/.test(option)) kept.push(option);
   }
   return kept;
 }
