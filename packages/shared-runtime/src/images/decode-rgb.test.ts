@@ -187,6 +187,13 @@ describe("decodeRgb (PIL's open + convert('RGB'))", () => {
     ]);
   });
 
+  it('refuses a layout it does not decode before decoding, when called directly', async () => {
+    const sixBands = tiffFile({ width: 3, height: 3, bands: 6, extraSamples: [0, 0, 0] });
+    await expect(decodeRgb(sixBands)).rejects.toThrow(
+      '6 bands of uchar in colour space srgb: srgb images are decoded with 3 or 4 bands (colour, then alpha)',
+    );
+  });
+
   it('hands JavaScript only 8-bit RGB, however the image is stored', async () => {
     const samples = Uint16Array.from({ length: 4 * 4 * 4 }, (_, index) => index * 1000);
     const decoded = await decodeRgb(await png(samples, 4, 4, 'rgb16'));

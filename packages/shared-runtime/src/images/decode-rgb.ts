@@ -210,8 +210,8 @@ export function loadSharp(): Promise<SharpFactory> {
  * Every reduction to 8-bit RGB happens inside libvips, on its threads, as the rows stream out of
  * the decoder (see {@link rgbPipeline}): what reaches JavaScript is the 8-bit RGB result (CMYK:
  * 8-bit CMYK, converted here a slice at a time, yielding to the event loop), never the decoder's
- * 16-bit or many-band samples. Check the layout first (`pixelLayoutProblem`, as `admitImage`
- * does): other layouts are refused there.
+ * 16-bit or many-band samples. Layouts {@link pixelLayoutProblem} refuses are rejected before
+ * any decoding (`admitImage` refuses them first, naming the input).
  *
  * Rejects with sharp's own error when the bytes are not a decodable image; callers wrap it in an
  * `ImageLoadError` that names the input.
@@ -222,6 +222,9 @@ export async function decodeRgb(
 ): Promise<DecodedRgbImage> {
   const sharp = await loadSharp();
   const header = options.header ?? (await readImageHeader(bytes));
+  const layoutProblem = pixelLayoutProblem(header);
+  // admitImage refuses these first; a direct caller gets the same words.
+  if (layoutProblem !== undefined) throw new Error(layoutProblem);
   const sourceWidth = header.width;
   const sourceHeight = header.height;
   const cmyk = header.space === 'cmyk';
