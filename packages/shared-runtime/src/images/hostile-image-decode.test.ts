@@ -172,6 +172,19 @@ describe('hostile image files (capped child processes, both backends, embedSettl
     for (const outcome of outcomes) expect(outcome.ms).toBeLessThan(5_000);
   });
 
+  it('stops a decode that runs past imageDecodeTimeout, as a typed timeout', async () => {
+    // 2,647 scans let through: libjpeg works for seconds before the first row comes out.
+    const outcomes = await embedHostile('hostile.progressiveJpeg(4096, 4096, 2647)', {
+      backendOptions: { maxImageScans: 3000, imageDecodeTimeout: 1000 },
+    });
+    expectSettled(outcomes, {
+      status: 'rejected',
+      name: 'ImageLoadError',
+      reason: 'timeout',
+      limit: 1000,
+    });
+  });
+
   it('refuses an animated WebP of 60,000 frames from its chunks, before libvips opens it', async () => {
     const outcomes = await embedHostile('hostile.animatedWebp(60_000)');
     expectSettled(outcomes, {
