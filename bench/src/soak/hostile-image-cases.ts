@@ -187,10 +187,15 @@ export const HOSTILE_IMAGE_CASES: readonly HostileCase[] = [
       // 2,647 scans let through (maxImageScans raised): seconds of libjpeg each, on libuv's
       // threads. The case fails when an fs.stat of the same process waited over 1 s.
       const slow = progressiveJpeg(side(context, 4 * MP), side(context, 4 * MP), 2647);
-      const backend = await local(context, { maxImageScans: 3000 });
+      const backend = await local(context, { maxImageScans: 3000, imageDecodeTimeout: 300_000 });
       let done = false;
       let longestStatMs = 0;
-      const call = backend.embed(Array.from({ length: 4 }, () => ({ image: slow }))).finally(() => {
+      // Settled at once, so that a failure is thrown below, not reported as unhandled meanwhile.
+      const settled = backend.embed(Array.from({ length: 4 }, () => ({ image: slow }))).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      void settled.then(() => {
         done = true;
       });
       try {
@@ -200,7 +205,8 @@ export const HOSTILE_IMAGE_CASES: readonly HostileCase[] = [
           longestStatMs = Math.max(longestStatMs, performance.now() - started);
           await new Promise((resolve) => setTimeout(resolve, 20));
         }
-        await call;
+        const error = await settled;
+        if (error !== undefined) throw error;
       } finally {
         await backend.close();
       }

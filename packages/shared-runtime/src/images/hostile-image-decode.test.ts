@@ -240,9 +240,10 @@ const { writeTinyModelRepo } = await importSource('testing.ts');
 const repo = await writeTinyModelRepo(${JSON.stringify(join(directory, 'tiny-v1-pool'))}, { model: 'jina-clip-v1' });
 // Four JPEGs of 2,647 scans each, let through: seconds of libjpeg each, on libuv's threads.
 const slow = hostile.progressiveJpeg(2048, 2048, 2647);
-const backend = createLocalBackend({ modelPath: repo.directory, imageWorkers: 0, maxImageScans: 3000 });
+const backend = createLocalBackend({ modelPath: repo.directory, imageWorkers: 0, maxImageScans: 3000, imageDecodeTimeout: 200_000 });
 let done = false;
-const call = backend.embed(Array.from({ length: 4 }, () => ({ image: slow }))).finally(() => { done = true; });
+const call = backend.embed(Array.from({ length: 4 }, () => ({ image: slow })));
+call.then(() => { done = true; }, () => { done = true; });
 let longestStatMs = 0;
 let stats = 0;
 while (!done) {
