@@ -46,7 +46,9 @@ export interface ImageSourceOptions {
   maxImageAspectRatio?: number;
   /**
    * Milliseconds one image's decode (libvips, through sharp's `timeout`) may take, counted in
-   * whole seconds (rounded up). A backstop for whatever the header checks let through.
+   * whole seconds (rounded up). A backstop for whatever the header checks let through: libvips
+   * checks it as rows come out of the decoder, so work a decoder does before its first row (every
+   * scan of a progressive JPEG) is bounded by `maxImageScans`, not by this.
    * @default 15000
    */
   imageDecodeTimeout?: number;
