@@ -1,5 +1,6 @@
 import { createApiBackend, type EmbeddingBackend, type EmbeddingInput } from 'jina-clip-runtime';
 import { HUB_AND_API_CASES } from './hostile-cases-hub-api.js';
+import { HOSTILE_IMAGE_CASES } from './hostile-image-cases.js';
 
 /** What the parent hands every hostile case: the fixtures it made and the servers it runs. */
 export interface HostileContext {
@@ -32,7 +33,11 @@ export interface HostileCase {
     | 'hostile Hub'
     | 'rate limit'
     | 'text stall'
-    | 'request body';
+    | 'request body'
+    | 'decode cost'
+    | 'pixel layout'
+    | 'non-raster'
+    | 'thread pool';
   /**
    * What a safe library does with it: embed it within bounds (`resolved`: a huge text is
    * truncated, and says so), or refuse it with a typed error (`rejected`).
@@ -243,4 +248,5 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
     },
   },
   ...HUB_AND_API_CASES,
+  ...HOSTILE_IMAGE_CASES,
 ];

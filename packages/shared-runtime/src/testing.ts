@@ -14,6 +14,18 @@ export {
   type RecordingBackendOptions,
 } from './testing/create-recording-backend.js';
 export {
+  animatedWebp,
+  blackPng,
+  largeSvg,
+  PNG_COLOUR_TYPES,
+  type PngFileOptions,
+  pngFile,
+  progressiveJpeg,
+  TIFF_PHOTOMETRIC,
+  type TiffFileOptions,
+  tiffFile,
+} from './testing/hostile-images.js';
+export {
   type HubRequestRecord,
   type HubServer,
   type HubServerDelay,

@@ -3,8 +3,9 @@ import type { JinaClipModelId, ModelInfo } from '../models/model-info.js';
 
 /**
  * Options of {@link createApiBackend}. The image limits and policies ({@link ImageSourceOptions}:
- * `maxImageBytes`, `maxImagePixels`, `imageDownloadTimeout`, `maxRedirects`,
- * `allowPrivateNetwork`, `allowFilePaths`, `imageFileRoot`) apply to the images this backend
+ * `maxImageBytes`, `maxImagePixels`, `maxImageScans`, `maxImageFrames`, `maxImageAspectRatio`,
+ * `imageDecodeTimeout`, `imageDownloadTimeout`, `maxRedirects`, `allowPrivateNetwork`,
+ * `allowFilePaths`, `imageFileRoot`) apply to the images this backend
  * reads or downloads itself; a URL sent to the service as a URL is the service's to fetch.
  */
 export interface ApiBackendOptions extends ImageSourceOptions {

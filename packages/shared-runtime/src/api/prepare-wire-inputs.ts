@@ -1,6 +1,6 @@
 import { ImageLoadError } from '../errors/image-load-error.js';
 import { JinaClipError } from '../errors/jina-clip-error.js';
-import { admitImage } from '../images/admit-image.js';
+import { admitImage, decodeFailure, decodeTimeoutSeconds } from '../images/admit-image.js';
 import { encodeImageForUpload } from '../images/encode-for-upload.js';
 import {
   defaultPreprocessConfig,
@@ -71,6 +71,9 @@ export function createWireInputPreparer(
     const { release, header } = config.resizeImages
       ? await admitImage(loaded.bytes, {
           maxPixels: config.images.maxImagePixels,
+          maxScans: config.images.maxImageScans,
+          maxFrames: config.images.maxImageFrames,
+          maxAspectRatio: config.images.maxImageAspectRatio,
           inputIndex,
           description: loaded.description,
           signal,
@@ -81,17 +84,18 @@ export function createWireInputPreparer(
         resize: config.resizeImages,
         pool: imagePool,
         header,
+        timeoutSeconds: decodeTimeoutSeconds(config.images.imageDecodeTimeout),
       });
       return encoded.base64;
     } catch (error) {
       if (signal.aborted) throw signal.reason;
       if (JinaClipError.isInstance(error)) throw error;
       // sharp's own complaint about bytes it cannot decode: name the input, never the bytes.
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new ImageLoadError(
-        `Input ${inputIndex}: cannot decode image ${loaded.description}: ${reason}.`,
-        { inputIndex, reason: 'undecodable', cause: error },
-      );
+      throw decodeFailure(error, {
+        inputIndex,
+        description: loaded.description,
+        timeoutMs: config.images.imageDecodeTimeout,
+      });
     } finally {
       release();
     }

@@ -14,7 +14,10 @@ export const IMAGE_LOAD_REASONS = {
   tooLarge: 'too-large',
   /** More pixels than `maxImagePixels` (checked from the header). `limit` is the cap in pixels. */
   tooManyPixels: 'too-many-pixels',
-  /** A download took longer than `imageDownloadTimeout`. `limit` is the timeout in milliseconds. */
+  /**
+   * A download took longer than `imageDownloadTimeout`, or a decode longer than
+   * `imageDecodeTimeout`. `limit` is the timeout in milliseconds.
+   */
   timeout: 'timeout',
   /** A URL's host is (or resolves to) a loopback, private, link-local or unspecified address. */
   blockedAddress: 'blocked-address',
@@ -22,8 +25,18 @@ export const IMAGE_LOAD_REASONS = {
   blockedPath: 'blocked-path',
   /** More redirects than `maxRedirects`. `limit` is that number. */
   tooManyRedirects: 'too-many-redirects',
-  /** A vector or document format (SVG, PDF) or a format the decoder does not read. */
+  /**
+   * A vector or document format (SVG, PDF, found by its first bytes before any decoder sees
+   * them), a format the decoder does not read, or a pixel layout Pillow does not open (more than
+   * 4 colour bands plus alpha, samples other than 8 or 16 bits, Lab and other colour spaces).
+   */
   unsupportedFormat: 'unsupported-format',
+  /** A progressive JPEG with more scans than `maxImageScans`. `limit` is that number. */
+  tooManyScans: 'too-many-scans',
+  /** More frames or pages than `maxImageFrames`. `limit` is that number. */
+  tooManyFrames: 'too-many-frames',
+  /** Longer side over shorter side above `maxImageAspectRatio`. `limit` is that ratio. */
+  extremeAspectRatio: 'extreme-aspect-ratio',
   /** The bytes are not a decodable image. */
   undecodable: 'undecodable',
 } as const;
@@ -43,7 +56,7 @@ export class ImageLoadError extends JinaClipError {
   readonly inputIndex: number;
   /** Why the image could not be used. @default 'unreadable' */
   readonly reason: ImageLoadReason;
-  /** The limit that was exceeded (bytes, pixels, milliseconds or redirects), when one was. */
+  /** The limit that was exceeded (bytes, pixels, milliseconds, redirects, scans, frames or ratio), when one was. */
   readonly limit: number | undefined;
 
   constructor(

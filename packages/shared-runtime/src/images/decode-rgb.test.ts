@@ -1,6 +1,13 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { decodeRgb, readImageHeader } from './decode-rgb.js';
+import { tiffFile } from '../testing/hostile-images.js';
+import {
+  decodedBytes,
+  decodeRgb,
+  type ImageHeader,
+  pixelLayoutProblem,
+  readImageHeader,
+} from './decode-rgb.js';
 
 /** PNG bytes of raw samples (8-bit from a Uint8Array, 16-bit from a Uint16Array). */
 function png(
@@ -136,11 +143,130 @@ describe("decodeRgb (PIL's open + convert('RGB'))", () => {
       space: 'srgb',
       depth: 'uchar',
       channels: 3,
+      pages: 1,
     });
     // The source size reported is the header's: proof that the bytes' own header was not read.
     const decoded = await decodeRgb(bytes, { header: { ...header, width: 10, height: 20 } });
     expect([decoded.width, decoded.height, decoded.sourceWidth, decoded.sourceHeight]).toEqual([
       1, 2, 10, 20,
     ]);
+  });
+
+  it("converts 16-bit CMYK from each sample's high byte, with and without alpha", async () => {
+    // PIL's CMYK;16B unpacker keeps the high byte, then cmyk2rgb.
+    const samples = [0x6480, 0x32ff, 0x1900, 0x3c7f, 0xff00, 0x0000, 0x00ff, 0x0001];
+    const bytes = tiffFile({
+      width: 2,
+      height: 1,
+      bands: 4,
+      bitsPerSample: 16,
+      photometric: 'separated',
+      samples: Uint16Array.from(samples),
+    });
+    expect(await readImageHeader(bytes)).toMatchObject({ space: 'cmyk', depth: 'ushort' });
+    const nk = 255 - 0x3c;
+    const channel = (value: number) => nk - Math.round((value * nk) / 255);
+    const expected = [channel(0x64), channel(0x32), channel(0x19), 0, 255, 255];
+    expect(await rgb(bytes)).toEqual(expected);
+    const withAlpha = tiffFile({
+      width: 2,
+      height: 1,
+      bands: 5,
+      bitsPerSample: 16,
+      photometric: 'separated',
+      extraSamples: [2],
+      samples: Uint16Array.from([...samples.slice(0, 4), 0x1234, ...samples.slice(4), 0xffff]),
+    });
+    expect(await rgb(withAlpha)).toEqual(expected);
+  });
+
+  it('keeps the high byte of 16-bit grey with alpha (PIL opens it as LA)', async () => {
+    const samples = Uint16Array.from([0x1234, 0xff00, 0x7fff, 0x0101]);
+    expect(await rgb(await png(samples, 2, 2, 'grey16'))).toEqual([
+      0x12, 0x12, 0x12, 0x7f, 0x7f, 0x7f,
+    ]);
+  });
+
+  it('refuses a layout it does not decode before decoding, when called directly', async () => {
+    const sixBands = tiffFile({ width: 3, height: 3, bands: 6, extraSamples: [0, 0, 0] });
+    await expect(decodeRgb(sixBands)).rejects.toThrow(
+      '6 bands of uchar in colour space srgb: srgb images are decoded with 3 or 4 bands (colour, then alpha)',
+    );
+  });
+
+  it('hands JavaScript only 8-bit RGB, however the image is stored', async () => {
+    const samples = Uint16Array.from({ length: 4 * 4 * 4 }, (_, index) => index * 1000);
+    const decoded = await decodeRgb(await png(samples, 4, 4, 'rgb16'));
+    expect(decoded.data).toBeInstanceOf(Uint8Array);
+    expect(decoded.data.length).toBe(4 * 4 * 3);
+  });
+});
+
+describe('pixelLayoutProblem and decodedBytes (from the header)', () => {
+  const header = (overrides: Partial<ImageHeader>): ImageHeader => ({
+    format: 'tiff',
+    width: 100,
+    height: 10,
+    space: 'srgb',
+    depth: 'uchar',
+    channels: 3,
+    ...overrides,
+  });
+
+  it.each([
+    ['b-w', 'uchar', 1],
+    ['b-w', 'uchar', 2],
+    ['grey16', 'ushort', 1],
+    ['grey16', 'ushort', 2],
+    ['srgb', 'uchar', 3],
+    ['srgb', 'uchar', 4],
+    ['rgb16', 'ushort', 3],
+    ['rgb16', 'ushort', 4],
+    ['cmyk', 'uchar', 4],
+    ['cmyk', 'ushort', 5],
+  ])('decodes %s %s with %i bands', (space, depth, channels) => {
+    expect(pixelLayoutProblem(header({ space, depth, channels }))).toBeUndefined();
+  });
+
+  it.each([
+    [
+      'srgb',
+      'uchar',
+      64,
+      '64 bands of uchar in colour space srgb: srgb images are decoded with 3 or 4 bands (colour, then alpha)',
+    ],
+    [
+      'multiband',
+      'uchar',
+      2,
+      '2 bands of uchar in colour space multiband: only grey, RGB and CMYK images are decoded',
+    ],
+    [
+      'lab',
+      'float',
+      3,
+      '3 bands of float in colour space lab: only grey, RGB and CMYK images are decoded',
+    ],
+    [
+      'b-w',
+      'float',
+      1,
+      '1 band of float in colour space b-w: only 8- and 16-bit samples are decoded',
+    ],
+    [
+      'cmyk',
+      'uchar',
+      6,
+      '6 bands of uchar in colour space cmyk: cmyk images are decoded with 4 or 5 bands (colour, then alpha)',
+    ],
+  ])('refuses %s %s with %i bands', (space, depth, channels, problem) => {
+    expect(pixelLayoutProblem(header({ space, depth, channels }))).toBe(problem);
+  });
+
+  it('counts bands and bytes per sample, at least the 8-bit RGB result', async () => {
+    expect(decodedBytes(header({}))).toBe(3000);
+    expect(decodedBytes(header({ space: 'b-w', channels: 1 }))).toBe(3000);
+    expect(decodedBytes(header({ space: 'rgb16', depth: 'ushort', channels: 4 }))).toBe(8000);
+    expect(decodedBytes(header({ channels: 64 }))).toBe(64_000);
   });
 });

@@ -32,6 +32,8 @@ export interface EncodeForUploadOptions {
   pool?: ImageWorkerPool | undefined;
   /** The image's header, when already read (by `admitImage`). @default read here */
   header?: ImageHeader | undefined;
+  /** Seconds the decode may take (`imageDecodeTimeout`). @default no limit */
+  timeoutSeconds?: number | undefined;
 }
 
 /** One way to send an image: a file and the size the service decodes it to. */
@@ -159,10 +161,11 @@ export async function encodeImageForUpload(
   if (!options.resize) return toUpload(original);
   const morePixels = config.size * config.size > original.width * original.height;
   if (morePixels) return toUpload(original);
+  const { timeoutSeconds } = options;
   const image =
     options.pool === undefined
-      ? await preprocessImage(bytes, config, { header })
-      : await options.pool.preprocess(bytes, config, { header });
+      ? await preprocessImage(bytes, config, { header, timeoutSeconds })
+      : await options.pool.preprocess(bytes, config, { header, timeoutSeconds });
   const pixels = sharp(image.data, {
     raw: { width: image.width, height: image.height, channels: 3 },
   });

@@ -9,6 +9,7 @@ export interface ImageWorkerTask {
   readonly config: ImagePreprocessConfig;
   readonly exact: boolean;
   readonly header: ImageHeader | undefined;
+  readonly timeoutSeconds: number | undefined;
 }
 
 /** A worker's answer to the task `id`: the preprocessed image (transferred), or why it failed. */

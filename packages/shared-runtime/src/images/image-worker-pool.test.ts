@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { BackendClosedError } from '../errors/backend-closed-error.js';
 import { MODELS } from '../models/models.js';
 import { defaultPreprocessConfig } from './image-preprocess-config.js';
-import { ImageWorkerPool } from './image-worker-pool.js';
+import { ImageWorkerPool, workerExecArgv } from './image-worker-pool.js';
 import { preprocessImage } from './preprocess-image.js';
 
 const REFERENCE = join(
@@ -143,5 +143,23 @@ describe('ImageWorkerPool', () => {
     );
     // It printed, then exited on its own with two idle threads still up (else: the timeout).
     expect(stdout.trim()).toBe('done 2 2');
+  });
+});
+
+describe('workerExecArgv', () => {
+  it("passes the process's loaders on, and drops what a worker refuses", () => {
+    expect(
+      workerExecArgv([
+        '--import',
+        'tsx',
+        '--max-old-space-size=256',
+        '--stack-size',
+        '2000',
+        '--input-type=module',
+        '-e',
+        'code',
+        '--conditions=development',
+      ]),
+    ).toEqual(['--import', 'tsx', '--conditions=development']);
   });
 });

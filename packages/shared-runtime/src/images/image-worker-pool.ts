@@ -21,16 +21,28 @@ function moduleFolder(): string {
 const SCRIPT_OPTIONS = new Set(['-e', '--eval', '-p', '--print', '-pe', '--input-type']);
 
 /**
- * The process's Node options a worker accepts: the script and its type (`node -e`,
- * `--input-type=module`) belong to the main thread, and a worker refuses `--input-type`.
+ * Options of the process that only the process as a whole takes: V8's heap and stack sizes and
+ * the process title. A worker refuses them (`ERR_WORKER_INVALID_EXEC_ARGV`: "V8 options (such as
+ * `--max-old-space-size`) and options that affect the process are not supported"), so a server
+ * started with `node --max-old-space-size=4096` could not start one.
  */
-function workerExecArgv(): string[] {
+const PROCESS_ONLY_OPTION =
+  /^--(max-old-space-size|max-semi-space-size|max-heap-size|stack-size|title)(=|$)/;
+
+/**
+ * The process's Node options a worker accepts: the script and its type (`node -e`,
+ * `--input-type=module`) belong to the main thread, and a worker refuses `--input-type` and
+ * {@link PROCESS_ONLY_OPTION}s.
+ */
+export function workerExecArgv(argv: readonly string[] = process.execArgv): string[] {
   const kept: string[] = [];
-  const argv = process.execArgv;
   for (let index = 0; index < argv.length; index++) {
     const option = argv[index]!;
     if (SCRIPT_OPTIONS.has(option)) index++;
-    else if (!/^--(input-type|eval|print)=/.test(option)) kept.push(option);
+    else if (PROCESS_ONLY_OPTION.test(option)) {
+      // `--max-old-space-size 512`: the value is the next argument.
+      if (!option.includes('=') && /^\d+$/.test(argv[index + 1] ?? '')) index++;
+    } else if (!/^--(input-type|eval|print)=/.test(option)) kept.push(option);
   }
   return kept;
 }
@@ -72,6 +84,8 @@ export interface PoolPreprocessOptions {
   readonly exact?: boolean | undefined;
   /** The image's header, when already read (by `admitImage`). @default read in the worker */
   readonly header?: ImageHeader | undefined;
+  /** Seconds the decode may take (`imageDecodeTimeout`). @default no limit */
+  readonly timeoutSeconds?: number | undefined;
   /**
    * The caller owns the whole ArrayBuffer under `bytes` (never a Buffer from Node's shared
    * pool) and needs none of it any more: transfer that buffer to the worker without a copy.
@@ -119,9 +133,9 @@ export class ImageWorkerPool {
     config: ImagePreprocessConfig,
     options: PoolPreprocessOptions = {},
   ): Promise<PreprocessedImage> {
-    const { exact = false, header } = options;
+    const { exact = false, header, timeoutSeconds } = options;
     if (this.closed) throw new BackendClosedError();
-    if (this.size === 0) return preprocessImage(bytes, config, { exact, header });
+    if (this.size === 0) return preprocessImage(bytes, config, { exact, header, timeoutSeconds });
     // sharp is loaded in the main thread first: a missing peer is a ModelLoadError here, and
     // glibc never unloads libvips while a worker still runs (lovell/sharp#2263).
     await loadSharp();
@@ -133,6 +147,7 @@ export class ImageWorkerPool {
         config,
         exact,
         header,
+        timeoutSeconds,
       };
       this.queue.push({ task, resolve, reject });
       this.dispatch();

@@ -17,6 +17,7 @@ port.on('message', async (task: ImageWorkerTask) => {
     const image = await preprocessImage(task.bytes, task.config, {
       exact: task.exact,
       header: task.header,
+      timeoutSeconds: task.timeoutSeconds,
     });
     let { data } = image;
     // Transfer only a buffer the pixels own whole, so nothing else crosses the thread boundary.

@@ -17,8 +17,11 @@
  */
 
 import { precomputeCoefficients, type ResampleFilter } from './resample-coefficients.js';
-import type { RgbImage, RunResamplePasses } from './resample-passes.js';
-import { runPassesInWebAssembly } from './webassembly-resample-passes.js';
+import type { ResamplePasses, RgbImage, RunResamplePasses } from './resample-passes.js';
+import {
+  runPassesInWebAssembly,
+  runPassesInWebAssemblyYielding,
+} from './webassembly-resample-passes.js';
 
 /** A window of the resized image to compute: the rest is never computed (a centre crop). */
 export interface ResampleWindow {
@@ -75,18 +78,18 @@ function resampleNearest(
 }
 
 /**
- * Resizes `source` to `outWidth` x `outHeight` exactly as Pillow's `Image.resize` does for an RGB
- * image, and returns the `window` of the result (default: all of it). Pixels outside the window
- * are never computed, so a resize followed by a centre crop costs only the crop.
+ * What a resize takes: a result computed at once (a copy, or nearest neighbour, which reads only
+ * the output's pixels), or the two convolution passes to run.
  */
-export function resampleRgb(
+type ResizeWork = { readonly result: RgbImage } | { readonly passes: ResamplePasses };
+
+function planResample(
   source: RgbImage,
   outWidth: number,
   outHeight: number,
   filter: ResampleFilter,
-  window: ResampleWindow = { left: 0, top: 0, width: outWidth, height: outHeight },
-  run: RunResamplePasses = runPassesInWebAssembly,
-): RgbImage {
+  window: ResampleWindow,
+): ResizeWork {
   if (
     window.left < 0 ||
     window.top < 0 ||
@@ -99,8 +102,12 @@ export function resampleRgb(
       `Window ${window.left},${window.top} ${window.width}x${window.height} is outside the ${outWidth}x${outHeight} image.`,
     );
   }
-  if (outWidth === source.width && outHeight === source.height) return copyWindow(source, window);
-  if (filter === 'nearest') return resampleNearest(source, outWidth, outHeight, window);
+  if (outWidth === source.width && outHeight === source.height) {
+    return { result: copyWindow(source, window) };
+  }
+  if (filter === 'nearest') {
+    return { result: resampleNearest(source, outWidth, outHeight, window) };
+  }
   const vertical =
     outHeight === source.height
       ? undefined
@@ -115,12 +122,46 @@ export function resampleRgb(
     vertical === undefined
       ? window.top + window.height
       : vertical.starts[window.height - 1]! + vertical.counts[window.height - 1]!;
-  return run(source, {
-    horizontal,
-    vertical,
-    firstRow,
-    rows: endRow - firstRow,
-    firstColumn: window.left,
-    width: window.width,
-  });
+  return {
+    passes: {
+      horizontal,
+      vertical,
+      firstRow,
+      rows: endRow - firstRow,
+      firstColumn: window.left,
+      width: window.width,
+    },
+  };
+}
+
+/**
+ * Resizes `source` to `outWidth` x `outHeight` exactly as Pillow's `Image.resize` does for an RGB
+ * image, and returns the `window` of the result (default: all of it). Pixels outside the window
+ * are never computed, so a resize followed by a centre crop costs only the crop.
+ */
+export function resampleRgb(
+  source: RgbImage,
+  outWidth: number,
+  outHeight: number,
+  filter: ResampleFilter,
+  window: ResampleWindow = { left: 0, top: 0, width: outWidth, height: outHeight },
+  run: RunResamplePasses = runPassesInWebAssembly,
+): RgbImage {
+  const work = planResample(source, outWidth, outHeight, filter, window);
+  return 'result' in work ? work.result : run(source, work.passes);
+}
+
+/**
+ * {@link resampleRgb} (the same pixels) that lets the event loop run every few milliseconds
+ * while it resamples a large image, for the main thread (see `runPassesInWebAssemblyYielding`).
+ */
+export async function resampleRgbYielding(
+  source: RgbImage,
+  outWidth: number,
+  outHeight: number,
+  filter: ResampleFilter,
+  window: ResampleWindow = { left: 0, top: 0, width: outWidth, height: outHeight },
+): Promise<RgbImage> {
+  const work = planResample(source, outWidth, outHeight, filter, window);
+  return 'result' in work ? work.result : runPassesInWebAssemblyYielding(source, work.passes);
 }

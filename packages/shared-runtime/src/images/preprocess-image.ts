@@ -1,6 +1,6 @@
 import { decodeRgb, type ImageHeader, type PreShrinkSize } from './decode-rgb.js';
 import type { ImagePreprocessConfig } from './image-preprocess-config.js';
-import { resampleRgb } from './pil-resample.js';
+import { resampleRgbYielding } from './pil-resample.js';
 import { planResize, type ResizePlan } from './resize-plan.js';
 
 export { toPixelValues } from './to-pixel-values.js';
@@ -34,6 +34,8 @@ export interface PreprocessImageOptions {
   exact?: boolean;
   /** The image's header, when already read (by `admitImage`). @default read here */
   header?: ImageHeader | undefined;
+  /** Seconds the decode may take (`imageDecodeTimeout`). @default no limit */
+  timeoutSeconds?: number | undefined;
 }
 
 /**
@@ -109,6 +111,7 @@ export async function preprocessImage(
   let plan: ResizePlan | undefined;
   const decoded = await decodeRgb(bytes, {
     header: options.header,
+    timeoutSeconds: options.timeoutSeconds,
     preShrink:
       options.exact === true
         ? undefined
@@ -119,7 +122,14 @@ export async function preprocessImage(
   });
   // The plan always comes from the full-size source, as PIL sees it, even when pre-shrunk.
   plan ??= planResize(decoded.sourceWidth, decoded.sourceHeight, config);
-  const resized = resampleRgb(decoded, plan.width, plan.height, config.interpolation, plan.window);
+  // Yielding: inline (imageWorkers: 0), a huge image must not stall the event loop.
+  const resized = await resampleRgbYielding(
+    decoded,
+    plan.width,
+    plan.height,
+    config.interpolation,
+    plan.window,
+  );
   const { size } = config;
   let data = resized.data;
   if (resized.width !== size || resized.height !== size) {

@@ -1,6 +1,6 @@
 import { runPassesInJavaScript } from './javascript-resample-passes.js';
 import type { PassCoefficients } from './resample-coefficients.js';
-import type { RunResamplePasses } from './resample-passes.js';
+import type { ResamplePasses, RgbImage, RunResamplePasses } from './resample-passes.js';
 import {
   KEPT_MEMORY_BYTES,
   kernelInstance,
@@ -54,6 +54,23 @@ function writeCoefficients(
  */
 export const runPassesInWebAssembly: RunResamplePasses = (source, passes) => {
   if (!webAssemblyAvailable()) return runPassesInJavaScript(source, passes);
+  const steps = webAssemblyPassSteps(source, passes);
+  for (;;) {
+    const step = steps.next();
+    if (step.done === true) return step.value;
+  }
+};
+
+/**
+ * The passes of {@link runPassesInWebAssembly} as steps: the generator yields after each strip
+ * of the horizontal pass (1 MiB of source, a few milliseconds) and returns the result. Only one
+ * run may be between two steps at a time per thread (they share the thread's kernel memory):
+ * {@link runPassesInWebAssemblyYielding} queues them.
+ */
+function* webAssemblyPassSteps(
+  source: RgbImage,
+  passes: ResamplePasses,
+): Generator<undefined, RgbImage, undefined> {
   const { horizontal, vertical, width } = passes;
   const sourceStride = source.width * 3;
   const layout = new MemoryLayout();
@@ -92,6 +109,7 @@ export const runPassesInWebAssembly: RunResamplePasses = (source, passes) => {
         placedHorizontal!.weights,
         horizontal.taps,
       );
+      yield;
     }
   }
   let height = passes.rows;
@@ -111,4 +129,41 @@ export const runPassesInWebAssembly: RunResamplePasses = (source, passes) => {
     );
   }
   return { data: heap.slice(output, output + width * 3 * height), width, height };
-};
+}
+
+/**
+ * Milliseconds of resampling after which {@link runPassesInWebAssemblyYielding} lets the event
+ * loop run: an 89 MP image takes about a second of horizontal pass, in strips of a few ms.
+ */
+const YIELD_AFTER_MS = 20;
+
+/** The end of the last run queued on this thread's kernel memory. */
+let kernelQueue: Promise<unknown> = Promise.resolve();
+
+/**
+ * {@link runPassesInWebAssembly}, yielding to the event loop every {@link YIELD_AFTER_MS} ms of
+ * work between strips, so that a huge image resampled on the main thread (`imageWorkers: 0`)
+ * does not stall it: the same integers, in the same order. Runs on this thread queue behind one
+ * another (they share its kernel memory). Where WebAssembly is unavailable, the JavaScript
+ * passes run at once, without yielding.
+ */
+export function runPassesInWebAssemblyYielding(
+  source: RgbImage,
+  passes: ResamplePasses,
+): Promise<RgbImage> {
+  if (!webAssemblyAvailable()) return Promise.resolve(runPassesInJavaScript(source, passes));
+  const run = kernelQueue.then(async () => {
+    const steps = webAssemblyPassSteps(source, passes);
+    let since = performance.now();
+    for (;;) {
+      const step = steps.next();
+      if (step.done === true) return step.value;
+      if (performance.now() - since > YIELD_AFTER_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        since = performance.now();
+      }
+    }
+  });
+  kernelQueue = run.catch(() => undefined);
+  return run;
+}

@@ -1,13 +1,11 @@
 import { execFile } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { createDeflate } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pngFile } from '../testing/png-file.test-helper.js';
+import { blackPng } from '../testing/hostile-images.js';
 
 /**
  * Hostile inputs, each run in a child process under caps (a 256 MB V8 heap, an RSS watchdog that
@@ -237,7 +235,7 @@ run = async () => {
 
   it('refuses eight 16000x16000 PNG bombs and a 16000x16000 SVG from their headers', async () => {
     const bomb = join(directory, 'bomb.png');
-    await writeFile(bomb, await pngOfZeros(16_000, 16_000));
+    await writeFile(bomb, await blackPng(16_000, 16_000));
     const outcome = await runCapped(
       'bombs',
       `import { readFile } from 'node:fs/promises';
@@ -268,20 +266,3 @@ run = async () => {
     expect(outcome.peakRssMb).toBeLessThan(400);
   });
 });
-
-/**
- * A PNG of `width` x `height` black RGB pixels, deflated row by row as it is built (the file is
- * about 1/1000 of its pixels: a decompression bomb), without ever holding the pixels.
- */
-async function pngOfZeros(width: number, height: number): Promise<Buffer> {
-  const deflate = createDeflate({ level: 9 });
-  const compressed: Buffer[] = [];
-  deflate.on('data', (data: Buffer) => compressed.push(data));
-  const row = Buffer.alloc(1 + width * 3);
-  for (let y = 0; y < height; y++) {
-    if (!deflate.write(row)) await once(deflate, 'drain');
-  }
-  deflate.end();
-  await once(deflate, 'end');
-  return pngFile(width, height, Buffer.concat(compressed));
-}

@@ -21,6 +21,38 @@ export interface ImageSourceOptions {
    */
   maxImagePixels?: number;
   /**
+   * Most scans a progressive JPEG may hold, counted from its marker structure before decoding.
+   * Each scan makes libjpeg walk every block of the image again, so a few hundred kilobytes of
+   * scans can ask for minutes of work (2,660 scans of 4096x4096: 7.7 s; at 89 MP: about a
+   * minute). Encoders write about 10 (libjpeg's and mozjpeg's progressive scripts); libjpeg-turbo's
+   * TurboJPEG API stops at 500.
+   * @default 100
+   */
+  maxImageScans?: number;
+  /**
+   * Most frames or pages an image file may hold (animated WebP, GIF, multi-page TIFF, HEIF
+   * sequences), counted from the chunk structure (WebP) or the header before decoding. Only the
+   * first frame is decoded, but opening an animated WebP costs time with the square of its
+   * frame count (60,000 frames: 2.8 s).
+   * @default 10000
+   */
+  maxImageFrames?: number;
+  /**
+   * Largest ratio of the longer side to the shorter one, checked from the header. Decoding costs
+   * time per row as well as per pixel (a 1-pixel-wide PNG of 89M rows: about a minute), and a
+   * CLIP model sees only a square crop of such an image anyway. 200 is Qwen2-VL's `MAX_RATIO`.
+   * @default 200
+   */
+  maxImageAspectRatio?: number;
+  /**
+   * Milliseconds one image's decode (libvips, through sharp's `timeout`) may take, counted in
+   * whole seconds (rounded up). A backstop for whatever the header checks let through: libvips
+   * checks it as rows come out of the decoder, so work a decoder does before its first row (every
+   * scan of a progressive JPEG) is bounded by `maxImageScans`, not by this.
+   * @default 15000
+   */
+  imageDecodeTimeout?: number;
+  /**
    * Milliseconds a URL download may take in total, headers and body; also bounds reading a
    * FIFO (a named pipe waits for its writer). @default 30000
    */
@@ -50,6 +82,10 @@ export interface ImageSourceOptions {
 export const IMAGE_SOURCE_OPTION_NAMES = [
   'maxImageBytes',
   'maxImagePixels',
+  'maxImageScans',
+  'maxImageFrames',
+  'maxImageAspectRatio',
+  'imageDecodeTimeout',
   'imageDownloadTimeout',
   'maxRedirects',
   'allowPrivateNetwork',
@@ -61,6 +97,10 @@ export const IMAGE_SOURCE_OPTION_NAMES = [
 export interface ImageSourceConfig {
   readonly maxImageBytes: number;
   readonly maxImagePixels: number;
+  readonly maxImageScans: number;
+  readonly maxImageFrames: number;
+  readonly maxImageAspectRatio: number;
+  readonly imageDecodeTimeout: number;
   readonly imageDownloadTimeout: number;
   readonly maxRedirects: number;
   readonly allowPrivateNetwork: boolean;
@@ -73,6 +113,10 @@ export interface ImageSourceConfig {
 export const IMAGE_SOURCE_DEFAULTS = {
   maxImageBytes: 32 * 1024 * 1024,
   maxImagePixels: 89_478_485,
+  maxImageScans: 100,
+  maxImageFrames: 10_000,
+  maxImageAspectRatio: 200,
+  imageDecodeTimeout: 15_000,
   imageDownloadTimeout: 30_000,
   maxRedirects: 3,
   allowPrivateNetwork: false,
@@ -86,6 +130,12 @@ const LIMITS = {
   maxImageBytes: [1, 2 ** 32],
   // libvips counts pixels in a signed 32-bit-safe range.
   maxImagePixels: [1, 2 ** 31],
+  // A JPEG holds at most 64 spectral bands x 14 bit positions x 4 components of useful scans.
+  maxImageScans: [1, 100_000],
+  maxImageFrames: [1, 100_000_000],
+  maxImageAspectRatio: [1, 2 ** 31],
+  // sharp's timeout counts whole seconds.
+  imageDecodeTimeout: [1000, 2_147_483_647],
   // setTimeout's largest delay.
   imageDownloadTimeout: [1, 2_147_483_647],
   maxRedirects: [0, 20],
@@ -137,6 +187,10 @@ export function resolveImageSourceConfig(options: ImageSourceOptions = {}): Imag
   return {
     maxImageBytes: integerOption('maxImageBytes', options.maxImageBytes),
     maxImagePixels: integerOption('maxImagePixels', options.maxImagePixels),
+    maxImageScans: integerOption('maxImageScans', options.maxImageScans),
+    maxImageFrames: integerOption('maxImageFrames', options.maxImageFrames),
+    maxImageAspectRatio: integerOption('maxImageAspectRatio', options.maxImageAspectRatio),
+    imageDecodeTimeout: integerOption('imageDecodeTimeout', options.imageDecodeTimeout),
     imageDownloadTimeout: integerOption('imageDownloadTimeout', options.imageDownloadTimeout),
     maxRedirects: integerOption('maxRedirects', options.maxRedirects),
     allowPrivateNetwork: booleanOption('allowPrivateNetwork', options.allowPrivateNetwork),

@@ -67,7 +67,8 @@ async function preprocessOne(
     import('../inputs/load-image-source.js'),
     import('../images/admit-image.js'),
   ]);
-  const [{ loadImageSource }, { admitImage }] = await imageReading;
+  const [{ loadImageSource }, { admitImage, decodeFailure, decodeTimeoutSeconds }] =
+    await imageReading;
   const loaded = await loadImageSource(image, inputIndex, { fetchUrls: true, signal, policy });
   if (loaded.kind !== 'bytes') {
     throw new ImageLoadError(`Input ${inputIndex}: the image could not be read as bytes.`, {
@@ -77,6 +78,9 @@ async function preprocessOne(
   }
   const { release, header } = await admitImage(loaded.bytes, {
     maxPixels: policy.maxImagePixels,
+    maxScans: policy.maxImageScans,
+    maxFrames: policy.maxImageFrames,
+    maxAspectRatio: policy.maxImageAspectRatio,
     inputIndex,
     description: loaded.description,
     signal,
@@ -86,6 +90,7 @@ async function preprocessOne(
       await decoding.pool.preprocess(loaded.bytes, config, {
         exact: decoding.exact,
         header,
+        timeoutSeconds: decodeTimeoutSeconds(policy.imageDecodeTimeout),
         // A file's bytes sit in a buffer of their own: handed over, not copied. A caller's
         // array (or a Blob's, a download's or a data: URI's) is copied, never detached.
         transferBytes: loaded.ownsBuffer === true,
@@ -94,10 +99,11 @@ async function preprocessOne(
   } catch (error) {
     // A missing sharp (ModelLoadError) or an abort passes through; a bad image names its input.
     if (JinaClipError.isInstance(error) || signal?.aborted) throw error;
-    throw new ImageLoadError(
-      `Input ${inputIndex}: the image could not be decoded (${error instanceof Error ? error.message : String(error)}).`,
-      { inputIndex, reason: 'undecodable', cause: error },
-    );
+    throw decodeFailure(error, {
+      inputIndex,
+      description: loaded.description,
+      timeoutMs: policy.imageDecodeTimeout,
+    });
   } finally {
     release();
   }

@@ -46,8 +46,9 @@ export interface TruncatedInput {
 
 /**
  * Options of `createLocalBackend`. The image limits and policies ({@link ImageSourceOptions}:
- * `maxImageBytes`, `maxImagePixels`, `imageDownloadTimeout`, `maxRedirects`,
- * `allowPrivateNetwork`, `allowFilePaths`, `imageFileRoot`) apply to every image: this backend
+ * `maxImageBytes`, `maxImagePixels`, `maxImageScans`, `maxImageFrames`, `maxImageAspectRatio`,
+ * `imageDecodeTimeout`, `imageDownloadTimeout`, `maxRedirects`, `allowPrivateNetwork`,
+ * `allowFilePaths`, `imageFileRoot`) apply to every image: this backend
  * downloads image URLs itself.
  */
 export interface LocalBackendOptions extends ImageSourceOptions {
