@@ -23,6 +23,7 @@ const REPORTED_PACKAGES = [
   'llamaindex-jina-clip',
   'onnxruntime-node',
   '@huggingface/transformers',
+  '@huggingface/transformers-v4',
   '@huggingface/tokenizers',
   'sharp',
   'undici',
