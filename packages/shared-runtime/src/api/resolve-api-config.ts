@@ -14,6 +14,9 @@ import type { ApiBackendOptions } from './api-backend-options.js';
 /** The default base URL of the hosted Jina Embeddings API. */
 export const DEFAULT_BASE_URL = 'https://api.jina.ai/v1';
 
+/** The environment variable read for the base URL when the `baseURL` option is not given. */
+export const BASE_URL_VARIABLE = 'JINA_API_BASE_URL';
+
 /** Defaults of {@link ApiBackendOptions}. */
 export const API_DEFAULTS = {
   batchSize: 32,
@@ -112,8 +115,11 @@ function describeValue(value: unknown): string {
   return typeof value === 'number' ? String(value) : typeof value;
 }
 
+/** `{baseURL}/embeddings`, the base URL taken from the option, else the environment, else the default. */
 function resolveEndpoint(baseURL: unknown): URL {
-  const text = baseURL ?? DEFAULT_BASE_URL;
+  const fromEnvironment =
+    baseURL === undefined ? process.env[BASE_URL_VARIABLE] || undefined : undefined;
+  const text = baseURL ?? fromEnvironment ?? DEFAULT_BASE_URL;
   let url: URL | undefined;
   try {
     url = typeof text === 'string' ? new URL(text) : undefined;
@@ -121,11 +127,10 @@ function resolveEndpoint(baseURL: unknown): URL {
     url = undefined;
   }
   if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    const field = fromEnvironment === undefined ? 'baseURL' : BASE_URL_VARIABLE;
     throw new InvalidInputError(
-      '`baseURL` must be an http(s) URL such as https://api.jina.ai/v1.',
-      {
-        field: 'baseURL',
-      },
+      `\`${field}\` must be an http(s) URL such as https://api.jina.ai/v1.`,
+      { field },
     );
   }
   url.pathname = `${url.pathname.replace(/\/+$/, '')}/embeddings`;
