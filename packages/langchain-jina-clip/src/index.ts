@@ -8,9 +8,14 @@ export {
   type AdapterUsage,
   ApiError,
   AuthenticationError,
+  BackendClosedError,
   ConnectionError,
   type DownloadProgress,
   type EmbeddingBackend,
+  type EmbedSettledOptions,
+  type EmbedSettledResult,
+  type EmbedSettledResults,
+  embedSettled,
   ImageLoadError,
   type ImageSource,
   InvalidInputError,
@@ -25,6 +30,7 @@ export {
   JinaClipEmbeddings,
   type JinaClipEmbeddingsCallOptions,
   type JinaClipEmbeddingsParams,
+  type SettledVector,
 } from './jina-clip-embeddings.js';
 export {
   type JinaClipQuery,
