@@ -214,7 +214,7 @@ describe('JinaClipEmbeddings on the api backend', () => {
     expect(sent).toHaveLength(1);
     expect(sent[0]).toMatchObject({ dimensions: 64 });
     expect(sent[0]?.task).toBeUndefined();
-    expect((sent[0]?.input as unknown[]).length).toBe(2);
+    expect(sent[0]?.input).toHaveLength(2);
 
     const expected = await runtimeVectors(
       'jina-clip-v2',
