@@ -11,6 +11,7 @@ import {
   type JinaClipError,
   resolveAdapterOptions,
 } from 'jina-clip-runtime';
+import { takeQueryVector } from './precomputed-queries.js';
 
 /**
  * Options of {@link JinaClipEmbeddings}: the backend and its options, a discriminated union on
@@ -76,6 +77,9 @@ export class JinaClipEmbeddings extends Embeddings {
     text: string,
     options?: JinaClipEmbeddingsCallOptions,
   ): Promise<number[]> {
+    // A vector JinaClipRetriever embedded already (an image query for the store's MMR search).
+    const precomputed = typeof text === 'string' ? takeQueryVector(text) : undefined;
+    if (precomputed !== undefined) return precomputed;
     const [vector] = await this.#embed([text], 'retrieval.query', options);
     return vector!;
   }
