@@ -33,6 +33,11 @@ export {
   type SettledVector,
 } from './jina-clip-embeddings.js';
 export {
+  JinaClipFolderLoader,
+  type JinaClipFolderLoaderOptions,
+  type JinaClipFolderMetadata,
+} from './jina-clip-folder-loader.js';
+export {
   type JinaClipQuery,
   JinaClipRetriever,
   type JinaClipRetrieverInput,

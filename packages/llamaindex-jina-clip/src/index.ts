@@ -31,3 +31,8 @@ export {
   type JinaClipEmbeddingOptions,
   type JinaClipIngestionOptions,
 } from './jina-clip-embedding.js';
+export {
+  type JinaClipFolderMetadata,
+  JinaClipFolderReader,
+  type JinaClipFolderReaderOptions,
+} from './jina-clip-folder-reader.js';
