@@ -28,6 +28,13 @@ for folder in shared-runtime langchain-jina-clip llamaindex-jina-clip; do
   (cd "packages/$folder" && npm pack --silent --pack-destination "$work" >/dev/null)
 done
 runtime_tarball=$(ls "$work"/jina-clip-runtime-*.tgz)
+# Every tarball carries its LICENSE, and no source maps (dist/ is readable JavaScript as it is).
+for tarball in "$work"/*.tgz; do
+  listing=$(tar -tzf "$tarball")
+  grep -qx 'package/LICENSE' <<<"$listing" || { echo "FAIL $(basename "$tarball"): no LICENSE"; exit 1; }
+  if grep -q '\.map$' <<<"$listing"; then echo "FAIL $(basename "$tarball"): source maps"; exit 1; fi
+  echo "$(basename "$tarball"): $(wc -l <<<"$listing") files, $(du -k "$tarball" | cut -f1) KiB, LICENSE, no maps"
+done
 # The repository's TypeScript (already in npm's cache), and TypeScript 7, what `npm install -D
 # typescript` gives a new project, installed once beside the projects.
 typescript=$(node -p "require('typescript/package.json').version")
