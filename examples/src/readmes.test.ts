@@ -15,7 +15,7 @@ import {
   type LocalBackendOptions,
   MODELS,
 } from 'jina-clip-runtime';
-import type { JinaClipEmbeddingBatchOptions } from 'llamaindex-jina-clip';
+import type { JinaClipEmbeddingBatchOptions, JinaClipIngestionOptions } from 'llamaindex-jina-clip';
 import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -52,7 +52,12 @@ const adapterOptionsListed: ListsAll<(typeof ADAPTER_OPTIONS)[number], AdapterOp
 const llamaIndexOptions: readonly string[] = [
   ...ADAPTER_OPTIONS,
   'embedBatchSize',
-] satisfies readonly (AdapterOptionName | keyof JinaClipEmbeddingBatchOptions)[];
+  'onNodeError',
+] satisfies readonly (
+  | AdapterOptionName
+  | keyof JinaClipEmbeddingBatchOptions
+  | keyof JinaClipIngestionOptions
+)[];
 
 /** First cells (the `code` names) of the rows of a README's `## Options` table. */
 function optionTableNames(markdown: string): string[] {
