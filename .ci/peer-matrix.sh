@@ -79,6 +79,7 @@ read -r sharp_lowest sharp_highest < <(versions_in_range sharp "$sharp_range")
 local_peers=(onnxruntime-node "sharp@$sharp_highest" @huggingface/tokenizers onnx-proto)
 # The repository's vitest and LlamaIndex (already in npm's cache).
 vitest=$(node -p "require('vitest/package.json').version")
+tsx=$(node -p "require('tsx/package.json').version")
 llamaindex=$(node -p "require('./packages/llamaindex-jina-clip/package.json').devDependencies.llamaindex")
 tests_seconds=0
 
@@ -179,8 +180,9 @@ run_runtime_sharp_tests() {
   echo '{ "name": "peer-matrix-runtime", "private": true, "type": "module" }' >"$directory/package.json"
   local undici_version
   undici_version=$(node -p "require('./packages/shared-runtime/package.json').dependencies.undici")
+  # tsx: the tests run some cases in child processes and worker threads from the sources.
   (cd "$directory" && npm install --prefer-offline --no-audit --no-fund --loglevel=error \
-    "vitest@$vitest" "undici@$undici_version" onnxruntime-node "sharp@$sharp_lowest" \
+    "vitest@$vitest" "tsx@$tsx" "undici@$undici_version" onnxruntime-node "sharp@$sharp_lowest" \
     @huggingface/tokenizers onnx-proto >/dev/null)
   local installed
   installed=$(node -p "require('$directory/node_modules/sharp/package.json').version")
