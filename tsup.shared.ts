@@ -10,7 +10,9 @@ export function defineAdapterTsupConfig(framework: string): Options {
     format: ['esm', 'cjs'],
     dts: true,
     clean: true,
-    sourcemap: true,
+    // No source maps in the tarball: dist/ is unminified JavaScript a stack trace can be read
+    // in as it is, and the maps (half the runtime's tarball) pointed at src/, which is not shipped.
+    sourcemap: false,
     target: 'node20',
     external: ['jina-clip-runtime', framework],
   };

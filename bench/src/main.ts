@@ -4,7 +4,8 @@
  * harness produced no results; the search app's latency is left out). Options:
  * `--only local|hosted|preprocess|app`, `--out <folder>`, `--report`
  * (re-render README.md and the chart from the JSON already there), `--contenders a,b` (only these
- * hosted contenders).
+ * hosted contenders); for a part of the local suite, `--workloads texts,photos,mixed` and
+ * `--dtypes fp32,q8` (each: the configured ones by default).
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -71,13 +72,39 @@ async function tokenStats(modelPath: string, texts: readonly string[]): Promise<
   };
 }
 
+/** The local workloads by their `--workloads` names. */
+const WORKLOAD_NAMES = { texts: 'text corpus', photos: 'photo folder', mixed: 'mixed' } as const;
+
+/** The configured items that a comma-separated `--option` keeps (all when it is not given). */
+function selected<T extends string>(
+  all: readonly T[],
+  option: string | undefined,
+  name: string,
+): T[] {
+  if (option === undefined) return [...all];
+  const wanted = option.split(',').map((item) => item.trim());
+  const unknown = wanted.filter((item) => !all.includes(item as T));
+  if (unknown.length > 0)
+    throw new Error(`--${name}: unknown ${unknown.join(', ')} (use ${all.join(', ')}).`);
+  return all.filter((item) => wanted.includes(item));
+}
+
 async function runLocal(
   config: BenchConfig,
   cacheDir: string,
   photos: readonly Photo[],
   resultsDir: string,
+  filters: { workloads?: string; dtypes?: string } = {},
 ): Promise<LocalBenchResults> {
-  const { local } = config;
+  const workloadNames = selected(
+    Object.keys(WORKLOAD_NAMES) as (keyof typeof WORKLOAD_NAMES)[],
+    filters.workloads,
+    'workloads',
+  ).map((key) => WORKLOAD_NAMES[key]);
+  const local = {
+    ...config.local,
+    dtypes: selected(config.local.dtypes, filters.dtypes, 'dtypes'),
+  };
   log(`Stand-in jina-clip-v1 (${local.standInSize}, ${local.dtypes.join(' + ')})…`);
   const repo = await writeStandInRepo({
     directory: join(cacheDir, `stand-in-jina-clip-v1-${local.standInSize}`),
@@ -95,7 +122,7 @@ async function runLocal(
     local.mixed,
     local.callSizes,
     local.rounds,
-  );
+  ).filter((workload) => (workloadNames as string[]).includes(workload.name));
   log('Local backend benchmark…');
   const results = await runLocalSuite({
     modelPath: repo.directory,
@@ -338,6 +365,8 @@ async function main(): Promise<number> {
       out: { type: 'string' },
       report: { type: 'boolean', default: false },
       contenders: { type: 'string' },
+      workloads: { type: 'string' },
+      dtypes: { type: 'string' },
     },
   });
   const config = onlyContenders(values.smoke ? SMOKE_CONFIG : FULL_CONFIG, values.contenders);
@@ -371,7 +400,10 @@ async function main(): Promise<number> {
       sizes: config.photoSizes,
     });
     const local = runLocalSuiteToo
-      ? await runLocal(config, cacheDir, photos, resultsDir)
+      ? await runLocal(config, cacheDir, photos, resultsDir, {
+          workloads: values.workloads,
+          dtypes: values.dtypes,
+        })
       : undefined;
     const preprocess = runPreprocessSuiteToo
       ? await runPreprocess(config, photos, join(cacheDir, 'preprocess'), resultsDir)

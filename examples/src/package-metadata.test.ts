@@ -84,7 +84,8 @@ describe('package metadata', () => {
 describe('onnxruntime-node install lines', () => {
   const lines = readmes().flatMap((path) =>
     commands(read(path))
-      .filter((line) => /\bnpm (install|i|add)\b.*\bonnxruntime-node\b/.test(line))
+      // `npm install`, not `npm install-scripts` (which only writes package.json's allowScripts).
+      .filter((line) => /\bnpm (install|i|add)(?![\w-]).*\bonnxruntime-node\b/.test(line))
       .map((line) => ({ path, line })),
   );
 

@@ -15,7 +15,7 @@ import {
   type LocalBackendOptions,
   MODELS,
 } from 'jina-clip-runtime';
-import type { JinaClipEmbeddingBatchOptions } from 'llamaindex-jina-clip';
+import type { JinaClipEmbeddingBatchOptions, JinaClipIngestionOptions } from 'llamaindex-jina-clip';
 import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -53,7 +53,12 @@ const adapterOptionsListed: ListsAll<(typeof ADAPTER_OPTIONS)[number], AdapterOp
 const llamaIndexOptions: readonly string[] = [
   ...ADAPTER_OPTIONS,
   'embedBatchSize',
-] satisfies readonly (AdapterOptionName | keyof JinaClipEmbeddingBatchOptions)[];
+  'onNodeError',
+] satisfies readonly (
+  | AdapterOptionName
+  | keyof JinaClipEmbeddingBatchOptions
+  | keyof JinaClipIngestionOptions
+)[];
 
 /** The AI SDK provider's options: the adapters' but `model` (each model is named by its id). */
 const providerOptions = ADAPTER_OPTIONS.filter((name) => name !== 'model');

@@ -11,7 +11,9 @@ export default defineConfig({
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,
-  sourcemap: true,
+  // No source maps in the tarball: dist/ is unminified JavaScript a stack trace can be read
+  // in as it is, and the maps (half the runtime's tarball) pointed at src/, which is not shipped.
+  sourcemap: false,
   target: 'node20',
   splitting: true,
   // tsup turns the split ESM chunks into CommonJS with sucrase, whose class-field transform makes

@@ -7,6 +7,7 @@ import {
   type LocalSetup,
   type WorkItem,
 } from './local-contender.js';
+import type { TransformersLibrary } from './transformers-js-contender.js';
 
 /** Starts a contender in its process: construct, prepare (untimed), warm up. */
 export interface LocalStartRequest {
@@ -48,7 +49,17 @@ const FACTORIES: Record<LocalContenderName, (setup: LocalSetup) => Promise<Local
   'jina-clip-runtime': async (setup) =>
     (await import('./jina-clip-runtime-contender.js')).createJinaClipRuntimeContender(setup),
   'transformers.js': async (setup) =>
-    (await import('./transformers-js-contender.js')).createTransformersJsContender(setup),
+    (await import('./transformers-js-contender.js')).createTransformersJsContender(
+      setup,
+      await import('@huggingface/transformers'),
+    ),
+  'transformers.js 4': async (setup) =>
+    (await import('./transformers-js-contender.js')).createTransformersJsContender(
+      setup,
+      // The same contender on transformers.js 4 (bench/package.json's npm alias); its exports
+      // used here have 3.x's names and signatures.
+      (await import('@huggingface/transformers-v4')) as unknown as TransformersLibrary,
+    ),
 };
 
 let session: { contender: LocalContender; calls: WorkItem[][] } | undefined;

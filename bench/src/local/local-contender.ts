@@ -8,6 +8,7 @@ export const LOCAL_CONTENDERS = [
   'onnxruntime-floor',
   'jina-clip-runtime',
   'transformers.js',
+  'transformers.js 4',
 ] as const;
 
 /** A local contender's name. */

@@ -1,14 +1,21 @@
 import { basename, dirname } from 'node:path';
-import {
-  AutoImageProcessor,
-  AutoTokenizer,
-  CLIPTextModelWithProjection,
-  CLIPVisionModelWithProjection,
-  env,
-  RawImage,
-  type Tensor,
-} from '@huggingface/transformers';
+import type { Tensor } from '@huggingface/transformers';
 import { isText, type LocalContender, type LocalSetup } from './local-contender.js';
+
+/**
+ * The part of transformers.js the contender uses. 3.x and 4.x (installed as the npm alias
+ * `@huggingface/transformers-v4`) export these under the same names and signatures, so one
+ * contender measures both; the 3.x types describe them.
+ */
+export type TransformersLibrary = Pick<
+  typeof import('@huggingface/transformers'),
+  | 'AutoImageProcessor'
+  | 'AutoTokenizer'
+  | 'CLIPTextModelWithProjection'
+  | 'CLIPVisionModelWithProjection'
+  | 'env'
+  | 'RawImage'
+>;
 
 function rows(tensor: Tensor): Float32Array[] {
   const normalized = tensor.normalize(2, -1);
@@ -18,14 +25,25 @@ function rows(tensor: Tensor): Float32Array[] {
 }
 
 /**
- * transformers.js 3.8 used as jina-clip-v1's model card shows: `AutoTokenizer` +
+ * transformers.js (3.8, or 4.x through `library`) used as jina-clip-v1's model card shows: `AutoTokenizer` +
  * `CLIPTextModelWithProjection` for texts, `RawImage.read` + the image processor +
  * `CLIPVisionModelWithProjection` for images, loaded from the same folder with remote models
  * disabled, the same dtype and intra-op threads. A user with a list of inputs embeds it in
  * chunks of `batchSize` in input order (the library does not sort by length), padding each chunk
  * to its longest text, then L2-normalises.
  */
-export async function createTransformersJsContender(setup: LocalSetup): Promise<LocalContender> {
+export async function createTransformersJsContender(
+  setup: LocalSetup,
+  library: TransformersLibrary,
+): Promise<LocalContender> {
+  const {
+    AutoImageProcessor,
+    AutoTokenizer,
+    CLIPTextModelWithProjection,
+    CLIPVisionModelWithProjection,
+    env,
+    RawImage,
+  } = library;
   env.allowRemoteModels = false;
   env.allowLocalModels = true;
   env.localModelPath = `${dirname(setup.modelPath)}/`;

@@ -25,6 +25,7 @@ const REPORTED_PACKAGES = [
   'ai',
   'onnxruntime-node',
   '@huggingface/transformers',
+  '@huggingface/transformers-v4',
   '@huggingface/tokenizers',
   'sharp',
   'undici',

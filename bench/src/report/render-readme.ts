@@ -60,6 +60,8 @@ function renderLocal(local: LocalBenchResults): string {
     '- **transformers.js**: `AutoTokenizer` + `CLIPTextModelWithProjection`, `RawImage.read` + ' +
       '`AutoImageProcessor` + `CLIPVisionModelWithProjection`, chunks of the batch size in input order, ' +
       'then `normalize`.',
+    '- **transformers.js 4**: the same code on transformers.js 4 (the npm alias ' +
+      '`@huggingface/transformers-v4`).',
     '',
     'Session start is construction plus the first call on one input of each kind. Peak RSS is the ' +
       "kernel's high-water mark of the contender's own process. Agreement is the lowest cosine " +

@@ -42,7 +42,8 @@ const MIB = 2 ** 20;
 /**
  * The local ratios, per precision and workload: this project's throughput over the floor's
  * (target 0.95) and over transformers.js's (target 1.5 on the text corpus and the photo
- * folder), and transformers.js's peak RSS over this project's (target 1: no higher).
+ * folder), and transformers.js's peak RSS over this project's (target 1: no higher); the
+ * speed over transformers.js 4's where it ran (no target).
  */
 export function localRatios(results: readonly LocalResult[]): Ratio[] {
   const ratios: Ratio[] = [];
@@ -57,6 +58,7 @@ export function localRatios(results: readonly LocalResult[]): Ratio[] {
     const ours = find(workload, dtype, 'jina-clip-runtime');
     const floor = find(workload, dtype, 'onnxruntime-floor');
     const peer = find(workload, dtype, 'transformers.js');
+    const peer4 = find(workload, dtype, 'transformers.js 4');
     if (ours === undefined) continue;
     const ips = (result: LocalResult | undefined) => result?.latency.inputsPerSecond ?? Number.NaN;
     if (floor !== undefined) {
@@ -88,6 +90,18 @@ export function localRatios(results: readonly LocalResult[]): Ratio[] {
           ours.peakRssBytes,
           `${(ours.peakRssBytes / MIB).toFixed(0)} vs ${(peer.peakRssBytes / MIB).toFixed(0)} MiB`,
           1,
+        ),
+      );
+    }
+    if (peer4 !== undefined) {
+      // transformers.js 4 beside 3.8 (the targets stay on 3.8, the peer they were set against).
+      ratios.push(
+        ratio(
+          `local.${dtype}.${workload}.transformers4`,
+          `${workload} (${dtype}): speed vs transformers.js 4`,
+          ips(ours),
+          ips(peer4),
+          `${ips(ours).toFixed(2)} vs ${ips(peer4).toFixed(2)} inputs/s`,
         ),
       );
     }

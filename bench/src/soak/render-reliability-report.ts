@@ -68,8 +68,7 @@ export function renderReliabilityReport(report: ReliabilityReport): string {
       ? `**killed**: ${row.reason}`
       : row.outcome === 'resolved'
         ? row.expected === 'resolved'
-          ? (row.resolvedAs ??
-            (row.category === 'huge text' ? 'embedded (truncated)' : 'embedded'))
+          ? (row.resolvedAs ?? (row.category === 'huge text' ? 'embedded (truncated)' : 'embedded'))
           : '**accepted**'
         : `\`${row.errorName}\`${row.typed ? '' : ' (**untyped**)'}`;
     const stall = row.killed ? 'n/a' : `${fixed(row.longestStallMs)} ms`;

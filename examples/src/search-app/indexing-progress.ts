@@ -1,6 +1,6 @@
 import type { JinaClipError } from 'jina-clip-runtime';
 import type { DataItem } from '../data-folder.js';
-import { type IngestFolderOptions, type IngestPlan, ingestFolder } from '../ingest-folder.js';
+import { type IngestPlan, ingestFolder } from '../ingest-folder.js';
 
 /** One file the indexing skipped, with its typed error (what the page lists). */
 export interface IndexingFailure {

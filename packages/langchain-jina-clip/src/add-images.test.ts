@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { MemoryVectorStore } from '@langchain/classic/vectorstores/memory';
 import { FakeEmbeddings } from '@langchain/core/utils/testing';
-import { InvalidInputError } from 'jina-clip-runtime';
+import { ImageLoadError, InvalidInputError, type JinaClipError } from 'jina-clip-runtime';
 import {
   type JinaApiServer,
   loopbackApiOptions,
@@ -120,6 +120,42 @@ describe('addImages', () => {
     ).catch((thrown: unknown) => thrown);
     expect(fieldOf(error)).toBe(field);
     expect(server.requests).toEqual([]);
+  });
+
+  it('with onImageError keeps the good images of a batch with a bad one, and reports the bad one', async () => {
+    const store = memoryStore();
+    const [red, green] = images as [TestImage, TestImage];
+    const missing = `${red.path}.missing.png`;
+    const failures: [JinaClipError, number][] = [];
+    const added = await addImages(store, [red.path, missing, green.path], {
+      ids: ['a', 'b', 'c'],
+      metadatas: [{ n: 0 }, { n: 1 }, { n: 2 }],
+      onImageError: (error, index) => failures.push([error, index]),
+    });
+
+    // MemoryVectorStore's addVectors returns no ids; the stored documents say what was kept.
+    expect(added).toBeUndefined();
+    const expected = await referenceEmbeddings(options(), [
+      { image: red.path },
+      { image: green.path },
+    ]);
+    expect(store.memoryVectors).toEqual([
+      { content: red.path, metadata: { n: 0 }, embedding: expected[0], id: 'a' },
+      { content: green.path, metadata: { n: 2 }, embedding: expected[1], id: 'c' },
+    ]);
+    expect(failures).toHaveLength(1);
+    expect(failures[0]?.[0]).toBeInstanceOf(ImageLoadError);
+    expect(failures[0]?.[0]).toMatchObject({ inputIndex: 1, reason: 'not-found' });
+    expect(failures[0]?.[1]).toBe(1);
+  });
+
+  it('without onImageError stores nothing when one image is bad (all or nothing)', async () => {
+    const store = memoryStore();
+    const [red] = images as [TestImage];
+    await expect(addImages(store, [red.path, `${red.path}.missing.png`])).rejects.toBeInstanceOf(
+      ImageLoadError,
+    );
+    expect(store.memoryVectors).toEqual([]);
   });
 
   it('stores nothing when the call is cancelled, rejecting with the reason itself', async () => {

@@ -6,7 +6,8 @@ import type { JinaClipEmbeddings } from './jina-clip-embeddings.js';
 export type ImageEmbeddings = Pick<
   JinaClipEmbeddings,
   'embedImages' | 'embedImageQuery' | 'embedQuery'
->;
+> &
+  Partial<Pick<JinaClipEmbeddings, 'embedImagesSettled'>>;
 
 /**
  * The store's embeddings, checked to embed images (a `JinaClipEmbeddings`, or any copy of it:

@@ -8,9 +8,14 @@ export {
   type AdapterUsage,
   ApiError,
   AuthenticationError,
+  BackendClosedError,
   ConnectionError,
   type DownloadProgress,
   type EmbeddingBackend,
+  type EmbedSettledOptions,
+  type EmbedSettledResult,
+  type EmbedSettledResults,
+  embedSettled,
   ImageLoadError,
   type ImageSource,
   InvalidInputError,
@@ -25,7 +30,13 @@ export {
   JinaClipEmbeddings,
   type JinaClipEmbeddingsCallOptions,
   type JinaClipEmbeddingsParams,
+  type SettledVector,
 } from './jina-clip-embeddings.js';
+export {
+  JinaClipFolderLoader,
+  type JinaClipFolderLoaderOptions,
+  type JinaClipFolderMetadata,
+} from './jina-clip-folder-loader.js';
 export {
   type JinaClipQuery,
   JinaClipRetriever,

@@ -8,9 +8,11 @@ import {
   type AdapterApiOptions,
   type AdapterUsage,
   ApiError,
+  BackendClosedError,
   createBackend,
   type EmbeddingInput,
   type EmbedOptions,
+  ImageLoadError,
   InvalidInputError,
   JinaClipError,
   MODELS,
@@ -194,6 +196,51 @@ describe('JinaClipEmbeddings on the api backend', () => {
     ]);
     // The vector is the server's for the bytes actually sent.
     expect(vectors[0]).toEqual(Array.from(expectedServerEmbedding(wire[0]!, 'jina-clip-v2')));
+  });
+
+  it('embedImagesSettled keeps every good vector and gives the bad image its typed error', async () => {
+    const usages: AdapterUsage[] = [];
+    const embeddings = apiEmbeddings({
+      model: 'jina-clip-v2',
+      dimensions: 64,
+      onUsage: (usage) => usages.push(usage),
+    });
+    const [red, green] = images as [TestImage, TestImage];
+    const missing = `${red.path}.missing.png`;
+
+    const outcomes = await embeddings.embedImagesSettled([red.path, missing, green.path]);
+    // The good images went in one request, as documents (no task), at the asked width.
+    const sent = bodies();
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ dimensions: 64 });
+    expect(sent[0]?.task).toBeUndefined();
+    expect(sent[0]?.input).toHaveLength(2);
+
+    const expected = await runtimeVectors(
+      'jina-clip-v2',
+      [{ image: red.path }, { image: green.path }],
+      { dimensions: 64 },
+    );
+    expect(outcomes.map((outcome) => outcome.status)).toEqual([
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+    ]);
+    expect(outcomes[0]).toEqual({ status: 'fulfilled', embedding: expected[0] });
+    expect(outcomes[2]).toEqual({ status: 'fulfilled', embedding: expected[1] });
+    const bad = outcomes[1] as { status: 'rejected'; error: JinaClipError };
+    expect(bad.error).toBeInstanceOf(ImageLoadError);
+    expect(bad.error).toMatchObject({ inputIndex: 1, reason: 'not-found' });
+    expect(usages).toHaveLength(1);
+    expect(usages[0]?.totalTokens).toBeGreaterThan(0);
+  });
+
+  it('embedImagesSettled rejects as a whole only for the whole call: a closed backend', async () => {
+    const embeddings = apiEmbeddings();
+    await embeddings.close();
+    await expect(embeddings.embedImagesSettled([images[0]!.path])).rejects.toBeInstanceOf(
+      BackendClosedError,
+    );
   });
 
   it('embeds an image query with the query task (v2), which leaves an image unchanged', async () => {

@@ -5,10 +5,13 @@ import {
   type EmbeddingBackend,
   type EmbeddingInput,
   type EmbeddingTask,
+  embedSettled,
   type ImageSource,
   InvalidInputError,
+  type JinaClipError,
   resolveAdapterOptions,
 } from 'jina-clip-runtime';
+import { takeQueryVector } from './precomputed-queries.js';
 
 /**
  * Options of {@link JinaClipEmbeddings}: the backend and its options, a discriminated union on
@@ -23,6 +26,14 @@ export interface JinaClipEmbeddingsCallOptions {
   /** Cancels this call (as well as the instance's `signal`); it rejects with the signal's reason. */
   signal?: AbortSignal;
 }
+
+/**
+ * The outcome of one input of {@link JinaClipEmbeddings.embedImagesSettled}: its vector (a plain
+ * array, as LangChain's stores take it) or the typed error that input alone caused.
+ */
+export type SettledVector =
+  | { status: 'fulfilled'; embedding: number[] }
+  | { status: 'rejected'; error: JinaClipError };
 
 /**
  * Jina CLIP embeddings for LangChain: texts and images in one vector space, from the hosted Jina
@@ -66,6 +77,9 @@ export class JinaClipEmbeddings extends Embeddings {
     text: string,
     options?: JinaClipEmbeddingsCallOptions,
   ): Promise<number[]> {
+    // A vector JinaClipRetriever embedded already (an image query for the store's MMR search).
+    const precomputed = typeof text === 'string' ? takeQueryVector(text) : undefined;
+    if (precomputed !== undefined) return precomputed;
     const [vector] = await this.#embed([text], 'retrieval.query', options);
     return vector!;
   }
@@ -77,6 +91,35 @@ export class JinaClipEmbeddings extends Embeddings {
   ): Promise<number[][]> {
     const inputs = this.#list(images, 'images').map((image) => ({ image }));
     return this.#embed(inputs, undefined, options);
+  }
+
+  /**
+   * Embeds images as documents and keeps every good vector: one outcome per image, in order,
+   * where a bad image (unreadable, too large, refused by the server) gets its typed error and the
+   * others their vectors (`embedSettled` of the runtime, in calls of 32). Only a failure of the
+   * whole call (an abort, a closed backend, a wrong option) rejects.
+   *
+   * @example
+   * ```ts
+   * const outcomes = await embeddings.embedImagesSettled(['./a.jpg', './broken.jpg']);
+   * const good = outcomes.flatMap((o, i) => (o.status === 'fulfilled' ? [[i, o.embedding]] : []));
+   * ```
+   */
+  async embedImagesSettled(
+    images: ImageSource[],
+    options?: JinaClipEmbeddingsCallOptions,
+  ): Promise<SettledVector[]> {
+    const inputs = this.#list(images, 'images').map((image) => ({ image }));
+    const { results, usage } = await embedSettled(this.backend, inputs, {
+      dimensions: this.#config.dimensions,
+      signal: this.#signal(options),
+    });
+    this.#config.onUsage?.({ totalTokens: usage.totalTokens });
+    return results.map((result) =>
+      result.status === 'fulfilled'
+        ? { status: 'fulfilled', embedding: Array.from(result.embedding) }
+        : result,
+    );
   }
 
   /** Embeds an image as a search query (to find texts or images like it). */
@@ -100,16 +143,21 @@ export class JinaClipEmbeddings extends Embeddings {
     return values;
   }
 
+  /** The instance's signal and the call's, combined. */
+  #signal(options: JinaClipEmbeddingsCallOptions = {}): AbortSignal | undefined {
+    const signals = [this.#config.signal, options.signal].filter((signal) => signal !== undefined);
+    return signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+  }
+
   async #embed(
     inputs: EmbeddingInput[],
     task: EmbeddingTask | undefined,
     options: JinaClipEmbeddingsCallOptions = {},
   ): Promise<number[][]> {
-    const signals = [this.#config.signal, options.signal].filter((signal) => signal !== undefined);
     const { embeddings, usage } = await this.backend.embed(inputs, {
       task,
       dimensions: this.#config.dimensions,
-      signal: signals.length > 1 ? AbortSignal.any(signals) : signals[0],
+      signal: this.#signal(options),
     });
     this.#config.onUsage?.({ totalTokens: usage.totalTokens });
     // LangChain's vector stores expect plain arrays.

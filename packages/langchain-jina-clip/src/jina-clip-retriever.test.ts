@@ -86,6 +86,97 @@ describe('JinaClipRetriever', () => {
     ]);
   });
 
+  /** A store holding two copies of the query's own vector and one other vector. */
+  async function storeAroundQuery(
+    query: JinaClipQuery,
+    wire: Parameters<typeof expectedServerEmbedding>[0],
+  ) {
+    const store = memoryStore();
+    const queryVector = Array.from(
+      expectedServerEmbedding(wire, 'jina-clip-v2', undefined, { task: 'retrieval.query' }),
+    );
+    const other = Array.from(expectedServerEmbedding('a field of grass', 'jina-clip-v2'));
+    await store.addVectors(
+      [queryVector, queryVector, other],
+      ['A', 'A2', 'B'].map((pageContent) => new Document({ pageContent })),
+    );
+    const cosine = queryVector.reduce((sum, value, index) => sum + value * other[index]!, 0);
+    return { store, query, cosine };
+  }
+
+  it('returns scores with invokeWithScores, nearest first, and leaves out those under scoreThreshold', async () => {
+    const { store, query, cosine } = await storeAroundQuery('a red bus', 'a red bus');
+    const scored = await new JinaClipRetriever({ vectorStore: store, k: 3 }).invokeWithScores(
+      query,
+    );
+    expect(scored.map(([document]) => document.pageContent)).toEqual(['A', 'A2', 'B']);
+    expect(scored[0]?.[1]).toBeCloseTo(1, 5);
+    expect(scored[1]?.[1]).toBeCloseTo(1, 5);
+    expect(scored[2]?.[1]).toBeCloseTo(cosine, 5);
+
+    const threshold = new JinaClipRetriever({ vectorStore: store, k: 3, scoreThreshold: 0.99 });
+    expect((await threshold.invoke(query)).map((document) => document.pageContent)).toEqual([
+      'A',
+      'A2',
+    ]);
+    expect(
+      (await threshold.invokeWithScores(query)).map(([document]) => document.pageContent),
+    ).toEqual(['A', 'A2']);
+  });
+
+  it("searchType 'mmr' picks diverse documents, for an image query too, with the query embedded once", async () => {
+    const image = { image: 'https://example.com/bus.jpg' };
+    const { store, query } = await storeAroundQuery(image, image);
+    const similar = await new JinaClipRetriever({ vectorStore: store, k: 2 }).invoke(query);
+    expect(similar.map((document) => document.pageContent)).toEqual(['A', 'A2']);
+    server.reset();
+
+    const mmr = new JinaClipRetriever({
+      vectorStore: store,
+      k: 2,
+      searchType: 'mmr',
+      searchKwargs: { fetchK: 3, lambda: 0 },
+    });
+    const diverse = await mmr.invoke(query);
+    // The duplicate of the first pick adds nothing new: MMR takes the other document instead.
+    expect(diverse.map((document) => document.pageContent)).toEqual(['A', 'B']);
+    // One request, the image query with the query task; the store's own embedQuery call was
+    // answered with that vector, and nothing else reached the server.
+    expect(server.requests.map((request) => request.body)).toMatchObject([
+      { task: 'retrieval.query', input: [image] },
+    ]);
+  });
+
+  it('rejects MMR on a store without it, scores with MMR, and bad searchKwargs or thresholds, naming the field', () => {
+    const store = memoryStore();
+    const noMmr = Object.assign(Object.create(store) as MemoryVectorStore, {
+      maxMarginalRelevanceSearch: undefined,
+    });
+    expect(fieldOf(() => new JinaClipRetriever({ vectorStore: noMmr, searchType: 'mmr' }))).toBe(
+      'searchType',
+    );
+    expect(
+      fieldOf(
+        () => new JinaClipRetriever({ vectorStore: store, searchType: 'mmr', scoreThreshold: 0.5 }),
+      ),
+    ).toBe('scoreThreshold');
+    expect(
+      fieldOf(() => new JinaClipRetriever({ vectorStore: store, searchType: 'nearest' as 'mmr' })),
+    ).toBe('searchType');
+    expect(
+      fieldOf(
+        () => new JinaClipRetriever({ vectorStore: store, k: 4, searchKwargs: { fetchK: 2 } }),
+      ),
+    ).toBe('searchKwargs.fetchK');
+    expect(
+      fieldOf(() => new JinaClipRetriever({ vectorStore: store, searchKwargs: { lambda: 2 } })),
+    ).toBe('searchKwargs.lambda');
+    expect(
+      fieldOf(() => new JinaClipRetriever({ vectorStore: store, scoreThreshold: Number.NaN })),
+    ).toBe('scoreThreshold');
+    expect(server.requests).toEqual([]);
+  });
+
   it('rejects a bad store, k or query, naming it, before any request', async () => {
     const store = memoryStore();
     expect(fieldOf(() => new JinaClipRetriever({ vectorStore: store, k: 0 }))).toBe('k');

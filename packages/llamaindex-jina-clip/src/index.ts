@@ -8,9 +8,14 @@ export {
   type AdapterUsage,
   ApiError,
   AuthenticationError,
+  BackendClosedError,
   ConnectionError,
   type DownloadProgress,
   type EmbeddingBackend,
+  type EmbedSettledOptions,
+  type EmbedSettledResult,
+  type EmbedSettledResults,
+  embedSettled,
   ImageLoadError,
   type ImageSource,
   InvalidInputError,
@@ -24,4 +29,10 @@ export {
   JinaClipEmbedding,
   type JinaClipEmbeddingBatchOptions,
   type JinaClipEmbeddingOptions,
+  type JinaClipIngestionOptions,
 } from './jina-clip-embedding.js';
+export {
+  type JinaClipFolderMetadata,
+  JinaClipFolderReader,
+  type JinaClipFolderReaderOptions,
+} from './jina-clip-folder-reader.js';

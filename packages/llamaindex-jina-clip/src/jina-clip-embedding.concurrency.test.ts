@@ -87,7 +87,8 @@ describe('JinaClipEmbedding in LlamaIndex ingestion', () => {
     );
     expect(server.peakInFlight).toBe(3);
     expect(server.requests).toHaveLength(6 + 2);
-    expect(progress).toEqual([...[2, 4, 6, 8, 10, 12].map((done) => [done, 12]), [2, 4], [4, 4]]);
+    // Counted over the whole call: 12 texts and 4 images.
+    expect(progress).toEqual([2, 4, 6, 8, 10, 12, 14, 16].map((done) => [done, 16]));
     expect(result.map((node) => node.id_)).toEqual(nodes.map((node) => node.id_));
     expect(result.slice(0, 12).map((node) => node.embedding)).toEqual(
       TEXTS.map((text) => serverVector(text)),

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { inspect } from 'node:util';
 import { MultiModalEmbedding } from '@llamaindex/core/embeddings';
-import { ImageNode, MetadataMode, TextNode } from '@llamaindex/core/schema';
+import { type BaseNode, ImageNode, MetadataMode, TextNode } from '@llamaindex/core/schema';
 import {
   type AdapterApiOptions,
   type AdapterUsage,
@@ -12,6 +12,7 @@ import {
   createBackend,
   type EmbeddingInput,
   type EmbedOptions,
+  ImageLoadError,
   InvalidInputError,
   JinaClipError,
   MODELS,
@@ -193,13 +194,14 @@ describe('JinaClipEmbedding on the api backend', () => {
       progressCallback: (done: number, total: number) => progress.push([done, total]),
     });
 
-    // Texts, then images, each one backend call, in requests of 4.
+    // Texts, then images, each one backend call, in requests of 4; progress counts over the
+    // whole ingestion call (13 nodes), not each modality apart.
     expect(bodies().map((body) => body.input.length)).toEqual([4, 4, 2, 3]);
     expect(progress).toEqual([
-      [4, 10],
-      [8, 10],
-      [10, 10],
-      [3, 3],
+      [4, 13],
+      [8, 13],
+      [10, 13],
+      [13, 13],
     ]);
     expect(nodes.slice(0, 10).map((node) => node.embedding)).toEqual(
       texts.map((text) => serverVector(text, 'jina-clip-v1')),
@@ -210,6 +212,46 @@ describe('JinaClipEmbedding on the api backend', () => {
         images.map((image) => ({ image: image.path })),
       ),
     );
+  });
+
+  it('with onNodeError, ingestion keeps the good nodes of a batch with a bad one and reports the bad one', async () => {
+    const failures: [JinaClipError, BaseNode][] = [];
+    const embedding = apiEmbedding({ model: 'jina-clip-v2' } as AdapterApiOptions);
+    const settledEmbedding = new JinaClipEmbedding({
+      ...loopbackApiOptions(server),
+      model: 'jina-clip-v2',
+      onNodeError: (error, node) => failures.push([error, node]),
+    });
+    onTestFinished(() => settledEmbedding.close());
+    const missing = `${images[0]!.path}.missing.png`;
+    const nodes = [
+      new TextNode({ text: 'a red bus' }),
+      new ImageNode({ id_: 'red', image: images[0]!.path }),
+      new ImageNode({ id_: 'missing', image: missing }),
+      new ImageNode({ id_: 'green', image: images[1]!.path }),
+    ];
+    const progress: Array<[number, number]> = [];
+
+    // The transform as IngestionPipeline calls it (its result is what the pipeline stores).
+    const result = await settledEmbedding(nodes, {
+      progressCallback: (done: number, total: number) => progress.push([done, total]),
+    });
+
+    expect(result.map((node) => node.id_)).toEqual([nodes[0]!.id_, 'red', 'green']);
+    expect(result.map((node) => node.embedding)).toEqual([
+      serverVector('a red bus'),
+      ...(await runtimeVectors('jina-clip-v2', [
+        { image: images[0]!.path },
+        { image: images[1]!.path },
+      ])),
+    ]);
+    expect(failures).toHaveLength(1);
+    expect(failures[0]?.[0]).toBeInstanceOf(ImageLoadError);
+    expect(failures[0]?.[0]).toMatchObject({ inputIndex: 1, reason: 'not-found' });
+    expect(failures[0]?.[1]).toBe(nodes[2]);
+    expect(progress.at(-1)).toEqual([4, 4]);
+    // Without it, the same ingestion is all or nothing.
+    await expect(embedding(nodes.map((node) => node))).rejects.toBeInstanceOf(ImageLoadError);
   });
 
   it('reports the token usage of each backend call (each modality of an ingestion, each query) to onUsage, as the runtime counts it', async () => {

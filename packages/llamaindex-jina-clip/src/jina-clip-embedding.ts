@@ -14,7 +14,9 @@ import {
   type EmbeddingBackend,
   type EmbeddingInput,
   type EmbeddingTask,
+  embedSettled,
   InvalidInputError,
+  type JinaClipError,
   resolveAdapterOptions,
 } from 'jina-clip-runtime';
 import { NodeEmbeddingTransform } from './node-embedding-transform.js';
@@ -34,11 +36,32 @@ export interface JinaClipEmbeddingBatchOptions {
   embedBatchSize?: number;
 }
 
+/** How ingestion (`IngestionPipeline`, `VectorStoreIndex`) treats a node that cannot be embedded. */
+export interface JinaClipIngestionOptions {
+  /**
+   * Keeps the good nodes of a batch with bad ones: when given, ingestion embeds with the
+   * runtime's `embedSettled`, calls this once per node that could not be embedded (an unreadable
+   * image, say) with its typed error, and returns only the nodes that were embedded, so an
+   * `IngestionPipeline` stores those and skips the others.
+   * @default undefined (all or nothing: one bad node rejects the ingestion)
+   */
+  onNodeError?: (error: JinaClipError, node: BaseNode) => void;
+}
+
 /**
  * Options of {@link JinaClipEmbedding}: the backend and its options (a discriminated union on
- * `backend`: an option of another backend does not compile), and LlamaIndex's batching.
+ * `backend`: an option of another backend does not compile), LlamaIndex's batching, and how
+ * ingestion treats a node that cannot be embedded.
  */
-export type JinaClipEmbeddingOptions = AdapterOptions & JinaClipEmbeddingBatchOptions;
+export type JinaClipEmbeddingOptions = AdapterOptions &
+  JinaClipEmbeddingBatchOptions &
+  JinaClipIngestionOptions;
+
+/** Progress of one backend call as part of a larger one: `offset` inputs before it, `total` in all. */
+interface ProgressSpan {
+  offset: number;
+  total: number;
+}
 
 /**
  * A vector as a plain array. An indexed loop, because `Array.from` on a Float32Array goes through
@@ -72,11 +95,16 @@ export class JinaClipEmbedding extends NodeEmbeddingTransform {
   /** The backend every call goes to. */
   readonly backend: EmbeddingBackend;
   readonly #config: AdapterConfig;
+  readonly #onNodeError: JinaClipIngestionOptions['onNodeError'];
 
   constructor(options: JinaClipEmbeddingOptions = {}) {
     super();
-    const { embedBatchSize, ...adapterOptions } = options;
+    const { embedBatchSize, onNodeError, ...adapterOptions } = options;
     checkBatchSize(embedBatchSize);
+    if (onNodeError !== undefined && typeof onNodeError !== 'function') {
+      throw new InvalidInputError('`onNodeError` must be a function.', { field: 'onNodeError' });
+    }
+    this.#onNodeError = onNodeError;
     // Read as JavaScript may pass it: `batchSize` beside your own backend is rejected below.
     const { batchSize } = adapterOptions as { batchSize?: number };
     const ownBackend = typeof adapterOptions.backend === 'object';
@@ -145,7 +173,11 @@ export class JinaClipEmbedding extends NodeEmbeddingTransform {
     if (this.#config.ownsBackend) await this.backend.close();
   }
 
-  /** The ingestion transform: each modality's nodes in one backend call, texts first. */
+  /**
+   * The ingestion transform: each modality's nodes in one backend call, texts first, with
+   * `progressCallback(done, total)` counted over all the nodes of the call. With `onNodeError`,
+   * the nodes that could not be embedded are reported and left out of the result.
+   */
   protected override async embedNodes(
     nodes: BaseNode[],
     options?: BaseEmbeddingOptions,
@@ -153,39 +185,80 @@ export class JinaClipEmbedding extends NodeEmbeddingTransform {
     const byType = splitNodesByType(nodes);
     const texts = byType[ModalityType.TEXT] ?? [];
     const images = (byType[ModalityType.IMAGE] ?? []) as ImageNode[];
-    const textVectors = await this.#embed(
-      texts.map((node) => node.getContent(MetadataMode.EMBED)),
-      undefined,
-      options,
+    const total = texts.length + images.length;
+    const groups: [BaseNode[], EmbeddingInput[], ProgressSpan][] = [
+      [texts, texts.map((node) => node.getContent(MetadataMode.EMBED)), { offset: 0, total }],
+      [images, images.map((node) => ({ image: node.image })), { offset: texts.length, total }],
+    ];
+    const failed = new Set<BaseNode>();
+    for (const [group, inputs, span] of groups) {
+      if (this.#onNodeError === undefined) {
+        const vectors = await this.#embed(inputs, undefined, options, span);
+        for (const [index, node] of group.entries()) node.embedding = vectors[index];
+        continue;
+      }
+      const outcomes = await this.#embedSettled(inputs, options, span);
+      for (const [index, node] of group.entries()) {
+        const outcome = outcomes[index]!;
+        if (outcome.status === 'fulfilled') node.embedding = outcome.embedding;
+        else {
+          failed.add(node);
+          this.#onNodeError(outcome.error, node);
+        }
+      }
+    }
+    return failed.size === 0 ? nodes : nodes.filter((node) => !failed.has(node));
+  }
+
+  /** LlamaIndex's progress callback and logger for a backend call, `span` placing it in a larger one. */
+  #progress(
+    progress: BaseEmbeddingOptions | undefined,
+    span: ProgressSpan | undefined,
+  ): ((done: number, total: number) => void) | undefined {
+    const logger = progress?.logger ?? (progress?.logProgress === true ? console : undefined);
+    if (progress?.progressCallback === undefined && logger === undefined) return undefined;
+    return (done, total) => {
+      const overall = span === undefined ? [done, total] : [span.offset + done, span.total];
+      progress?.progressCallback?.(overall[0]!, overall[1]!);
+      logger?.log(`getting embedding progress: ${overall[0]} / ${overall[1]}`);
+    };
+  }
+
+  /** The settled form of {@link #embed}: one vector or typed error per input. */
+  async #embedSettled(
+    inputs: EmbeddingInput[],
+    progress: BaseEmbeddingOptions | undefined,
+    span: ProgressSpan,
+  ): Promise<
+    ({ status: 'fulfilled'; embedding: number[] } | { status: 'rejected'; error: JinaClipError })[]
+  > {
+    if (inputs.length === 0) return [];
+    const { results, usage } = await embedSettled(this.backend, inputs, {
+      dimensions: this.#config.dimensions,
+      signal: this.#config.signal,
+      chunkSize: this.embedBatchSize,
+      onProgress: this.#progress(progress, span),
+    });
+    this.#config.onUsage?.({ totalTokens: usage.totalTokens });
+    return results.map((result) =>
+      result.status === 'fulfilled'
+        ? { status: 'fulfilled', embedding: toPlainArray(result.embedding) }
+        : result,
     );
-    for (const [index, node] of texts.entries()) node.embedding = textVectors[index];
-    const imageVectors = await this.#embed(
-      images.map((node) => ({ image: node.image })),
-      undefined,
-      options,
-    );
-    for (const [index, node] of images.entries()) node.embedding = imageVectors[index];
-    return nodes;
   }
 
   async #embed(
     inputs: EmbeddingInput[],
     task?: EmbeddingTask,
     progress?: BaseEmbeddingOptions,
+    span?: ProgressSpan,
   ): Promise<number[][]> {
     if (inputs.length === 0) return [];
-    const logger = progress?.logger ?? (progress?.logProgress === true ? console : undefined);
     const { embeddings, usage } = await this.backend.embed(inputs, {
       task,
       dimensions: this.#config.dimensions,
       signal: this.#config.signal,
-      onProgress:
-        progress?.progressCallback === undefined && logger === undefined
-          ? undefined
-          : (done, total) => {
-              progress?.progressCallback?.(done, total);
-              logger?.log(`getting embedding progress: ${done} / ${total}`);
-            },
+      onProgress: this.#progress(progress, span),
     });
     this.#config.onUsage?.({ totalTokens: usage.totalTokens });
     // LlamaIndex's nodes and vector stores hold plain arrays.

@@ -44,6 +44,13 @@ export {
   IMAGE_SOURCE_OPTION_NAMES,
   type ImageSourceOptions,
 } from './inputs/image-source-options.js';
+export {
+  type ListMediaFilesOptions,
+  listMediaFiles,
+  MEDIA_IMAGE_EXTENSIONS,
+  MEDIA_TEXT_EXTENSIONS,
+  type MediaFile,
+} from './inputs/list-media-files.js';
 export { validateInputs } from './inputs/validate-inputs.js';
 export { LOCAL_BACKEND_OPTION_NAMES } from './local/local-backend-option-names.js';
 export type {

@@ -574,7 +574,7 @@ describe('README samples', () => {
     }); // CUDA when it works, else the CPU
     // #endregion
     await expect(gpu.embed(['hello'])).rejects.toThrow(
-      'ONNXRUNTIME_NODE_INSTALL=cuda12 npm install onnxruntime-node',
+      'ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node',
     );
     const { embeddings } = await anywhere.embed(['hello']);
     expect(embeddings[0]).toHaveLength(v1.width);
@@ -626,12 +626,14 @@ describe('README samples', () => {
         endpoint: hub.url,
         cacheDir: await mkdtemp(join(tmpdir(), 'hf-cache-')),
       });
-      // #endregion
       const [folder, downloaded] = await Promise.all([
         fromFolder.embed(['snow']),
         fromHub.embed(['snow']),
       ]);
+
+      // Close both backends and the Hub, or the process keeps running.
       await Promise.all([fromFolder.close(), fromHub.close(), hub.close()]);
+      // #endregion
       const ids = [0, repo.vocabulary.get('\u2581snow')!, 2];
       const expected = normalised(expectedTinyEmbedding(repo, { inputIds: ids }));
       expect(maxDifference(folder.embeddings[0]!, expected)).toBeLessThanOrEqual(1e-5);

@@ -15,7 +15,12 @@ export interface ApiBackendOptions extends ImageSourceOptions {
   modelInfo?: ModelInfo;
   /** Jina API key, read at the first request when not given. @default process.env.JINA_API_KEY */
   apiKey?: string;
-  /** Base URL of the API; any server speaking the protocol works. @default 'https://api.jina.ai/v1' */
+  /**
+   * Base URL of the API; any server speaking the protocol works (a proxy, a gateway, your own
+   * fleet). When not given, `JINA_API_BASE_URL` from the environment (read when the backend is
+   * created; empty counts as unset), else the hosted API.
+   * @default process.env.JINA_API_BASE_URL, else 'https://api.jina.ai/v1'
+   */
   baseURL?: string;
   /**
    * Send the API key over plain `http:` to a host that is not loopback. Without it such a

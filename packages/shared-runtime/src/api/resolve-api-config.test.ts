@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { InvalidInputError } from '../errors/invalid-input-error.js';
 import { IMAGE_SOURCE_DEFAULTS } from '../inputs/image-source-options.js';
 import { MODELS } from '../models/models.js';
@@ -39,6 +39,33 @@ describe('resolveApiConfig', () => {
     );
     expect(resolveApiConfig({ baseURL: 'https://fleet.internal' }).endpoint.href).toBe(
       'https://fleet.internal/embeddings',
+    );
+  });
+
+  it('reads JINA_API_BASE_URL when baseURL is not given: option > environment > default', () => {
+    vi.stubEnv('JINA_API_BASE_URL', 'http://gateway.internal:9000/jina/v1/');
+    onTestFinished(() => {
+      vi.unstubAllEnvs();
+    });
+    expect(resolveApiConfig().endpoint.href).toBe(
+      'http://gateway.internal:9000/jina/v1/embeddings',
+    );
+    expect(resolveApiConfig({ baseURL: 'https://fleet.internal' }).endpoint.href).toBe(
+      'https://fleet.internal/embeddings',
+    );
+    vi.stubEnv('JINA_API_BASE_URL', '');
+    expect(resolveApiConfig().endpoint.href).toBe('https://api.jina.ai/v1/embeddings');
+    vi.stubEnv('JINA_API_BASE_URL', 'ftp://gateway.internal');
+    expect(() => resolveApiConfig()).toThrow(
+      expect.objectContaining({
+        name: 'InvalidInputError',
+        field: 'JINA_API_BASE_URL',
+        message: '`JINA_API_BASE_URL` must be an http(s) URL such as https://api.jina.ai/v1.',
+      }),
+    );
+    // The option wins over a bad environment value.
+    expect(resolveApiConfig({ baseURL: 'http://127.0.0.1:1/v1' }).endpoint.href).toBe(
+      'http://127.0.0.1:1/v1/embeddings',
     );
   });
 

@@ -15,6 +15,9 @@ import type { ApiBackendOptions } from './api-backend-options.js';
 /** The default base URL of the hosted Jina Embeddings API. */
 export const DEFAULT_BASE_URL = 'https://api.jina.ai/v1';
 
+/** The environment variable read for the base URL when the `baseURL` option is not given. */
+export const BASE_URL_VARIABLE = 'JINA_API_BASE_URL';
+
 /** Defaults of {@link ApiBackendOptions}. */
 export const API_DEFAULTS = {
   batchSize: 32,
@@ -124,8 +127,11 @@ function isLoopbackHost(hostname: string): boolean {
   );
 }
 
+/** `{baseURL}/embeddings`, the base URL taken from the option, else the environment, else the default. */
 function resolveEndpoint(baseURL: unknown, allowInsecureHttp: boolean): URL {
-  const text = baseURL ?? DEFAULT_BASE_URL;
+  const fromEnvironment =
+    baseURL === undefined ? process.env[BASE_URL_VARIABLE] || undefined : undefined;
+  const text = baseURL ?? fromEnvironment ?? DEFAULT_BASE_URL;
   let url: URL | undefined;
   try {
     url = typeof text === 'string' ? new URL(text) : undefined;
@@ -133,17 +139,17 @@ function resolveEndpoint(baseURL: unknown, allowInsecureHttp: boolean): URL {
     url = undefined;
   }
   if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    const field = fromEnvironment === undefined ? 'baseURL' : BASE_URL_VARIABLE;
     throw new InvalidInputError(
-      '`baseURL` must be an http(s) URL such as https://api.jina.ai/v1.',
-      {
-        field: 'baseURL',
-      },
+      `\`${field}\` must be an http(s) URL such as https://api.jina.ai/v1.`,
+      { field },
     );
   }
   if (url.protocol === 'http:' && !allowInsecureHttp && !isLoopbackHost(url.hostname)) {
+    const field = fromEnvironment === undefined ? 'baseURL' : BASE_URL_VARIABLE;
     throw new InvalidInputError(
-      `\`baseURL\` is plain http: to ${url.hostname}, which would send the API key unencrypted: use https:, or set \`allowInsecureHttp: true\` if the network is trusted.`,
-      { field: 'baseURL' },
+      `\`${field}\` is plain http: to ${url.hostname}, which would send the API key unencrypted: use https:, or set \`allowInsecureHttp: true\` if the network is trusted.`,
+      { field },
     );
   }
   url.pathname = `${url.pathname.replace(/\/+$/, '')}/embeddings`;

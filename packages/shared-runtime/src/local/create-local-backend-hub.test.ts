@@ -13,7 +13,19 @@ import {
 import { createLocalBackend } from './create-local-backend.js';
 import { onnxSessionStatistics } from './create-onnx-session.js';
 import type { DownloadProgress } from './local-backend-options.js';
-import { runScriptInChild } from './run-script-in-child.test-helper.js';
+import {
+  NOBODY,
+  runScriptInChild,
+  traversableByNobody,
+} from './run-script-in-child.test-helper.js';
+
+/**
+ * Root may write anywhere, so the EACCES case runs as nobody when the tests run as root; nobody
+ * must then reach tsx and the sources. In a checkout nobody cannot traverse (a 0700 home folder)
+ * the case is skipped, saying why, rather than failing on a child that cannot start.
+ */
+const asRoot = process.getuid?.() === 0;
+const eaccesRunnable = !asRoot || traversableByNobody();
 
 const REPO = 'tiny-org/tiny-jina-clip-v2';
 let root: string;
@@ -208,31 +220,44 @@ describe('createLocalBackend cache path problems', () => {
     expect((error as ModelLoadError).cause).toMatchObject({ code: 'ENOTDIR' });
   });
 
-  it('names the path and the cause when the cache folder is not writable (EACCES)', async () => {
-    const parent = join(root, 'read-only');
-    await mkdir(parent, { recursive: true });
-    await chmod(parent, 0o555);
-    const cacheDir = join(parent, 'cache');
-    // Root may write anywhere: the case runs as nobody then (who must reach the script).
-    const user = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined;
+  it('tells whether nobody can traverse a folder (what decides if the EACCES case runs)', async () => {
+    const closed = join(root, 'closed-0700');
+    await mkdir(join(closed, 'inner'), { recursive: true });
+    await chmod(closed, 0o700);
     await chmod(root, 0o755);
-    const run = await runScriptInChild(
-      `const { createLocalBackend } = await importSource('local/create-local-backend.ts');
+    expect(traversableByNobody(join(closed, 'inner'))).toBe(false);
+    await chmod(closed, 0o755);
+    expect(traversableByNobody(join(closed, 'inner'))).toBe(traversableByNobody(root));
+  });
+
+  it.skipIf(!eaccesRunnable)(
+    `names the path and the cause when the cache folder is not writable (EACCES)${eaccesRunnable ? '' : ' [skipped: running as root, the case runs as nobody (uid 65534), who cannot traverse this checkout; chmod o+x its folders to run it]'}`,
+    async () => {
+      const parent = join(root, 'read-only');
+      await mkdir(parent, { recursive: true });
+      await chmod(parent, 0o555);
+      const cacheDir = join(parent, 'cache');
+      // Root may write anywhere: the case runs as nobody then (who must reach the script).
+      const user = asRoot ? NOBODY : undefined;
+      await chmod(root, 0o755);
+      const run = await runScriptInChild(
+        `const { createLocalBackend } = await importSource('local/create-local-backend.ts');
 const backend = createLocalBackend(${JSON.stringify({ model: 'jina-clip-v2', repo: REPO, endpoint: hub.url, cacheDir })});
 const error = await backend.embed(['snow']).catch((caught) => caught);
 await backend.close();
 console.log(JSON.stringify({ name: error.name, message: error.message, code: error.cause?.code }));`,
-      { directory: root, timeoutMs: 60_000, user, env: { ...process.env, HOME: root } },
-    );
-    expect(run.stderr).toBe('');
-    const error = JSON.parse(run.stdout);
-    expect(error).toMatchObject({ name: 'ModelLoadError', code: 'EACCES' });
-    expect(error.message).toMatch(
-      new RegExp(
-        `^The Hugging Face cache at ${cacheDir} cannot be used: mkdir EACCES on ${cacheDir}`,
-      ),
-    );
-  });
+        { directory: root, timeoutMs: 60_000, user, env: { ...process.env, HOME: root } },
+      );
+      expect(run.stderr).toBe('');
+      const error = JSON.parse(run.stdout);
+      expect(error).toMatchObject({ name: 'ModelLoadError', code: 'EACCES' });
+      expect(error.message).toMatch(
+        new RegExp(
+          `^The Hugging Face cache at ${cacheDir} cannot be used: mkdir EACCES on ${cacheDir}`,
+        ),
+      );
+    },
+  );
 
   it('names the file when a snapshot symlink dangles offline, not onnxruntime', async () => {
     const cacheDir = join(root, 'dangling-cache');

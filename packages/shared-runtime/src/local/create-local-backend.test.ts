@@ -462,7 +462,11 @@ describe('createLocalBackend devices', () => {
     expect(error).toBeInstanceOf(ModelLoadError);
     expect(error).toMatchObject({ file: 'onnx/text_model.onnx' });
     expect((error as Error).message).toContain(
-      'ONNXRUNTIME_NODE_INSTALL=cuda12 npm install onnxruntime-node',
+      'ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node',
+    );
+    // What onnxruntime-node's install script does: downloads by default unless skipped.
+    expect((error as Error).message).toContain(
+      'its install script downloads them on Linux x64 unless the install skipped that',
     );
     await backend.close();
   });

@@ -1,6 +1,7 @@
 import type { InferenceSession } from 'onnxruntime-node';
 import { ModelLoadError } from '../errors/model-load-error.js';
 import { importOptionalPeer } from '../optional-peer.js';
+import { cudaProviderInstalled } from './cuda-provider-installed.js';
 import type { Device } from './local-backend-options.js';
 
 type OnnxRuntime = typeof import('onnxruntime-node');
@@ -14,8 +15,8 @@ export interface OnnxSessionOptions {
 
 /** What to tell a user who asked for CUDA without the binaries that run it. */
 export const CUDA_INSTALL_HINT =
-  "onnxruntime-node's CUDA execution provider is not installed: npm ships onnxruntime-node for CPU only, and its CUDA 12 binaries are downloaded at install time only when asked. " +
-  'Reinstall it with `ONNXRUNTIME_NODE_INSTALL=cuda12 npm install onnxruntime-node` (Linux x64; CUDA 12 and cuDNN 9 must be installed), ' +
+  "onnxruntime-node's CUDA execution provider is not installed: its CUDA 12 binaries are not in the npm package, and its install script downloads them on Linux x64 unless the install skipped that (ONNXRUNTIME_NODE_INSTALL=skip, an .npmrc line onnxruntime-node-install=skip, --ignore-scripts, or npm's allowScripts denying onnxruntime-node) or the download failed. " +
+  'Run its install script again with `ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node` (Linux x64; CUDA 12 and cuDNN 9 must be installed), ' +
   "or use device: 'cpu' (or 'auto' to fall back to the CPU).";
 
 /**
@@ -72,6 +73,11 @@ export async function createOnnxSession(
     open(runtime, path, 'cpu', options.threads).catch((error: unknown) => {
       throw loadError(error);
     });
+  // 'auto' without the CUDA provider library: the CPU, without a CUDA attempt that would print
+  // onnxruntime's red error line for an outcome 'auto' expects.
+  if (options.device === 'auto' && !cudaUnavailable && cudaProviderInstalled() === false) {
+    cudaUnavailable = true;
+  }
   if (options.device === 'cpu' || (options.device === 'auto' && cudaUnavailable)) return onCpu();
   try {
     return await open(runtime, path, 'cuda', options.threads);

@@ -98,7 +98,7 @@ describe('the truncation warning for a text tokenized only in part', () => {
     });
     expect(warnings).toHaveLength(1);
     expect(warnings[0]!.message).toMatch(
-      /^1 text was longer than the model's 8192 tokens and embedded from their first 8192 tokens only: input 0 \(at least \d+ tokens\)\./,
+      /^1 text was longer than the model's 8192 tokens and embedded from its first 8192 tokens only: input 0 \(at least \d+ tokens\)\./,
     );
   });
 });

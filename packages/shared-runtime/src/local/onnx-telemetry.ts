@@ -4,9 +4,9 @@ export const ONNX_TELEMETRY_VARIABLE = 'ORT_DISABLE_TELEMETRY';
 /**
  * Turns onnxruntime's telemetry off for this process unless someone chose otherwise.
  *
- * onnxruntime-node 1.30's Linux library carries Microsoft's telemetry system
- * (`core/platform/posix/telemetry.cc`): every process that opens a session leaves
- * `$TMPDIR/mat-debug-<pid>.log`, a database under `~/.cache/Microsoft/`, and tries HTTPS
+ * onnxruntime-node's Linux library (1.30 and 1.31) carries Microsoft's telemetry system
+ * (`core/platform/posix/telemetry.cc`): every process that opens a session leaves a database
+ * under `~/.cache/Microsoft/` (1.30 also `$TMPDIR/mat-debug-<pid>.log`), and tries HTTPS
  * uploads, unless `ORT_DISABLE_TELEMETRY=1` is in the environment when the session is created.
  * A library that embeds its users' private photos must not report on them by default, so this
  * sets the variable before onnxruntime-node is loaded, unless:

@@ -26,9 +26,9 @@ export function reportTruncation(
     .join(', ');
   const more =
     truncated.length > NAMED_INPUTS ? ` and ${truncated.length - NAMED_INPUTS} more` : '';
-  const texts = truncated.length === 1 ? 'text was' : 'texts were';
+  const [texts, their] = truncated.length === 1 ? ['text was', 'its'] : ['texts were', 'their'];
   process.emitWarning(
-    `${truncated.length} ${texts} longer than the model's ${truncated[0]!.maxTokens} tokens and embedded from their first ${truncated[0]!.maxTokens} tokens only: ${named}${more}. Split long texts into chunks, or pass onTruncation to handle this yourself.`,
+    `${truncated.length} ${texts} longer than the model's ${truncated[0]!.maxTokens} tokens and embedded from ${their} first ${truncated[0]!.maxTokens} tokens only: ${named}${more}. Split long texts into chunks, or pass onTruncation to handle this yourself.`,
     { type: 'JinaClipTruncationWarning', code: 'JINA_CLIP_TRUNCATED' },
   );
 }

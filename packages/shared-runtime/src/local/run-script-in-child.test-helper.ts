@@ -1,10 +1,26 @@
 import { spawn } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** The package folder: the child runs there, so `tsx` and the package's dependencies resolve. */
 const PACKAGE_DIRECTORY = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
+
+/** The user id of `nobody`, whom a case that must not run as root runs as. */
+export const NOBODY = { uid: 65534, gid: 65534 } as const;
+
+/**
+ * @internal Whether `nobody` can reach the files under `folder` (tsx, the sources): every folder
+ * from it up to `/` lets others traverse it. A checkout in a `0700` home folder does not, and a
+ * child run as `nobody` there cannot even start.
+ */
+export function traversableByNobody(folder: string = PACKAGE_DIRECTORY): boolean {
+  for (let current = folder; ; current = dirname(current)) {
+    if ((statSync(current).mode & 0o001) === 0) return false;
+    if (dirname(current) === current) return true;
+  }
+}
 
 /** What a child run ended with. */
 export interface ChildRun {

@@ -71,9 +71,9 @@ function checkSide(value: number, field: 'width' | 'height'): number {
  * Loads sharp. When it is not installed the error says that this helper needs it (the generic
  * message speaks of decoding images, which a test writing its fixtures does not do).
  */
-async function loadSharp(): Promise<typeof import('sharp')> {
+async function loadSharp(): Promise<typeof import('sharp').default> {
   try {
-    return await importOptionalPeer<typeof import('sharp')>('sharp');
+    return await importOptionalPeer<typeof import('sharp').default>('sharp');
   } catch (error) {
     const code = (error as { cause?: { code?: unknown } } | undefined)?.cause?.code;
     if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
