@@ -43,11 +43,19 @@ describe('resolveApiConfig', () => {
   });
 
   it('reads JINA_API_BASE_URL when baseURL is not given: option > environment > default', () => {
-    vi.stubEnv('JINA_API_BASE_URL', 'http://gateway.internal:9000/jina/v1/');
+    vi.stubEnv('JINA_API_BASE_URL', 'https://gateway.internal:9000/jina/v1/');
     onTestFinished(() => {
       vi.unstubAllEnvs();
     });
     expect(resolveApiConfig().endpoint.href).toBe(
+      'https://gateway.internal:9000/jina/v1/embeddings',
+    );
+    // Plain http: to a host that is not loopback is refused from the environment too, naming it.
+    vi.stubEnv('JINA_API_BASE_URL', 'http://gateway.internal:9000/jina/v1/');
+    expect(() => resolveApiConfig()).toThrow(
+      expect.objectContaining({ name: 'InvalidInputError', field: 'JINA_API_BASE_URL' }),
+    );
+    expect(resolveApiConfig({ allowInsecureHttp: true }).endpoint.href).toBe(
       'http://gateway.internal:9000/jina/v1/embeddings',
     );
     expect(resolveApiConfig({ baseURL: 'https://fleet.internal' }).endpoint.href).toBe(

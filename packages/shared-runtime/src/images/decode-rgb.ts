@@ -37,7 +37,12 @@ export interface ImageHeader {
 /** Reads the header of an image (no pixel is decoded, whatever size it declares). */
 export async function readImageHeader(bytes: Uint8Array): Promise<ImageHeader> {
   const sharp = await loadSharp();
-  const metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
+  // The header only: pixelLayoutProblem names what is refused, the same way on sharp 0.34 and on
+  // 0.35 (whose own `limitInputChannels` of 5 still guards every decode).
+  const metadata = await sharp(bytes, {
+    limitInputPixels: false,
+    limitInputChannels: false,
+  }).metadata();
   return {
     format: metadata.format,
     width: metadata.autoOrient.width,
