@@ -46,8 +46,10 @@ async function mapWithConcurrency<T, U>(
  * the URL (unless `fetchImageUrls`); local bytes (paths, `file:` and `data:` URLs, buffers, blobs)
  * go as base64: with `resizeImages`, the original or the model's input square, whichever the
  * service bills fewer tiles (then fewer bytes), never more pixels than the original
- * (`encodeImageForUpload`; without sharp, bytes go as they are, after a one-time warning). Bytes
- * that do not decode are an {@link ImageLoadError} naming the input.
+ * (`encodeImageForUpload`; without sharp, bytes go as they are, after a one-time warning). Every
+ * local image is admitted (`admitImage`) and decoded in full first, whatever goes on the wire:
+ * bytes that do not decode (a truncated PNG or JPEG) are an {@link ImageLoadError} naming the
+ * input, with the local backend's `reason`, before any request.
  */
 export function createWireInputPreparer(
   config: ApiConfig,
@@ -67,18 +69,18 @@ export function createWireInputPreparer(
     });
     if (loaded.kind === 'url') return loaded.url;
     preprocessConfig ??= defaultPreprocessConfig(config.model);
-    // Bytes sent untouched are the service's to decode; resized ones are decoded here first.
-    const { release, header } = config.resizeImages
-      ? await admitImage(loaded.bytes, {
-          maxPixels: config.images.maxImagePixels,
-          maxScans: config.images.maxImageScans,
-          maxFrames: config.images.maxImageFrames,
-          maxAspectRatio: config.images.maxImageAspectRatio,
-          inputIndex,
-          description: loaded.description,
-          signal,
-        })
-      : { release: () => {}, header: undefined };
+    // Every local image is admitted and decoded in full here, even when its bytes go untouched
+    // (resizeImages: false, or smaller than the model's square): what the local backend refuses
+    // is refused before any request, not uploaded for the service to decode what it can.
+    const { release, header } = await admitImage(loaded.bytes, {
+      maxPixels: config.images.maxImagePixels,
+      maxScans: config.images.maxImageScans,
+      maxFrames: config.images.maxImageFrames,
+      maxAspectRatio: config.images.maxImageAspectRatio,
+      inputIndex,
+      description: loaded.description,
+      signal,
+    });
     try {
       const encoded = await encodeImageForUpload(loaded.bytes, preprocessConfig, {
         resize: config.resizeImages,

@@ -160,6 +160,22 @@ describe('encodeImageForUpload', () => {
       encodeImageForUpload(new TextEncoder().encode('not an image'), v1, { resize: true }),
     ).rejects.toThrow(/unsupported image format/);
   });
+
+  it.each([
+    ['a truncated JPEG without resize', 'jpeg', false, /premature end of JPEG/i],
+    ['a truncated PNG with fewer pixels than the model square', 'png', true, /libpng read error/],
+  ] as const)(
+    'decodes the original in full before sending it: rejects %s',
+    async (_label, format, resize, words) => {
+      const whole = await sharp(await jpeg(200, 150))
+        [format]()
+        .toBuffer();
+      const cut = whole.subarray(0, Math.floor(whole.length * 0.6));
+      // The header is intact: only a full decode finds the missing rows.
+      expect((await sharp(cut).metadata()).width).toBe(200);
+      await expect(encodeImageForUpload(cut, v1, { resize })).rejects.toThrow(words);
+    },
+  );
 });
 
 describe('encodeImageForUpload without sharp installed', () => {

@@ -1,6 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { ModelLoadError } from '../errors/model-load-error.js';
-import { type ImageHeader, loadSharp, readImageHeader } from './decode-rgb.js';
+import { decodeRgb, type ImageHeader, loadSharp, readImageHeader } from './decode-rgb.js';
 import type { ImagePreprocessConfig } from './image-preprocess-config.js';
 import type { ImageWorkerPool } from './image-worker-pool.js';
 import { preprocessImage } from './preprocess-image.js';
@@ -25,7 +25,7 @@ export interface EncodeForUploadOptions {
   /**
    * Consider sending the model's input pixels (resized and centre-cropped to `config.size`,
    * losslessly encoded) instead of the original file, by the rule of {@link chooseUpload}. When
-   * false the original bytes are always sent.
+   * false the original bytes are always sent (after a full decode that checks them).
    */
   resize: boolean;
   /** Worker threads to resize in (the API backend's `imageWorkers`); inline without. */
@@ -126,6 +126,10 @@ function toUpload(candidate: UploadCandidate): UploadImage {
  * original: the original is the original, and a `config.size` square is left as it is by the
  * model's resize and crop.
  *
+ * Every image is decoded in full before it is sent, the original included (with `decodeRgb`, the
+ * local backend's decode): bytes the local backend refuses (a truncated PNG or JPEG) are refused
+ * here too, before any request, instead of being uploaded for the service to decode what it can.
+ *
  * sharp is an optional peer: without it the original bytes are sent as they are, and a one-time
  * process warning (code `JINA_CLIP_NO_SHARP`) says to install it.
  *
@@ -158,10 +162,15 @@ export async function encodeImageForUpload(
     width: header.width,
     height: header.height,
   };
-  if (!options.resize) return toUpload(original);
-  const morePixels = config.size * config.size > original.width * original.height;
-  if (morePixels) return toUpload(original);
   const { timeoutSeconds } = options;
+  const morePixels = config.size * config.size > original.width * original.height;
+  if (!options.resize || morePixels) {
+    // The original goes undecoded otherwise: decode it in full, as the local backend does, so a
+    // truncated or corrupt file is refused here (sharp's default failOn: 'warning') instead of
+    // being billed for whatever rows the service manages to read. The pixels are dropped.
+    await decodeRgb(bytes, { header, timeoutSeconds });
+    return toUpload(original);
+  }
   const image =
     options.pool === undefined
       ? await preprocessImage(bytes, config, { header, timeoutSeconds })
