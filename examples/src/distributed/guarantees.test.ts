@@ -20,7 +20,8 @@ import { createServer } from 'node:http';
 import { connect as connectTcp } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Queue } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
 import {
   type JinaApiServer,
   startJinaApiServer,
@@ -29,7 +30,11 @@ import {
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readIngestItems } from './ingest-item.js';
-import { ingestSettingsFromEnvironment, storeIdentity } from './ingest-settings.js';
+import {
+  ingestSettingsFromEnvironment,
+  resultsQueueName,
+  storeIdentity,
+} from './ingest-settings.js';
 import { IngestStore } from './ingest-store.js';
 import { ensureRedisServerInstalled, type RedisServer, startRedisServer } from './redis-server.js';
 import { runToExit, startProcess, stopProcess } from './run-process.test-helper.js';
@@ -221,6 +226,54 @@ describe('a dead writer is seen, and status is a health check', () => {
     expect(healthy.code, healthy.output).toBe(0);
     expect(healthy.output).toContain('healthy');
     await Promise.all([worker, writer].map(stopProcess));
+  });
+
+  it('status exits 1 naming the write jobs a connected but stuck writer has not written', async () => {
+    const environment = environmentFor();
+    const writer = startProcess('store-writer.ts', [], environment);
+    await writer.line(/^writer \d+ ready: /);
+    // Stuck: still connected to Redis (listed as a writer), taking nothing.
+    writer.child.kill('SIGSTOP');
+    const settings = ingestSettingsFromEnvironment(environment);
+    const results = new Queue(resultsQueueName(settings), { connection: { url: redis.url } });
+    const data = {
+      embedJobId: 'none',
+      run: 'stuck',
+      store: storeIdentity(settings),
+      rows: [],
+      failures: [],
+    };
+    // Enqueued two minutes ago (INGEST_LOCK_MS is 2 s here, so the bound is 62 s), and one just now.
+    // A write job the writer took 100 s ago and never finished (a writer hung on the store):
+    // taken here by hand, its start moved back, and left active.
+    await results.add('write', data, { jobId: 'stuck-active' });
+    const taker = new Worker(results.name, null, {
+      connection: { url: redis.url },
+      autorun: false,
+    });
+    const taken = await taker.getNextJob('hung-writer');
+    expect(taken?.id).toBe('stuck-active');
+    const client = new Redis(redis.url);
+    await client.hset(`bull:${results.name}:stuck-active`, 'processedOn', Date.now() - 100_000);
+    await client.quit();
+    await taker.close();
+    await results.add('write', data, { jobId: 'stuck-write-1', timestamp: Date.now() - 120_000 });
+    await results.add('write', data, { jobId: 'stuck-write-2', timestamp: Date.now() - 90_000 });
+    await results.add('write', data, { jobId: 'fresh-write' });
+    await results.close();
+    try {
+      const status = await runToExit('status.ts', [], environment);
+      expect(status.code, status.output).toBe(1);
+      expect(status.output).toContain('connected: 0 embed workers, 1 writer');
+      expect(status.output).toMatch(
+        /^unhealthy: write jobs stuck \(not written within INGEST_LOCK_MS plus a minute\): stuck-write-1 \(waiting 12\d s\), stuck-write-2 \(waiting 9\d s\), stuck-active \(active 10\d s\): the writer is stuck$/m,
+      );
+      expect(status.output).not.toContain('fresh-write');
+      expect(status.output.match(/^unhealthy: /gm)).toHaveLength(1);
+    } finally {
+      writer.child.kill('SIGKILL');
+      await writer.exited;
+    }
   });
 
   it('status exits 1 within seconds when Redis is unreachable', async () => {
