@@ -434,13 +434,29 @@ describe('incremental reruns and cleanup (api backend, loopback server counting 
       const full = await run('--cleanup', 'full');
       expect(full.embedded).toBe(0);
       expect(full.output).toContain(
-        'Store: 34 rows in "distributed", 0 failed items; cleanup full: 1 stale rows and 0 stale failures deleted',
+        'Store: 34 rows in "distributed", 0 failed items; cleanup full: 1 stale rows and 0 stale failures deleted, 1 records of sources not seen forgotten',
       );
+      const fullRun = /\(run (run-[^)]+)\)/.exec(full.output)?.[1];
       const store = await IngestStore.open(environment.JINA_CLIP_LANCEDB, 'distributed');
       const ids = new Set((await store.readRowKeys()).map((key) => key.id));
+      const width = (await store.readRows())[0]!.vector.length;
+      // The record manager: each current file, its id, the model, the width, the run that last saw it.
+      const records = (await store.readRecords()).sort((a, b) => a.source.localeCompare(b.source));
       store.close();
       const current = await readIngestItems(folder, 'jina-clip-v1');
       expect(ids).toEqual(new Set(current.map((item) => item.id)));
+      expect(fullRun).toMatch(/^run-/);
+      expect(records).toEqual(
+        current
+          .map((item) => ({
+            source: item.source,
+            id: item.id,
+            model: 'jina-clip-v1',
+            dimensions: width,
+            run: fullRun,
+          }))
+          .sort((a, b) => a.source.localeCompare(b.source)),
+      );
     } finally {
       await Promise.all([worker, writer].map(stopProcess));
     }
