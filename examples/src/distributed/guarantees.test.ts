@@ -20,7 +20,8 @@ import { createServer } from 'node:http';
 import { connect as connectTcp } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Queue } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
 import {
   type JinaApiServer,
   startJinaApiServer,
@@ -29,7 +30,11 @@ import {
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readIngestItems } from './ingest-item.js';
-import { ingestSettingsFromEnvironment, storeIdentity } from './ingest-settings.js';
+import {
+  ingestSettingsFromEnvironment,
+  resultsQueueName,
+  storeIdentity,
+} from './ingest-settings.js';
 import { IngestStore } from './ingest-store.js';
 import { ensureRedisServerInstalled, type RedisServer, startRedisServer } from './redis-server.js';
 import { runToExit, startProcess, stopProcess } from './run-process.test-helper.js';
@@ -223,6 +228,54 @@ describe('a dead writer is seen, and status is a health check', () => {
     await Promise.all([worker, writer].map(stopProcess));
   });
 
+  it('status exits 1 naming the write jobs a connected but stuck writer has not written', async () => {
+    const environment = environmentFor();
+    const writer = startProcess('store-writer.ts', [], environment);
+    await writer.line(/^writer \d+ ready: /);
+    // Stuck: still connected to Redis (listed as a writer), taking nothing.
+    writer.child.kill('SIGSTOP');
+    const settings = ingestSettingsFromEnvironment(environment);
+    const results = new Queue(resultsQueueName(settings), { connection: { url: redis.url } });
+    const data = {
+      embedJobId: 'none',
+      run: 'stuck',
+      store: storeIdentity(settings),
+      rows: [],
+      failures: [],
+    };
+    // Enqueued two minutes ago (INGEST_LOCK_MS is 2 s here, so the bound is 62 s), and one just now.
+    // A write job the writer took 100 s ago and never finished (a writer hung on the store):
+    // taken here by hand, its start moved back, and left active.
+    await results.add('write', data, { jobId: 'stuck-active' });
+    const taker = new Worker(results.name, null, {
+      connection: { url: redis.url },
+      autorun: false,
+    });
+    const taken = await taker.getNextJob('hung-writer');
+    expect(taken?.id).toBe('stuck-active');
+    const client = new Redis(redis.url);
+    await client.hset(`bull:${results.name}:stuck-active`, 'processedOn', Date.now() - 100_000);
+    await client.quit();
+    await taker.close();
+    await results.add('write', data, { jobId: 'stuck-write-1', timestamp: Date.now() - 120_000 });
+    await results.add('write', data, { jobId: 'stuck-write-2', timestamp: Date.now() - 90_000 });
+    await results.add('write', data, { jobId: 'fresh-write' });
+    await results.close();
+    try {
+      const status = await runToExit('status.ts', [], environment);
+      expect(status.code, status.output).toBe(1);
+      expect(status.output).toContain('connected: 0 embed workers, 1 writer');
+      expect(status.output).toMatch(
+        /^unhealthy: write jobs stuck \(not written within INGEST_LOCK_MS plus a minute\): stuck-write-1 \(waiting 12\d s\), stuck-write-2 \(waiting 9\d s\), stuck-active \(active 10\d s\): the writer is stuck$/m,
+      );
+      expect(status.output).not.toContain('fresh-write');
+      expect(status.output.match(/^unhealthy: /gm)).toHaveLength(1);
+    } finally {
+      writer.child.kill('SIGKILL');
+      await writer.exited;
+    }
+  });
+
   it('status exits 1 within seconds when Redis is unreachable', async () => {
     const started = Date.now();
     const status = await runToExit(
@@ -381,13 +434,29 @@ describe('incremental reruns and cleanup (api backend, loopback server counting 
       const full = await run('--cleanup', 'full');
       expect(full.embedded).toBe(0);
       expect(full.output).toContain(
-        'Store: 34 rows in "distributed", 0 failed items; cleanup full: 1 stale rows and 0 stale failures deleted',
+        'Store: 34 rows in "distributed", 0 failed items; cleanup full: 1 stale rows and 0 stale failures deleted, 1 records of sources not seen forgotten',
       );
+      const fullRun = /\(run (run-[^)]+)\)/.exec(full.output)?.[1];
       const store = await IngestStore.open(environment.JINA_CLIP_LANCEDB, 'distributed');
       const ids = new Set((await store.readRowKeys()).map((key) => key.id));
+      const width = (await store.readRows())[0]!.vector.length;
+      // The record manager: each current file, its id, the model, the width, the run that last saw it.
+      const records = (await store.readRecords()).sort((a, b) => a.source.localeCompare(b.source));
       store.close();
       const current = await readIngestItems(folder, 'jina-clip-v1');
       expect(ids).toEqual(new Set(current.map((item) => item.id)));
+      expect(fullRun).toMatch(/^run-/);
+      expect(records).toEqual(
+        current
+          .map((item) => ({
+            source: item.source,
+            id: item.id,
+            model: 'jina-clip-v1',
+            dimensions: width,
+            run: fullRun,
+          }))
+          .sort((a, b) => a.source.localeCompare(b.source)),
+      );
     } finally {
       await Promise.all([worker, writer].map(stopProcess));
     }

@@ -115,4 +115,43 @@ describe('IngestStore', () => {
     expect(await store.readFailures()).toEqual([]);
     store.close();
   });
+
+  it('records each source with its id, model, dimensions and last run; cleanup uses them', async () => {
+    const store = await IngestStore.open(join(scratch, 'records'), 'rows');
+    const record = (source: string, id: string, run: string) => ({
+      source,
+      id,
+      model: 'm',
+      dimensions: 2,
+      run,
+    });
+    // One content 'a' at two paths (its row names the first), and 'd'.
+    await store.upsertRows([row('a', [1, 2]), row('d', [1, 2])]);
+    await store.recordSources([
+      record('/data/a.txt', 'a', 'run-1'),
+      record('/data/copy.txt', 'a', 'run-1'),
+      record('/data/d.txt', 'd', 'run-1'),
+    ]);
+    // Run 2: /data/a.txt deleted, /data/copy.txt rewritten (now 'e'), /data/d.txt unchanged.
+    await store.upsertRows([row('e', [1, 2])]);
+    // Without the records, 'a' would stay: its row names /data/a.txt, no longer a current source.
+    expect(
+      await store.deleteStale(new Set(['e', 'd']), new Set(['/data/copy.txt', '/data/d.txt'])),
+    ).toEqual({ rows: 1, failures: 0 });
+    expect((await store.readRowKeys()).map((key) => key.id).sort()).toEqual(['d', 'e']);
+    await store.recordSources([
+      record('/data/copy.txt', 'e', 'run-2'),
+      record('/data/d.txt', 'd', 'run-2'),
+    ]);
+    const sorted = async () =>
+      (await store.readRecords()).sort((left, right) => left.source.localeCompare(right.source));
+    expect(await sorted()).toEqual([
+      record('/data/a.txt', 'a', 'run-1'),
+      record('/data/copy.txt', 'e', 'run-2'),
+      record('/data/d.txt', 'd', 'run-2'),
+    ]);
+    expect(await store.forgetSourcesNotSeenBy('run-2')).toBe(1);
+    expect((await sorted()).map((each) => each.source)).toEqual(['/data/copy.txt', '/data/d.txt']);
+    store.close();
+  });
 });

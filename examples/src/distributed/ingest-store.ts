@@ -31,6 +31,23 @@ export class StoreMismatchError extends Error {
   }
 }
 
+/**
+ * What the store records of one source (a path, a URL, an inline text's name): the record manager
+ * of LangChain's `index()`, in the `<table>_records` table, one row per source.
+ */
+export interface SourceRecord {
+  /** The path, URL or name: the key. */
+  source: string;
+  /** Its item id when last seen: the SHA-256 of the model, its kind and its content (`itemId`). */
+  id: string;
+  /** The model it was embedded (or failed) with. */
+  model: string;
+  /** The vector table's width; 0 for a recorded failure. */
+  dimensions: number;
+  /** The run that last saw this source (its id, which starts with the time it started). */
+  run: string;
+}
+
 /** What a cleanup deleted. */
 export interface CleanupResult {
   rows: number;
@@ -81,20 +98,24 @@ export class IngestStore {
     return `${this.#tableName}_failures`;
   }
 
+  get #recordsName(): string {
+    return `${this.#tableName}_records`;
+  }
+
   async #table(name: string): Promise<Table | undefined> {
     return (await this.#database.tableNames()).includes(name)
       ? this.#database.openTable(name)
       : undefined;
   }
 
-  async #upsert(name: string, rows: Record<string, unknown>[]): Promise<Table> {
+  async #upsert(name: string, rows: Record<string, unknown>[], key = 'id'): Promise<Table> {
     const table = await this.#table(name);
     if (table === undefined) {
       const created = await this.#database.createTable(name, rows);
-      await created.createIndex('id', { config: Index.btree() });
+      await created.createIndex(key, { config: Index.btree() });
       return created;
     }
-    await table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(rows);
+    await table.mergeInsert(key).whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(rows);
     return table;
   }
 
@@ -172,6 +193,38 @@ export class IngestStore {
   }
 
   /**
+   * Records `records` by source (upsert: a source seen again gets its current id and this run).
+   * Written by the producer after its run settled, while the writer is idle, like a cleanup.
+   */
+  async recordSources(records: readonly SourceRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const unique = new Map(records.map((record) => [record.source, { ...record }]));
+    await this.#upsert(this.#recordsName, [...unique.values()], 'source');
+  }
+
+  /** Every source record. */
+  async readRecords(): Promise<SourceRecord[]> {
+    return (
+      await this.#readColumn(this.#recordsName, ['source', 'id', 'model', 'dimensions', 'run'])
+    ).map((row) => ({
+      source: String(row.source),
+      id: String(row.id),
+      model: String(row.model),
+      dimensions: Number(row.dimensions),
+      run: String(row.run),
+    }));
+  }
+
+  /** Deletes the records of sources that `run` did not see (`full` cleanup: deleted files). */
+  async forgetSourcesNotSeenBy(run: string): Promise<number> {
+    const table = await this.#table(this.#recordsName);
+    if (table === undefined) return 0;
+    const before = await table.countRows();
+    await table.delete(`run != '${run.replaceAll("'", "''")}'`);
+    return before - (await table.countRows());
+  }
+
+  /**
    * Compacts small fragments into large ones, drops old versions, and folds new rows into the
    * `id` index: each merge-insert adds a version and a fragment, which slow every later one.
    */
@@ -207,16 +260,26 @@ export class IngestStore {
   /**
    * Deletes what no longer stands for a current item: rows and failures whose id is not in
    * `keep`; with `sources`, only those of these sources (`incremental`: files rewritten or
-   * fixed), without (`full`): every other (deleted files too).
+   * fixed), and those whose id the records last gave one of these sources (a rewritten copy
+   * whose row names another, deleted path); without (`full`): every other (deleted files too).
    */
   async deleteStale(
     keep: ReadonlySet<string>,
     sources?: ReadonlySet<string>,
   ): Promise<CleanupResult> {
     const deleted: CleanupResult = { rows: 0, failures: 0 };
+    const recorded = new Set(
+      (await this.readRecords())
+        .filter((record) => sources?.has(record.source))
+        .map((record) => record.id),
+    );
     const stale = (keys: { id: string; source: string }[]) =>
       keys
-        .filter((key) => !keep.has(key.id) && (sources === undefined || sources.has(key.source)))
+        .filter(
+          (key) =>
+            !keep.has(key.id) &&
+            (sources === undefined || sources.has(key.source) || recorded.has(key.id)),
+        )
         .map((key) => key.id);
     for (const [name, keys, field] of [
       [this.#tableName, await this.readRowKeys(), 'rows'],

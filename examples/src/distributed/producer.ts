@@ -280,6 +280,25 @@ await runCommand(async () => {
     );
     cleaned = `; cleanup ${cleanup}: ${deleted.rows} stale rows and ${deleted.failures} stale failures deleted`;
   }
+  // The record manager: each source of a settled item (written or recorded as failed) with its
+  // id, the model, the width and this run, after the cleanup that read the previous records.
+  const width = (await store.shape())?.width ?? 0;
+  await store.recordSources(
+    items
+      .filter((item) => writtenNow.has(item.id) || failedNow.has(item.id))
+      .flatMap((item) =>
+        [item.source, ...(item.copies ?? [])].map((source) => ({
+          source,
+          id: item.id,
+          model: settings.model,
+          dimensions: writtenNow.has(item.id) ? width : 0,
+          run,
+        })),
+      ),
+  );
+  if (cleanup === 'full' && cleaned !== '') {
+    cleaned += `, ${await store.forgetSourcesNotSeenBy(run)} records of sources not seen forgotten`;
+  }
   console.log(
     `Store: ${await store.countRows()} rows in "${settings.table}", ${failedNow.size} failed items${cleaned} (${settings.databaseDirectory})`,
   );
