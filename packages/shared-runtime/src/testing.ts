@@ -93,3 +93,7 @@ export {
   type WriteTestImagesOptions,
   writeTestImages,
 } from './testing/write-test-images.js';
+export {
+  type TestMediaFolderOptions,
+  writeTestMediaFolder,
+} from './testing/write-test-media-folder.js';
