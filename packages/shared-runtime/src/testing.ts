@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 
+export { ADAPTER_RE_EXPORTS } from './testing/adapter-re-exports.js';
 export { cosineSimilarity } from './testing/cosine-similarity.js';
 export {
   createRecordingBackend,
