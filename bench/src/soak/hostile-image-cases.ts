@@ -66,39 +66,30 @@ function side(context: HostileContext, pixels: number): number {
 
 const MP = 1_000_000;
 
+/** A 16-bit CMYK TIFF of 36 MP (6000x6000 at full scale) in 4 KB: a costly decode. */
+function cmykTiff(context: HostileContext) {
+  return tiffFile({
+    width: side(context, 36 * MP),
+    height: side(context, 36 * MP),
+    bands: 4,
+    bitsPerSample: 16,
+    photometric: 'separated',
+  });
+}
+
 /** The hostile image cases of the reliability run, in report order. */
 export const HOSTILE_IMAGE_CASES: readonly HostileCase[] = [
   {
     name: '16-bit CMYK TIFF, 6000x6000 (4 KB), among good inputs, local',
     category: 'decode cost',
     expected: 'resolved',
-    run: (context) =>
-      embedAmongGood(
-        local(context),
-        tiffFile({
-          width: side(context, 36 * MP),
-          height: side(context, 36 * MP),
-          bands: 4,
-          bitsPerSample: 16,
-          photometric: 'separated',
-        }),
-      ),
+    run: (context) => embedAmongGood(local(context), cmykTiff(context)),
   },
   {
     name: '16-bit CMYK TIFF, 6000x6000 (4 KB), among good inputs, api (resizeImages)',
     category: 'decode cost',
     expected: 'resolved',
-    run: (context) =>
-      embedAmongGood(
-        api(context),
-        tiffFile({
-          width: side(context, 36 * MP),
-          height: side(context, 36 * MP),
-          bands: 4,
-          bitsPerSample: 16,
-          photometric: 'separated',
-        }),
-      ),
+    run: (context) => embedAmongGood(api(context), cmykTiff(context)),
   },
   {
     name: '16-bit RGBA PNG of 89 MP (696 KB), among good inputs, local inline',

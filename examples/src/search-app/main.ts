@@ -8,11 +8,10 @@
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { serve } from '@hono/node-server';
-import { JinaClipError, ModelLoadError } from 'jina-clip-runtime';
+import { isLoopbackHost, JinaClipError, ModelLoadError } from 'jina-clip-runtime';
 import { JinaClipEmbeddings, type JinaClipEmbeddingsParams } from 'langchain-jina-clip';
 import { SAMPLE_DATA } from '../data-folder.js';
 import { describeBackend, embeddingsOptionsFromEnvironment } from '../embeddings-options.js';
-import { isLoopbackHost } from './loopback-host.js';
 import { createSearchApp } from './search-app-server.js';
 
 const { values, positionals } = parseArgs({

@@ -1,5 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MemoryVectorStore } from '@langchain/classic/vectorstores/memory';
 import { BaseDocumentLoader } from '@langchain/core/document_loaders/base';
@@ -8,7 +7,7 @@ import {
   loopbackApiOptions,
   referenceEmbeddings,
   startJinaApiServer,
-  writeTestImages,
+  writeTestMediaFolder,
 } from 'jina-clip-runtime/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addImages } from './add-images.js';
@@ -20,12 +19,7 @@ let folder: string;
 
 beforeAll(async () => {
   server = await startJinaApiServer();
-  folder = await mkdtemp(join(tmpdir(), 'folder-loader-'));
-  await mkdir(join(folder, 'more'));
-  await writeTestImages({ red: [220, 30, 30] }, { directory: folder });
-  await writeTestImages({ green: [30, 200, 60] }, { directory: join(folder, 'more') });
-  await writeFile(join(folder, 'caption.txt'), 'A red square');
-  await writeFile(join(folder, 'ignored.csv'), 'a,b');
+  folder = await writeTestMediaFolder({ prefix: 'folder-loader-' });
 });
 afterAll(async () => {
   await server.close();

@@ -1,5 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Document, ImageDocument, MetadataMode } from '@llamaindex/core/schema';
 import {
@@ -7,7 +6,7 @@ import {
   loopbackApiOptions,
   referenceEmbeddings,
   startJinaApiServer,
-  writeTestImages,
+  writeTestMediaFolder,
 } from 'jina-clip-runtime/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JinaClipEmbedding } from './jina-clip-embedding.js';
@@ -18,12 +17,11 @@ let folder: string;
 
 beforeAll(async () => {
   server = await startJinaApiServer();
-  folder = await mkdtemp(join(tmpdir(), 'folder-reader-'));
-  await mkdir(join(folder, 'more'));
-  await writeTestImages({ red: [220, 30, 30] }, { directory: folder });
-  await writeTestImages({ green: [30, 200, 60] }, { directory: join(folder, 'more') });
-  await writeFile(join(folder, 'caption.md'), 'A red square');
-  await writeFile(join(folder, 'ignored.json'), '{}');
+  folder = await writeTestMediaFolder({
+    prefix: 'folder-reader-',
+    textName: 'caption.md',
+    ignoredName: 'ignored.json',
+  });
 });
 afterAll(async () => {
   await server.close();

@@ -60,6 +60,7 @@ export type {
   ModelDtype,
   TruncatedInput,
 } from './local/local-backend-options.js';
+export { isLoopbackHost } from './loopback-host.js';
 export type {
   ApiParameter,
   EmbeddingTask,

@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 
+export { ADAPTER_RE_EXPORTS } from './testing/adapter-re-exports.js';
 export { cosineSimilarity } from './testing/cosine-similarity.js';
 export {
   createRecordingBackend,
@@ -93,3 +94,7 @@ export {
   type WriteTestImagesOptions,
   writeTestImages,
 } from './testing/write-test-images.js';
+export {
+  type TestMediaFolderOptions,
+  writeTestMediaFolder,
+} from './testing/write-test-media-folder.js';

@@ -5,6 +5,7 @@ import {
   resolveImageSourceConfig,
 } from '../inputs/image-source-options.js';
 import { LOCAL_BACKEND_OPTION_NAMES } from '../local/local-backend-option-names.js';
+import { isLoopbackHost } from '../loopback-host.js';
 import type { ModelInfo } from '../models/model-info.js';
 import { DEFAULT_MODEL, getModelInfo } from '../models/models.js';
 import { ownOptions } from '../own-options.js';
@@ -114,17 +115,6 @@ function delayOption(name: string, value: unknown, fallback: number): number {
 
 function describeValue(value: unknown): string {
   return typeof value === 'number' ? String(value) : typeof value;
-}
-
-/** Hosts a key may go to over plain `http:`: this machine (`localhost`, 127.0.0.0/8, `[::1]`). */
-function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.toLowerCase().replace(/\.$/, '');
-  return (
-    host === 'localhost' ||
-    host.endsWith('.localhost') ||
-    host === '[::1]' ||
-    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
-  );
 }
 
 /** `{baseURL}/embeddings`, the base URL taken from the option, else the environment, else the default. */

@@ -45,6 +45,20 @@ async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
   throw new Error('expected a rejection');
 }
 
+/**
+ * What `downloadModelFiles` rejects with, fetching `file` of {@link REPO} at `main` into
+ * `cacheDir` from `source` (the loopback Hub unless given).
+ */
+function downloadRefusal(
+  cacheDir: string,
+  file: string,
+  source: { endpoint: string } | { offline: true } = { endpoint: hub.url },
+): Promise<unknown> {
+  return rejectionOf(
+    downloadModelFiles({ repo: REPO, revision: 'main', files: [file], cacheDir, ...source }),
+  );
+}
+
 /** Every file and folder under `folder`, relative, sorted. */
 async function listTree(folder: string): Promise<string[]> {
   const entries = await readdir(folder, { recursive: true });
@@ -63,15 +77,7 @@ describe('a hostile Hub cannot write outside the cache', () => {
       await writeFile(path, 'precious');
     }
     hub.setMisbehaviour({ repoCommit: '../../../victim' });
-    const error = await rejectionOf(
-      downloadModelFiles({
-        repo: REPO,
-        revision: 'main',
-        files: ['missing.json'],
-        cacheDir,
-        endpoint: hub.url,
-      }),
-    );
+    const error = await downloadRefusal(cacheDir, 'missing.json');
     expect(error).toBeInstanceOf(ModelLoadError);
     expect((error as ModelLoadError).file).toBe('missing.json');
     expect(await readFile(victim, 'utf8')).toBe('precious');
@@ -84,15 +90,7 @@ describe('a hostile Hub cannot write outside the cache', () => {
   it('refuses a 200 whose X-Repo-Commit is not a commit hash', async () => {
     const cacheDir = await mkdtemp(join(workDirectory, 'cache-'));
     hub.setMisbehaviour({ repoCommit: '../../escape' });
-    const error = await rejectionOf(
-      downloadModelFiles({
-        repo: REPO,
-        revision: 'main',
-        files: ['config.json'],
-        cacheDir,
-        endpoint: hub.url,
-      }),
-    );
+    const error = await downloadRefusal(cacheDir, 'config.json');
     expect(error).toBeInstanceOf(ModelLoadError);
     expect((error as ModelLoadError).message).toContain('X-Repo-Commit (a 40-hex commit hash)');
     expect(await listTree(cacheDir)).toEqual([]);
@@ -109,15 +107,7 @@ describe('a hostile Hub cannot write outside the cache', () => {
     await writeFile(outside, 'precious');
     await symlink(outside, join(markers, 'linked.json'));
     for (const file of ['missing.json', 'linked.json']) {
-      const error = await rejectionOf(
-        downloadModelFiles({
-          repo: REPO,
-          revision: 'main',
-          files: [file],
-          cacheDir,
-          endpoint: hub.url,
-        }),
-      );
+      const error = await downloadRefusal(cacheDir, file);
       expect(error).toBeInstanceOf(ModelLoadError);
       expect((error as ModelLoadError).file).toBe(file);
     }
@@ -132,15 +122,7 @@ describe('a hostile Hub cannot write outside the cache', () => {
     await mkdir(join(storage, 'refs'), { recursive: true });
     await writeFile(join(storage, 'refs', 'main'), '..');
     await writeFile(join(storage, 'config.json'), '{"stolen":true}');
-    const error = await rejectionOf(
-      downloadModelFiles({
-        repo: REPO,
-        revision: 'main',
-        files: ['config.json'],
-        cacheDir,
-        offline: true,
-      }),
-    );
+    const error = await downloadRefusal(cacheDir, 'config.json', { offline: true });
     expect(error).toBeInstanceOf(ModelLoadError);
     expect((error as ModelLoadError).message).toContain('no snapshot of revision "main"');
   });
@@ -150,15 +132,7 @@ describe('a Hub whose files cannot be verified or bounded', () => {
   it('refuses an ETag that is neither a sha256 nor a git sha1, with no size, before any byte is downloaded', async () => {
     const cacheDir = await mkdtemp(join(workDirectory, 'cache-'));
     hub.setMisbehaviour({ etag: 'not-a-checksum', repoCommit: 'c'.repeat(40) });
-    const error = await rejectionOf(
-      downloadModelFiles({
-        repo: REPO,
-        revision: 'main',
-        files: ['config.json'],
-        cacheDir,
-        endpoint: hub.url,
-      }),
-    );
+    const error = await downloadRefusal(cacheDir, 'config.json');
     expect(error).toBeInstanceOf(ModelLoadError);
     expect((error as ModelLoadError).message).toContain(
       'neither a sha256 (LFS) nor a git sha1 ("not-a-checksum")',
@@ -170,15 +144,7 @@ describe('a Hub whose files cannot be verified or bounded', () => {
   it('refuses a verifiable ETag without a size', async () => {
     const cacheDir = await mkdtemp(join(workDirectory, 'cache-'));
     hub.setMisbehaviour({ etag: 'd'.repeat(64), repoCommit: 'c'.repeat(40) });
-    const error = await rejectionOf(
-      downloadModelFiles({
-        repo: REPO,
-        revision: 'main',
-        files: ['config.json'],
-        cacheDir,
-        endpoint: hub.url,
-      }),
-    );
+    const error = await downloadRefusal(cacheDir, 'config.json');
     expect(error).toBeInstanceOf(ModelLoadError);
     expect((error as ModelLoadError).message).toContain('without its size');
     expect(hub.requests.map((request) => request.method)).toEqual(['HEAD']);
@@ -188,30 +154,16 @@ describe('a Hub whose files cannot be verified or bounded', () => {
     const cacheDir = await mkdtemp(join(workDirectory, 'cache-'));
     hub.setMisbehaviour({ etag: 'not-a-checksum', repoCommit: 'c'.repeat(40) });
     const endpoint = hub.url.replace('http://', 'http://hub-user:s3cret-pass@');
-    const error = await rejectionOf(
-      downloadModelFiles({
-        repo: REPO,
-        revision: 'main',
-        files: ['config.json'],
-        cacheDir,
-        endpoint,
-      }),
-    );
+    const error = await downloadRefusal(cacheDir, 'config.json', { endpoint });
     expect(error).toBeInstanceOf(ModelLoadError);
     const text = `${(error as Error).message} ${JSON.stringify(error)}`;
     expect(text).toContain('http://[redacted]@127.0.0.1');
     expect(text).not.toContain('s3cret-pass');
     expect(text).not.toContain('hub-user');
     // An unreachable endpoint with credentials too.
-    const unreachable = await rejectionOf(
-      downloadModelFiles({
-        repo: REPO,
-        revision: 'main',
-        files: ['config.json'],
-        cacheDir,
-        endpoint: 'http://hub-user:s3cret-pass@127.0.0.1:1',
-      }),
-    );
+    const unreachable = await downloadRefusal(cacheDir, 'config.json', {
+      endpoint: 'http://hub-user:s3cret-pass@127.0.0.1:1',
+    });
     expect(unreachable).toBeInstanceOf(ModelLoadError);
     expect((unreachable as Error).message).not.toContain('s3cret-pass');
     expect((unreachable as Error).message).toContain('[redacted]@127.0.0.1:1');
