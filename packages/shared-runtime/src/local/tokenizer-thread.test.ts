@@ -43,7 +43,7 @@ describe('TokenizerThread', () => {
         'a'.repeat(TOKENIZER_THREAD_MIN_CHARACTERS),
       ];
       const encodings = await Promise.all(texts.map((text) => tokenizer.encode(text)));
-      texts.forEach((text, index) => expect(encodings[index]).toEqual(inline.encode(text)));
+      expect(encodings).toEqual(texts.map((text) => inline.encode(text)));
       // The first two are cut to the model's limit (the tiny vocabulary fuses the others'
       // unknown characters into a few tokens).
       expect(encodings.slice(0, 2).map((encoding) => encoding.ids.length)).toEqual([
