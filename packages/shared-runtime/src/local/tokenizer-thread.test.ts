@@ -85,6 +85,19 @@ describe('TokenizerThread', () => {
     }
   }, 60_000);
 
+  it("rejects with the tokenizer's own error class when it gives out in the thread", async () => {
+    // U+FDFA becomes 18 characters under NFKC: past what the library can spread onto its stack.
+    const tokenizer = thread();
+    try {
+      const error = await tokenizer.encode('\uFDFA'.repeat(100_000)).catch((caught) => caught);
+      expect(error).toBeInstanceOf(RangeError);
+      // The thread survives it.
+      expect(await tokenizer.encode('cat')).toEqual(inline.encode('cat'));
+    } finally {
+      await tokenizer.close();
+    }
+  }, 60_000);
+
   it("rejects with the thread's error when the tokenizer cannot be built there", async () => {
     const tokenizer = thread(join(root, 'missing', 'tokenizer.json'));
     try {

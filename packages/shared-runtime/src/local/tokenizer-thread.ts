@@ -17,6 +17,25 @@ import type {
  */
 export const TOKENIZER_THREAD_MIN_CHARACTERS = 8192;
 
+/** JavaScript's own error classes, rebuilt as such (the library's stack giving out is a RangeError). */
+const STANDARD_ERRORS: Readonly<Record<string, ErrorConstructor>> = {
+  RangeError,
+  TypeError,
+  SyntaxError,
+  ReferenceError,
+  EvalError,
+  URIError,
+};
+
+/** What the thread reported, as an error of the same class (or an Error of the same name). */
+function threadError({ name, message }: { name: string; message: string }): Error {
+  const Constructor = STANDARD_ERRORS[name];
+  if (Constructor !== undefined) return new Constructor(message);
+  const error = new Error(message);
+  error.name = name;
+  return error;
+}
+
 interface PendingEncoding {
   readonly resolve: (encoding: TextEncoding) => void;
   readonly reject: (error: unknown) => void;
@@ -103,9 +122,7 @@ export class TokenizerThread {
       if (reply.error === undefined) {
         pending.resolve(reply.encoding);
       } else {
-        const error = new Error(reply.error.message);
-        error.name = reply.error.name;
-        pending.reject(error);
+        pending.reject(threadError(reply.error));
       }
     });
     const retire = (error: Error) => {
