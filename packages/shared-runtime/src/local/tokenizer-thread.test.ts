@@ -7,6 +7,7 @@ import {
   type TinyModelRepo,
   writeTinyModelRepo,
 } from '../testing/tiny-model-repo/write-tiny-model-repo.js';
+import { createLocalBackend } from './create-local-backend.js';
 import { loadTextTokenizer, type TextTokenizer } from './text-tokenizer.js';
 import { TOKENIZER_THREAD_MIN_CHARACTERS, TokenizerThread } from './tokenizer-thread.js';
 
@@ -105,5 +106,15 @@ describe('TokenizerThread', () => {
     } finally {
       await tokenizer.close();
     }
+  }, 60_000);
+
+  it("the backend's close() while the thread tokenizes a long text: the call rejects, close() resolves", async () => {
+    const backend = createLocalBackend({ model: 'jina-clip-v2', modelPath: v2.directory });
+    await backend.embed(['warm up']);
+    const call = backend.embed(['x' + 'abcdefghij'.repeat(30_000)]);
+    const settled = expect(call).rejects.toBeInstanceOf(BackendClosedError);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await backend.close();
+    await settled;
   }, 60_000);
 });
