@@ -7,6 +7,8 @@ export default defineConfig({
     testing: 'src/testing.ts',
     // Not an export: the file the image worker threads run, found beside the chunks in dist/.
     'image-worker': 'src/images/image-worker.ts',
+    // Not an export either: the file the tokenizer thread runs (long texts, see TokenizerThread).
+    'tokenizer-worker': 'src/local/tokenizer-worker.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

@@ -7,8 +7,9 @@ import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BackendClosedError } from '../errors/backend-closed-error.js';
 import { MODELS } from '../models/models.js';
+import { workerExecArgv } from '../start-worker-thread.js';
 import { defaultPreprocessConfig } from './image-preprocess-config.js';
-import { ImageWorkerPool, workerExecArgv } from './image-worker-pool.js';
+import { ImageWorkerPool } from './image-worker-pool.js';
 import { preprocessImage } from './preprocess-image.js';
 
 const REFERENCE = join(

@@ -1,69 +1,10 @@
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { BackendClosedError } from '../errors/backend-closed-error.js';
+import { startWorkerThread } from '../start-worker-thread.js';
 import { type ImageHeader, loadSharp } from './decode-rgb.js';
 import type { ImagePreprocessConfig } from './image-preprocess-config.js';
 import type { ImageWorkerReply, ImageWorkerTask } from './image-worker-messages.js';
 import { type PreprocessedImage, preprocessImage } from './preprocess-image.js';
-
-/**
- * The folder of this module: `dist/` when built (tsup's shims give the CommonJS build an
- * `import.meta.url`), `src/images/` under vitest.
- */
-function moduleFolder(): string {
-  return dirname(fileURLToPath(import.meta.url));
-}
-
-/** Options that take the next argument as their value, when not written `--option=value`. */
-const SCRIPT_OPTIONS = new Set(['-e', '--eval', '-p', '--print', '-pe', '--input-type']);
-
-/**
- * Options of the process that only the process as a whole takes: V8's heap and stack sizes and
- * the process title. A worker refuses them (`ERR_WORKER_INVALID_EXEC_ARGV`: "V8 options (such as
- * `--max-old-space-size`) and options that affect the process are not supported"), so a server
- * started with `node --max-old-space-size=4096` could not start one.
- */
-const PROCESS_ONLY_OPTION =
-  /^--(max-old-space-size|max-semi-space-size|max-heap-size|stack-size|title)(=|$)/;
-
-/**
- * The process's Node options a worker accepts: the script and its type (`node -e`,
- * `--input-type=module`) belong to the main thread, and a worker refuses `--input-type` and
- * {@link PROCESS_ONLY_OPTION}s.
- */
-export function workerExecArgv(argv: readonly string[] = process.execArgv): string[] {
-  const kept: string[] = [];
-  for (let index = 0; index < argv.length; index++) {
-    const option = argv[index]!;
-    if (SCRIPT_OPTIONS.has(option)) index++;
-    else if (PROCESS_ONLY_OPTION.test(option)) {
-      // `--max-old-space-size 512`: the value is the next argument.
-      if (!option.includes('=') && /^\d+$/.test(argv[index + 1] ?? '')) index++;
-    } else if (!/^--(input-type|eval|print)=/.test(option)) kept.push(option);
-  }
-  return kept;
-}
-
-/** Starts one worker thread running image-worker: the built file, or the TypeScript source. */
-function startWorker(): Worker {
-  const folder = moduleFolder();
-  const execArgv = workerExecArgv();
-  const built = join(folder, 'image-worker.js');
-  if (existsSync(built)) return new Worker(built, { execArgv });
-  const source = join(folder, 'image-worker.ts');
-  if (existsSync(source)) {
-    // Running from source (vitest, tsx): tsx, found from this folder, compiles the worker's
-    // TypeScript on the fly.
-    const tsxPackage = createRequire(source).resolve('tsx/package.json');
-    const tsx = join(dirname(tsxPackage), 'dist', 'esm', 'api', 'index.mjs');
-    const script = `import(${JSON.stringify(pathToFileURL(tsx).href)}).then(({ tsImport }) => tsImport(${JSON.stringify(pathToFileURL(source).href)}, ${JSON.stringify(pathToFileURL(folder).href + '/')}))`;
-    return new Worker(script, { eval: true, execArgv });
-  }
-  throw new Error(`The image worker file is missing: neither ${built} nor ${source} exists.`);
-}
 
 interface PendingTask {
   readonly task: ImageWorkerTask;
@@ -192,7 +133,7 @@ export class ImageWorkerPool {
   }
 
   private spawn(): PoolThread {
-    const worker = startWorker();
+    const worker = startWorkerThread(import.meta.url, 'image-worker');
     const thread: PoolThread = { worker, current: undefined };
     this.threads.push(thread);
     const finish = (settle: (pending: PendingTask) => void) => {

@@ -160,6 +160,7 @@ export function createLocalBackend(options: LocalBackendOptions = {}): Embedding
         await Promise.all([...pending].map((entry) => entry.work));
         const model = await loading?.catch(() => undefined);
         loading = undefined;
+        await model?.tokenizerThread.close();
         await model?.graphs.release();
         await imagePool.close();
       })();

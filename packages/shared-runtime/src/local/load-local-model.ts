@@ -8,6 +8,7 @@ import { readPadTokenId } from './pad-token-id.js';
 import { loadedModelInfo, readRepoConfig, resolveMaxTokens } from './repo-config.js';
 import type { LocalConfig } from './resolve-local-config.js';
 import { loadTextTokenizer, type TextTokenizer } from './text-tokenizer.js';
+import { TokenizerThread } from './tokenizer-thread.js';
 
 /** Everything an `embed` call needs, loaded once per backend. */
 export interface LocalModel {
@@ -18,6 +19,11 @@ export interface LocalModel {
    * call): only calls with texts load `@huggingface/tokenizers`.
    */
   tokenizer(): Promise<TextTokenizer>;
+  /**
+   * The worker thread that tokenizes long texts with the same tokenizer (started on the first
+   * long text; terminated by the backend's `close()`).
+   */
+  tokenizerThread: TokenizerThread;
   imageConfig: ImagePreprocessConfig;
   /** The ONNX graphs, each opened on first use (a text-only user never opens v1's vision tower). */
   graphs: ClipGraphs;
@@ -83,6 +89,12 @@ export async function loadLocalModel(
       maxTokens,
     }),
     tokenizer: loadTokenizer,
+    tokenizerThread: new TokenizerThread({
+      tokenizerJsonPath: located.paths['tokenizer.json']!,
+      tokenizerConfig: repo.tokenizerConfig,
+      maxTokens,
+      padTokenId,
+    }),
     imageConfig: repo.imageConfig,
     graphs,
     source: located.source,

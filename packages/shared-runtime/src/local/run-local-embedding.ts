@@ -14,6 +14,7 @@ import type { TruncatedInput } from './local-backend-options.js';
 import { reportTruncation } from './report-truncation.js';
 import { groupTextBatches, padBatch, type TokenizedText } from './text-batches.js';
 import type { TextEncoding, TextTokenizer } from './text-tokenizer.js';
+import { TOKENIZER_THREAD_MIN_CHARACTERS, type TokenizerThread } from './tokenizer-thread.js';
 
 /** What one `embed` call runs with. */
 export interface LocalEmbedRun {
@@ -46,6 +47,25 @@ async function encodeText(
   inputIndex: number,
   slice: TokenizeSlice,
 ): Promise<TextEncoding> {
+  const untokenizable = (error: unknown) => {
+    if (error instanceof JinaClipError) return error;
+    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    return new InvalidInputError(
+      `Input ${inputIndex}: the tokenizer could not tokenize this text of ${text.length} characters (${reason}).`,
+      { inputIndex, cause: error },
+    );
+  };
+  if (text.length >= TOKENIZER_THREAD_MIN_CHARACTERS && slice.thread !== undefined) {
+    // One tokenizer call of a long text cannot be cut into turns: the thread takes it whole.
+    await slice.pause();
+    const { signal } = slice;
+    try {
+      return await slice.thread.encode(text, signal);
+    } catch (error) {
+      if (signal?.aborted && error === signal.reason) throw error;
+      throw untokenizable(error);
+    }
+  }
   const steps = tokenizer.encodeSteps(text);
   for (;;) {
     await slice.pause();
@@ -53,12 +73,7 @@ async function encodeText(
     try {
       step = steps.next();
     } catch (error) {
-      if (error instanceof JinaClipError) throw error;
-      const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      throw new InvalidInputError(
-        `Input ${inputIndex}: the tokenizer could not tokenize this text of ${text.length} characters (${reason}).`,
-        { inputIndex, cause: error },
-      );
+      throw untokenizable(error);
     }
     if (step.done) return step.value;
   }
@@ -68,11 +83,20 @@ async function encodeText(
 interface TokenizeSlice {
   /** Yields to the event loop (and checks the signal) when the slice has run its time. */
   pause(): Promise<void>;
+  /** The call's signal. */
+  readonly signal: AbortSignal | undefined;
+  /** The thread that tokenizes texts of {@link TOKENIZER_THREAD_MIN_CHARACTERS} or more. */
+  readonly thread: TokenizerThread | undefined;
 }
 
-function tokenizeSlice(signal: AbortSignal | undefined): TokenizeSlice {
+function tokenizeSlice(
+  signal: AbortSignal | undefined,
+  thread: TokenizerThread | undefined,
+): TokenizeSlice {
   let sliceStart = performance.now();
   return {
+    signal,
+    thread,
     async pause() {
       if (performance.now() - sliceStart < TOKENIZE_SLICE_MS) return;
       await yieldToEventLoop();
@@ -131,7 +155,7 @@ export async function runLocalEmbedding(
   const images: ImageToEmbed[] = [];
   const truncated: TruncatedInput[] = [];
   let totalTokens = 0;
-  const slice = tokenizeSlice(signal);
+  const slice = tokenizeSlice(signal, model.tokenizerThread);
   for (let inputIndex = 0; inputIndex < inputs.length; inputIndex++) {
     const input = inputs[inputIndex]!;
     if (input.kind === 'image') {
