@@ -121,7 +121,7 @@ run_adapter_tests() {
   [[ $(node -p 'process.versions.node.split(".")[0]') == 20 ]] || run=(npx -y -p node@20 "${run[@]}")
   local result
   result=$(cd "$directory" && "${run[@]}" 2>&1) || { echo "FAIL $label: adapter tests on Node 20"; echo "$result"; exit 1; }
-  echo "$label: adapter tests on Node 20: $(echo "$result" | grep -E '^ +Tests ' | sed -E 's/ +/ /g; s/^ Tests //') (${tests[*]})"
+  echo "$label: adapter tests on Node 20: $(echo "$result" | sed 's/\x1b\[[0-9;]*m//g' | grep -E '^ +Tests ' | sed -E 's/ +/ /g; s/^ Tests //') (${tests[*]})"
   tests_seconds=$((tests_seconds + SECONDS - step_started))
 }
 
@@ -192,7 +192,7 @@ run_runtime_sharp_tests() {
   result=$(cd "$directory" && node node_modules/vitest/vitest.mjs run --pool=forks \
     --testTimeout=60000 --hookTimeout=60000 src/images src/testing/reference-embeddings.test.ts 2>&1) ||
     { echo "FAIL $label: the runtime's image tests"; echo "$result"; exit 1; }
-  echo "$label: image tests on Node $(node -p 'process.versions.node.split(".")[0]'): $(echo "$result" | grep -E '^ +Tests ' | sed -E 's/ +/ /g; s/^ Tests //')"
+  echo "$label: image tests on Node $(node -p 'process.versions.node.split(".")[0]'): $(echo "$result" | sed 's/\x1b\[[0-9;]*m//g' | grep -E '^ +Tests ' | sed -E 's/ +/ /g; s/^ Tests //')"
   tests_seconds=$((tests_seconds + SECONDS - step_started))
 }
 run_runtime_sharp_tests
