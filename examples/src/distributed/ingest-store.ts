@@ -103,9 +103,15 @@ export class IngestStore {
   }
 
   async #table(name: string): Promise<Table | undefined> {
-    return (await this.#database.tableNames()).includes(name)
-      ? this.#database.openTable(name)
-      : undefined;
+    if (!(await this.#database.tableNames()).includes(name)) return undefined;
+    try {
+      return await this.#database.openTable(name);
+    } catch (error) {
+      // Another process is creating it: LanceDB lists a table's folder before its first version
+      // is committed, and opening it then fails with "was not found". Not there yet.
+      if (error instanceof Error && error.message.includes('was not found')) return undefined;
+      throw error;
+    }
   }
 
   async #upsert(name: string, rows: Record<string, unknown>[], key = 'id'): Promise<Table> {
