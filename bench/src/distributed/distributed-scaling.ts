@@ -20,6 +20,7 @@ import {
 } from '../../../examples/src/distributed/ingest-settings.js';
 import { IngestStore } from '../../../examples/src/distributed/ingest-store.js';
 import { encodeVector } from '../../../examples/src/distributed/vector-codec.js';
+import { WriteBatcher } from '../../../examples/src/distributed/write-batcher.js';
 
 /** One measured configuration. */
 export interface ScalingRow {
@@ -120,7 +121,10 @@ export async function measureQueueRun(options: {
   return { setup: workers, items: items.length, seconds, itemsPerSecond: items.length / seconds };
 }
 
-/** The same items, the same job size and API concurrency, in one process: no queue, no hops. */
+/**
+ * The same items, the same job size, API concurrency and coalesced writes, in one process: no
+ * queue, no hops.
+ */
 export async function measureInProcess(options: {
   items: readonly IngestItem[];
   server: JinaApiServer;
@@ -134,23 +138,39 @@ export async function measureInProcess(options: {
     maxConcurrency: API_CONCURRENCY,
   });
   const store = await IngestStore.open(storeDirectory, 'distributed');
-  const started = performance.now();
+  // The same work as one worker and the writer: API_CONCURRENCY jobs in flight, their rows joined
+  // into large merge-inserts by the writer's own batcher. Only the queue and the hops are missing.
+  const batcher = new WriteBatcher(store);
+  const chunks: IngestItem[][] = [];
   for (let start = 0; start < items.length; start += JOB_SIZE) {
-    const chunk = items.slice(start, start + JOB_SIZE);
-    const vectors = await embeddings.embedDocuments(
-      chunk.map((item) => (item.kind === 'text' ? item.text : '')),
-    );
-    await store.upsertRows(
-      chunk.map((item, index) => ({
-        id: item.id,
-        kind: item.kind,
-        source: item.source,
-        text: item.kind === 'text' ? item.text : item.source,
-        model: MODEL,
-        vector: encodeVector(vectors[index]!),
-      })),
-    );
+    chunks.push(items.slice(start, start + JOB_SIZE));
   }
+  const started = performance.now();
+  const writes: Promise<void>[] = [];
+  const lanes = Array.from({ length: API_CONCURRENCY }, async () => {
+    for (let chunk = chunks.shift(); chunk !== undefined; chunk = chunks.shift()) {
+      const batch = chunk;
+      const vectors = await embeddings.embedDocuments(
+        batch.map((item) => (item.kind === 'text' ? item.text : '')),
+      );
+      writes.push(
+        batcher.write({
+          rows: batch.map((item, index) => ({
+            id: item.id,
+            kind: item.kind === 'text' ? 'text' : 'image',
+            source: item.source,
+            text: item.kind === 'text' ? item.text : item.source,
+            model: MODEL,
+            vector: encodeVector(vectors[index]!),
+          })),
+          failures: [],
+        }),
+      );
+    }
+  });
+  await Promise.all(lanes);
+  await Promise.all(writes);
+  await batcher.drain();
   const seconds = (performance.now() - started) / 1000;
   store.close();
   await embeddings.close();

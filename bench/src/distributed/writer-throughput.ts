@@ -89,7 +89,9 @@ export async function measureWriterThroughput(
     if (writer === 'coalesced') {
       const batcher = new WriteBatcher(store);
       for (let start = 0; start < jobs; start += 64) {
-        await Promise.all(batches.slice(start, start + 64).map((rows) => batcher.write(rows, [])));
+        await Promise.all(
+          batches.slice(start, start + 64).map((rows) => batcher.write({ rows, failures: [] })),
+        );
       }
       await batcher.drain();
     } else {

@@ -236,9 +236,12 @@ describe('on the local backend (tiny model repo), 3 worker processes', () => {
     for (const each of pipeline.workers) {
       expect(each.output.some((line) => line.startsWith('done '))).toBe(true);
     }
-    // Once more: every item is in the store, nothing is enqueued, embedded or written again.
+    // Once more: every item is in the store, nothing is enqueued, embedded or written again
+    // (the writer only stamps the sources' records with the new run).
+    const writerAgain = startProcess('store-writer.ts', [], environment);
     const again = startProcess('producer.ts', [dataFolder], environment);
     expect(await again.exited).toBe(0);
+    await stopProcess(writerAgain);
     expect(again.output.join('\n')).toContain(': 0 to embed in 0 jobs');
     expect(again.output.join('\n')).not.toContain('NULL');
     expectReport(again.output.join('\n'));

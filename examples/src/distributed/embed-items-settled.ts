@@ -8,10 +8,13 @@ import {
 import type { JinaClipEmbeddings } from 'langchain-jina-clip';
 import type { IngestItem } from './ingest-item.js';
 
+/** An item to embed: a text, an image file, or an image's fetched `bytes` (a manifest URL's). */
+export type EmbedItem = IngestItem & { bytes?: Uint8Array };
+
 /** An item's vector, or the error that kept it from one. */
-export type SettledItem =
-  | { item: IngestItem; vector: number[] }
-  | { item: IngestItem; error: unknown };
+export type SettledItem<Item extends EmbedItem = EmbedItem> =
+  | { item: Item; vector: number[] }
+  | { item: Item; error: unknown };
 
 /**
  * True for an error that is the item's own fault (a corrupt image, an empty text, an API answer
@@ -33,14 +36,15 @@ export function isItemError(error: unknown): boolean {
  * plain arrays like `embedDocuments`/`embedImages` give. It rejects as a whole only for an abort
  * or a closed backend.
  */
-export async function embedItemsSettled(
+export async function embedItemsSettled<Item extends EmbedItem>(
   embeddings: JinaClipEmbeddings,
-  items: readonly IngestItem[],
-): Promise<SettledItem[]> {
+  items: readonly Item[],
+): Promise<SettledItem<Item>[]> {
   const { results } = await embedSettled(
     embeddings.backend,
     items.map(
-      (item): EmbeddingInput => (item.kind === 'text' ? item.text : { image: item.source }),
+      (item): EmbeddingInput =>
+        item.kind === 'text' ? item.text : { image: item.bytes ?? item.source },
     ),
   );
   return results.map((result, index) =>

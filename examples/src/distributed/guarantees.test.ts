@@ -36,6 +36,7 @@ import {
   storeIdentity,
 } from './ingest-settings.js';
 import { IngestStore } from './ingest-store.js';
+import { itemId, urlItemId } from './item-id.js';
 import { ensureRedisServerInstalled, type RedisServer, startRedisServer } from './redis-server.js';
 import { runToExit, startProcess, stopProcess } from './run-process.test-helper.js';
 import { encodeVector } from './vector-codec.js';
@@ -79,6 +80,25 @@ function environmentFor(extra: NodeJS.ProcessEnv = {}) {
     INGEST_STALLED_CHECK_MS: '500',
     ...extra,
   } as NodeJS.ProcessEnv & { JINA_CLIP_LANCEDB: string; INGEST_QUEUE: string };
+}
+
+/** A run's environment on the api backend against `server` (no model path). */
+function apiEnvironmentFor(server: JinaApiServer, extra: NodeJS.ProcessEnv = {}) {
+  const environment = environmentFor({
+    JINA_API_KEY: server.apiKey,
+    JINA_API_BASE_URL: server.url,
+    ...extra,
+  });
+  delete environment.JINA_CLIP_MODEL_PATH;
+  return environment;
+}
+
+/** The store writer and one embed worker of `environment`'s run. */
+function startWriterAndWorker(environment: NodeJS.ProcessEnv) {
+  return [
+    startProcess('store-writer.ts', [], environment),
+    startProcess('embed-worker.ts', [], environment),
+  ] as const;
 }
 
 async function textFolder(name: string, count: number, first = 0, step = 1): Promise<string> {
@@ -397,13 +417,8 @@ describe('incremental reruns and cleanup (api backend, loopback server counting 
 
   it('a rerun after adding N files among the others embeds exactly N; cleanup deletes rewritten and deleted files', async () => {
     const folder = await textFolder('incremental', 30, 0, 2); // t-000, t-002, ... t-058
-    const environment = environmentFor({
-      JINA_API_KEY: server.apiKey,
-      JINA_API_BASE_URL: server.url,
-    });
-    delete environment.JINA_CLIP_MODEL_PATH;
-    const writer = startProcess('store-writer.ts', [], environment);
-    const worker = startProcess('embed-worker.ts', [], environment);
+    const environment = apiEnvironmentFor(server);
+    const [writer, worker] = startWriterAndWorker(environment);
     try {
       const run = async (...args: string[]) => {
         const before = embeddedInputs();
@@ -456,6 +471,33 @@ describe('incremental reruns and cleanup (api backend, loopback server counting 
             run: fullRun,
           }))
           .sort((a, b) => a.source.localeCompare(b.source)),
+      );
+    } finally {
+      await Promise.all([worker, writer].map(stopProcess));
+    }
+  });
+
+  it('two producers at once embed each item once and record each source once (records go through the writer)', async () => {
+    const folder = await textFolder('two-producers', 24);
+    const environment = apiEnvironmentFor(server);
+    const [writer, worker] = startWriterAndWorker(environment);
+    try {
+      const before = embeddedInputs();
+      const results = await Promise.all(
+        [0, 1].map(() => runToExit('producer.ts', [folder, '--job-size', '4'], environment)),
+      );
+      for (const result of results) {
+        expect(result.code, result.output).toBe(0);
+        expect(result.output).toContain('Run complete: 24 embedded, 0 failed, of 24 items');
+      }
+      expect(embeddedInputs() - before).toBe(24);
+      const store = await IngestStore.open(environment.JINA_CLIP_LANCEDB, 'distributed');
+      const records = await store.readRecords();
+      expect(await store.countRows()).toBe(24);
+      store.close();
+      // One record per file: concurrent LanceDB merge-inserts of one key would make two.
+      expect(records.map((record) => record.source).sort()).toEqual(
+        (await readIngestItems(folder, 'jina-clip-v1')).map((item) => item.source).sort(),
       );
     } finally {
       await Promise.all([worker, writer].map(stopProcess));
@@ -647,6 +689,135 @@ describe('a JSONL manifest instead of a folder, and LanceDB storage options', ()
     } finally {
       images.close();
       await Promise.all([worker, writer].map(stopProcess));
+    }
+  });
+
+  it('keys manifest URLs by the bytes the workers fetch: unchanged content is not embedded again, changed content is, a failed URL recovers', async () => {
+    const server = await startJinaApiServer();
+    const png = (shade: number) =>
+      sharp({ create: { width: 8, height: 8, channels: 3, background: { r: 0, g: shade, b: 0 } } })
+        .png()
+        .toBuffer();
+    const [one, two, three, four, five] = await Promise.all([10, 20, 30, 40, 50].map(png));
+    const served: Record<string, Buffer | undefined> = {
+      '/a.png': one,
+      '/b.png': two,
+      '/c.png': one, // the same bytes as a.png under another URL
+      '/gone.png': undefined, // 404 until it is published
+      '/flaky.png': five, // 503 on its first request
+    };
+    const fetched: string[] = [];
+    const images = createServer((request, response) => {
+      fetched.push(request.url!);
+      const body = served[request.url!];
+      if (
+        request.url === '/flaky.png' &&
+        fetched.filter((url) => url === '/flaky.png').length === 1
+      ) {
+        response.writeHead(503).end();
+        return;
+      }
+      response.writeHead(body ? 200 : 404, { 'content-type': 'image/png' }).end(body);
+    });
+    images.listen(0, '127.0.0.1');
+    await new Promise((resolve) => images.once('listening', resolve));
+    const base = `http://127.0.0.1:${(images.address() as { port: number }).port}`;
+    const manifest = join(scratch, 'urls.jsonl');
+    const urls = ['a', 'b', 'c', 'gone', 'flaky'].map((name) => `${base}/${name}.png`);
+    await writeFile(manifest, urls.map((url) => JSON.stringify({ url })).join('\n'));
+    const environment = apiEnvironmentFor(server, { INGEST_ALLOW_PRIVATE_NETWORK: '1' });
+    const embedded = () =>
+      server.requests
+        .filter((request) => request.status === 200 && request.path.endsWith('/embeddings'))
+        .reduce((sum, request) => sum + (request.body as { input: unknown[] }).input.length, 0);
+    const [writer, worker] = startWriterAndWorker(environment);
+    const model = 'jina-clip-v1';
+    const run = async (...args: string[]) => {
+      const before = { embedded: embedded(), fetched: fetched.length };
+      const result = await runToExit('producer.ts', ['--manifest', manifest, ...args], environment);
+      return {
+        ...result,
+        embedded: embedded() - before.embedded,
+        fetched: fetched.length - before.fetched,
+        run: /\(run (run-[^)]+)\)/.exec(result.output)?.[1],
+      };
+    };
+    const stored = async () => {
+      const store = await IngestStore.open(environment.JINA_CLIP_LANCEDB, 'distributed');
+      const state = {
+        rows: (await store.readRowKeys()).map((key) => key.id).sort(),
+        failures: await store.readFailures(),
+        records: await store.readRecords(),
+      };
+      store.close();
+      return state;
+    };
+    try {
+      const first = await run();
+      expect(first.code, first.output).toBe(0);
+      expect(first.output).toContain(
+        'Run complete: 4 embedded, 1 failed, of 5 items (3 new rows this run',
+      );
+      // a.png and c.png are one content, embedded once; flaky.png after its job's retry.
+      expect(first.embedded).toBe(3);
+      let state = await stored();
+      expect(state.rows).toEqual(
+        [one, two, five].map((bytes) => itemId('image', bytes!, model)).sort(),
+      );
+      expect(state.failures).toEqual([
+        expect.objectContaining({
+          id: urlItemId(urls[3]!, model),
+          source: urls[3],
+          error: 'ImageLoadError',
+          message: expect.stringContaining('HTTP 404'),
+        }),
+      ]);
+      const recordsOf = (
+        records: { source: string; id: string; dimensions: number; run: string }[],
+      ) =>
+        Object.fromEntries(
+          records.map((record) => [record.source, [record.id, record.dimensions > 0, record.run]]),
+        );
+      expect(recordsOf(state.records)).toEqual({
+        [urls[0]!]: [itemId('image', one!, model), true, first.run],
+        [urls[1]!]: [itemId('image', two!, model), true, first.run],
+        [urls[2]!]: [itemId('image', one!, model), true, first.run],
+        [urls[3]!]: [urlItemId(urls[3]!, model), false, first.run],
+        [urls[4]!]: [itemId('image', five!, model), true, first.run],
+      });
+
+      // Nothing changed: every URL fetched again, nothing embedded (nor billed).
+      const second = await run();
+      expect(second.code, second.output).toBe(0);
+      expect(second.output).toContain('Run complete: 4 embedded, 1 failed, of 5 items (0 new rows');
+      expect([second.fetched, second.embedded]).toEqual([5, 0]);
+
+      // b.png replaced, gone.png published: two new contents, the old b row and the failure go.
+      served['/b.png'] = three;
+      served['/gone.png'] = four;
+      const third = await run('--cleanup', 'incremental');
+      expect(third.code, third.output).toBe(0);
+      expect(third.embedded).toBe(2);
+      expect(third.output).toContain('Run complete: 5 embedded, 0 failed, of 5 items (2 new rows');
+      expect(third.output).toContain(
+        'Store: 4 rows in "distributed", 0 failed items; cleanup incremental: 1 stale rows and 0 stale failures deleted',
+      );
+      state = await stored();
+      expect(state.rows).toEqual(
+        [one, three, four, five].map((bytes) => itemId('image', bytes!, model)).sort(),
+      );
+      expect(state.failures).toEqual([]);
+      expect(recordsOf(state.records)).toEqual({
+        [urls[0]!]: [itemId('image', one!, model), true, third.run],
+        [urls[1]!]: [itemId('image', three!, model), true, third.run],
+        [urls[2]!]: [itemId('image', one!, model), true, third.run],
+        [urls[3]!]: [itemId('image', four!, model), true, third.run],
+        [urls[4]!]: [itemId('image', five!, model), true, third.run],
+      });
+    } finally {
+      images.close();
+      await Promise.all([worker, writer].map(stopProcess));
+      await server.close();
     }
   });
 

@@ -2,10 +2,16 @@ import { readFile } from 'node:fs/promises';
 import { readDataFolder } from '../data-folder.js';
 import { itemId } from './item-id.js';
 
-/** One item of a distributed run, as a job carries it: an image file, or a text with its content. */
+/**
+ * One item of a distributed run, as a job carries it: an image file, a text with its content, or
+ * a manifest's image URL. A URL's content is unknown until a worker fetches it: its `id` here is
+ * provisional (the model and the URL, `urlItemId`), used for its job and a failure to fetch it;
+ * its row is keyed by the fetched bytes' {@link itemId}, like a file's.
+ */
 export type IngestItem = (
   | { kind: 'image'; id: string; source: string }
   | { kind: 'text'; id: string; source: string; text: string }
+  | { kind: 'url'; id: string; source: string }
 ) & {
   /** Other paths with the same content (one item, one row): named with its failure too. */
   copies?: string[];
@@ -47,5 +53,9 @@ export function isIngestItem(data: unknown): data is IngestItem {
   if (typeof data !== 'object' || data === null) return false;
   const item = data as Record<string, unknown>;
   if (typeof item.id !== 'string' || typeof item.source !== 'string') return false;
-  return item.kind === 'image' || (item.kind === 'text' && typeof item.text === 'string');
+  return (
+    item.kind === 'image' ||
+    (item.kind === 'url' && /^https?:\/\//i.test(item.source)) ||
+    (item.kind === 'text' && typeof item.text === 'string')
+  );
 }

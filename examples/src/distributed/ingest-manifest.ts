@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { IngestItem } from './ingest-item.js';
 import { IngestSettingsError } from './ingest-settings.js';
-import { itemId } from './item-id.js';
+import { itemId, urlItemId } from './item-id.js';
 
 /** One line of a manifest: exactly one of `path`, `url` or `text`. */
 export type ManifestEntry = { path: string } | { url: string } | { text: string; source?: string };
@@ -48,9 +48,10 @@ function entryOf(manifest: string, line: number, text: string): ManifestEntry {
 /**
  * The items of a JSONL manifest, read as a stream: a path (relative to the manifest's folder; a
  * `.txt`/`.md` file is a text, anything else an image) is hashed by content like a folder's file;
- * a URL's id is its model and URL (the workers fetch it through the runtime's download policy,
- * so a changed object at the same URL is not seen as new); an inline text is hashed by content.
- * Items with the same id are one, with the other sources in `copies`.
+ * a URL is left for the workers, which fetch it through the runtime's download policy and key its
+ * row by the bytes they get (a changed object at the same URL is a new row, an unchanged one is
+ * not embedded again); an inline text is hashed by content. Items with the same id (the same
+ * content, or the same URL twice) are one, with the other sources in `copies`.
  */
 export async function readManifestItems(manifest: string, model: string): Promise<IngestItem[]> {
   const base = dirname(manifest);
@@ -66,7 +67,7 @@ export async function readManifestItems(manifest: string, model: string): Promis
     const entry = entryOf(manifest, line, text);
     let item: IngestItem;
     if ('url' in entry) {
-      item = { kind: 'image', id: itemId('image', `url:${entry.url}`, model), source: entry.url };
+      item = { kind: 'url', id: urlItemId(entry.url, model), source: entry.url };
     } else if ('path' in entry) {
       const path = resolve(base, entry.path);
       const content = await readFile(path).catch((cause: NodeJS.ErrnoException) => {

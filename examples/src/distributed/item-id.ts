@@ -25,3 +25,12 @@ export function itemId(
     .digest('hex')
     .slice(0, 32);
 }
+
+/**
+ * The provisional id of a manifest URL for one model (its job's key, and the id a failure to fetch
+ * it is recorded under): the URL is not its content, so the row the fetched bytes make is keyed by
+ * {@link itemId} of those bytes instead.
+ */
+export function urlItemId(url: string, model: string): string {
+  return itemId('image', `url\0${url}`, model);
+}

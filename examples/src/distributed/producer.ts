@@ -34,7 +34,7 @@ import {
   runCommand,
   storeIdentity,
 } from './ingest-settings.js';
-import { IngestStore } from './ingest-store.js';
+import { IngestStore, type SourceRecord } from './ingest-store.js';
 import { PRODUCER_USAGE, parseProducerArguments } from './producer-arguments.js';
 import { pendingJobCount } from './queue-progress.js';
 import { checkRedis } from './redis-health.js';
@@ -94,10 +94,14 @@ await runCommand(async () => {
   );
   const written = new Set((await store.readRowKeys()).map((key) => key.id));
   const failed = new Set((await store.readFailureKeys()).map((key) => key.id));
-  // The record: an item whose id (its content and the model) is in the store is done.
+  // The record: an item whose id (its content and the model) is in the store is done. A URL's
+  // content is unknown until a worker fetches it: URLs always go, and a worker embeds only
+  // content the store does not hold.
   const pending = items.filter(
-    (item) => !written.has(item.id) && (args.retryFailed || !failed.has(item.id)),
+    (item) =>
+      item.kind === 'url' || (!written.has(item.id) && (args.retryFailed || !failed.has(item.id))),
   );
+  const urlCount = items.filter((item) => item.kind === 'url').length;
   const jobs = buildEmbedJobs(pending, jobSize, settings.attempts, {
     run,
     store: identity,
@@ -117,27 +121,90 @@ await runCommand(async () => {
   for (let start = 0; start < jobs.length; start += 1000) {
     await queue.addBulk(jobs.slice(start, start + 1000));
   }
+  // A URL's record names the run of the job that fetched it: this run's, or that of the job
+  // already queued (another producer's, an interrupted session's) that addBulk kept instead.
+  // Undefined: the job finished and left the queue before it could be read (any record will do).
+  const urlJobRuns = new Map<string, string | undefined>();
+  const urlJobs = jobs.filter((job) => job.data.items.some((item) => item.kind === 'url'));
+  for (let start = 0; start < urlJobs.length; start += 100) {
+    await Promise.all(
+      urlJobs.slice(start, start + 100).map(async ({ data, opts }) => {
+        const queued = (await queue.getJob(opts.jobId)) as Job<EmbedJobData> | undefined;
+        for (const item of data.items) urlJobRuns.set(item.id, queued?.data?.run);
+      }),
+    );
+  }
 
   /** Jobs whose workers died on them `attempts` times: their items are recorded, never retried. */
   async function recordCrashedJobs(crashed: Job<EmbedJobData>[]): Promise<void> {
     for (const job of crashed) {
       const data = job.data;
-      const failures: FailedItem[] = (data?.items ?? []).map((item: IngestItem) => ({
+      const jobItems: IngestItem[] = data?.items ?? [];
+      const failures: FailedItem[] = jobItems.map((item) => ({
         id: item.id,
-        kind: item.kind,
+        kind: item.kind === 'text' ? 'text' : 'image',
         source: item.source,
         model: data.model,
         error: 'WorkerCrashError',
         message: `a worker died on this item's job ${job.id} ${settings.attempts} times (killed, out of memory, or crashed)`,
       }));
+      // A URL is settled by its record (its content id, or here its own id: failed).
+      const records = jobItems
+        .filter((item) => item.kind === 'url')
+        .map((item) => ({
+          source: item.source,
+          id: item.id,
+          model: data.model,
+          dimensions: 0,
+          run: data.run,
+        }));
       await results.add(
         'write',
-        { embedJobId: job.id!, run: data.run, store: data.store, rows: [], failures },
+        { embedJobId: job.id!, run: data.run, store: data.store, rows: [], failures, records },
         writeJobOptions(`write-${job.id}`),
       );
       await job.remove();
     }
   }
+  /**
+   * Writes `records` through the store writer, in write jobs of up to 4,096, at most 8 (about
+   * 5 MB) in Redis at once, and waits until each is written (a written job leaves the queue).
+   * Returns why not, if a job failed for good or no writer took them.
+   */
+  async function sendRecords(records: SourceRecord[]): Promise<string | undefined> {
+    const size = 4096;
+    const queued: string[] = [];
+    let noWriterSince = 0;
+    for (let start = 0, part = 0; start < records.length; start += size, part += 1) {
+      const id = `records-${run}-${part}`;
+      queued.push(id);
+      const data = { embedJobId: id, run, store: identity, rows: [], failures: [], items: 0 };
+      await results.add(
+        'write',
+        { ...data, records: records.slice(start, start + size) },
+        writeJobOptions(id),
+      );
+      while (queued.length >= 8 || (start + size >= records.length && queued.length > 0)) {
+        const state = await results.getJobState(queued[0]!);
+        if (state === 'failed') {
+          const job = await results.getJob(queued[0]!);
+          return `write job ${queued[0]} failed: ${job?.failedReason}`;
+        }
+        if (state === 'completed' || state === 'unknown') {
+          queued.shift();
+          continue;
+        }
+        const none = (await results.getWorkers()).length === 0;
+        noWriterSince = none ? noWriterSince || Date.now() : 0;
+        if (none && Date.now() - noWriterSince > settings.noConsumerTimeoutMs) {
+          return `no store writer connected for ${Math.round((Date.now() - noWriterSince) / 1000)} s: start one (npm run ingest:writer)`;
+        }
+        await new Promise((wake) => setTimeout(wake, 50));
+      }
+    }
+    return undefined;
+  }
+
   const gaveUp = await queue.getJobs(['failed']);
   const crashed = gaveUp.filter((job) => job.failedReason === STALLED_REASON);
   await recordCrashedJobs(crashed);
@@ -151,7 +218,7 @@ await runCommand(async () => {
     );
   }
   console.log(
-    `${items.length} items in ${input}: ${pending.length} to embed in ${jobs.length} jobs of up to ${jobSize} on "${settings.queueName}", ${items.length - pending.length} already in the store (run ${run})`,
+    `${items.length} items in ${input}: ${pending.length} to embed in ${jobs.length} jobs of up to ${jobSize} on "${settings.queueName}", ${items.length - pending.length} already in the store${urlCount > 0 ? ` (${urlCount} URLs among those to embed: fetched, and embedded only if their content is not stored)` : ''} (run ${run})`,
   );
   if (args.detach) {
     store.close();
@@ -174,7 +241,7 @@ await runCommand(async () => {
     ) as WriteJobResult;
     if (!jobIds.has(result.embedJobId) || counted.has(result.embedJobId)) return;
     counted.add(result.embedJobId);
-    settled += result.rows + result.failures;
+    settled += result.items ?? result.rows + result.failures;
     lastProgressAt = Date.now();
     const rate = (settled - (items.length - pending.length)) / ((Date.now() - startedAt) / 1000);
     bar.update(Math.min(settled, items.length), { rate: rate.toFixed(1) });
@@ -240,17 +307,33 @@ await runCommand(async () => {
   }
 
   // Totals from the store itself, never from the queue: what was enqueued must now be written or
-  // recorded as failed.
+  // recorded as failed; a URL through the record its job wrote (the id of the content fetched).
   const rowKeys = await store.readRowKeys();
+  const recordOf = new Map((await store.readRecords()).map((record) => [record.source, record]));
+  const currentId = (item: IngestItem): string | undefined => {
+    if (item.kind !== 'url') return item.id;
+    const record = recordOf.get(item.source);
+    const expected = urlJobRuns.get(item.id);
+    return record !== undefined && (expected === undefined || record.run === expected)
+      ? record.id
+      : undefined;
+  };
+  const idOf = new Map(items.map((item) => [item, currentId(item)]));
   const failures = (await store.readFailures()).filter((failure) => byId.has(failure.id));
   const writtenNow = new Set(rowKeys.map((key) => key.id));
   const failedNow = new Set(failures.map((failure) => failure.id));
-  const embeddedCount = items.filter((item) => writtenNow.has(item.id)).length;
-  const missing = items.filter((item) => !writtenNow.has(item.id) && !failedNow.has(item.id));
+  const embeddedCount = items.filter((item) => writtenNow.has(idOf.get(item)!)).length;
+  const missing = items.filter((item) => {
+    const id = idOf.get(item);
+    return id === undefined || (!writtenNow.has(id) && !failedNow.has(id));
+  });
+  const newRows = new Set(
+    [...idOf.values()].filter((id) => id !== undefined && writtenNow.has(id) && !written.has(id)),
+  ).size;
   const seconds = (Date.now() - startedAt) / 1000;
   console.log(
     `Run complete: ${embeddedCount} embedded, ${failedNow.size} failed, of ${items.length} items` +
-      ` (${pending.length} embedded this run, ${(pending.length / seconds).toFixed(1)} items/s)`,
+      ` (${newRows} new rows this run, ${(newRows / seconds).toFixed(1)} rows/s)`,
   );
   const brokenWrites = await results.getJobs(['failed']);
   for (const job of brokenWrites) {
@@ -269,7 +352,7 @@ await runCommand(async () => {
   let cleaned = '';
   if (cleanup !== 'none' && missing.length === 0 && brokenWrites.length === 0) {
     const deleted = await store.deleteStale(
-      new Set(byId.keys()),
+      new Set([...idOf.values()].filter((id) => id !== undefined)),
       cleanup === 'incremental'
         ? new Set(
             args.manifest === undefined
@@ -282,21 +365,26 @@ await runCommand(async () => {
   }
   // The record manager: each source of a settled item (written or recorded as failed) with its
   // id, the model, the width and this run, after the cleanup that read the previous records.
+  // Sent through the writer, the one process that writes the store's tables.
   const width = (await store.shape())?.width ?? 0;
-  await store.recordSources(
-    items
-      .filter((item) => writtenNow.has(item.id) || failedNow.has(item.id))
-      .flatMap((item) =>
-        [item.source, ...(item.copies ?? [])].map((source) => ({
-          source,
-          id: item.id,
-          model: settings.model,
-          dimensions: writtenNow.has(item.id) ? width : 0,
-          run,
-        })),
-      ),
+  const unrecorded = await sendRecords(
+    items.flatMap((item) => {
+      const id = idOf.get(item);
+      if (id === undefined || !(writtenNow.has(id) || failedNow.has(id))) return [];
+      return [...new Set([item.source, ...(item.copies ?? [])])].map((source) => ({
+        source,
+        id,
+        model: settings.model,
+        dimensions: writtenNow.has(id) ? width : 0,
+        run,
+      }));
+    }),
   );
-  if (cleanup === 'full' && cleaned !== '') {
+  if (unrecorded !== undefined) {
+    console.log(
+      `The source records of this run are not all written (${unrecorded}): run the producer again to write them.`,
+    );
+  } else if (cleanup === 'full' && cleaned !== '') {
     cleaned += `, ${await store.forgetSourcesNotSeenBy(run)} records of sources not seen forgotten`;
   }
   console.log(
@@ -311,5 +399,5 @@ await runCommand(async () => {
   store.close();
   await events.close();
   await closeQueues();
-  process.exit(missing.length > 0 || brokenWrites.length > 0 ? 1 : 0);
+  process.exit(missing.length > 0 || brokenWrites.length > 0 || unrecorded !== undefined ? 1 : 0);
 });

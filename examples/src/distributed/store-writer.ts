@@ -1,7 +1,7 @@
 /**
  * The store writer process: the one process that writes the run's LanceDB store. It takes write
- * jobs (an embed job's vectors and failures) from the results queue, many at a time, and upserts
- * them by item id in large coalesced writes. Run exactly one per store, on a machine that reaches
+ * jobs (an embed job's vectors and failures, a producer's source records) from the results queue,
+ * many at a time, and upserts them in large coalesced writes. Run exactly one per store, on a machine that reaches
  * both Redis and the store.
  *
  *   REDIS_URL=redis://host:6379 JINA_CLIP_LANCEDB=/data/lancedb npm run ingest:writer --workspace examples
@@ -31,7 +31,15 @@ await runCommand(async () => {
   const batcher = new WriteBatcher(store);
 
   async function processJob(job: Job<WriteJobData>): Promise<WriteJobResult> {
-    const { embedJobId, run, store: target, rows, failures } = job.data ?? {};
+    const {
+      embedJobId,
+      run,
+      store: target,
+      rows,
+      failures,
+      records,
+      clearedFailures,
+    } = job.data ?? {};
     if (target !== identity) {
       // Another launcher's job in a shared Redis: never written into this store.
       throw new UnrecoverableError(
@@ -40,14 +48,20 @@ await runCommand(async () => {
     }
     try {
       await store.checkRows(rows);
-      await batcher.write(rows, failures);
+      await batcher.write({ rows, failures, records, clearedFailures });
     } catch (error) {
       if (error instanceof StoreMismatchError) {
         throw new UnrecoverableError(`${error.name}: ${error.message}`);
       }
       throw error;
     }
-    return { embedJobId, run, rows: rows.length, failures: failures.length };
+    return {
+      embedJobId,
+      run,
+      rows: rows.length,
+      failures: failures.length,
+      items: job.data.items ?? rows.length + failures.length,
+    };
   }
 
   const worker = new Worker<WriteJobData, WriteJobResult>(resultsQueueName(settings), processJob, {

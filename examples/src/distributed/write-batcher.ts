@@ -1,4 +1,4 @@
-import type { FailedItem, StoredRow } from './ingest-jobs.js';
+import type { WriteJobData } from './ingest-jobs.js';
 import type { IngestStore } from './ingest-store.js';
 
 /** Options of {@link WriteBatcher}. */
@@ -11,9 +11,10 @@ export interface WriteBatcherOptions {
   optimizeEvery?: number;
 }
 
-interface Pending {
-  rows: StoredRow[];
-  failures: FailedItem[];
+/** What one write job asks to write. */
+export type WriteContent = Pick<WriteJobData, 'rows' | 'failures' | 'records' | 'clearedFailures'>;
+
+interface Pending extends WriteContent {
   resolve: () => void;
   reject: (error: unknown) => void;
 }
@@ -44,11 +45,12 @@ export class WriteBatcher {
     this.#optimizeEvery = options.optimizeEvery ?? 50;
   }
 
-  /** Resolves once `rows` and `failures` are written (with other jobs' in one write). */
-  write(rows: StoredRow[], failures: FailedItem[]): Promise<void> {
+  /** Resolves once `content` is written (with other jobs' in one write). */
+  write(content: WriteContent): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.#pending.push({ rows, failures, resolve, reject });
-      this.#pendingRows += rows.length + failures.length;
+      this.#pending.push({ ...content, resolve, reject });
+      this.#pendingRows +=
+        content.rows.length + content.failures.length + (content.records?.length ?? 0);
       if (this.#pendingRows >= this.#maxRows) this.#flush();
       else this.#timer ??= setTimeout(() => this.#flush(), this.#delayMs);
     });
@@ -65,6 +67,8 @@ export class WriteBatcher {
       try {
         await this.#store.upsertRows(batch.flatMap((each) => each.rows));
         await this.#store.recordFailures(batch.flatMap((each) => each.failures));
+        await this.#store.forgetFailures(batch.flatMap((each) => each.clearedFailures ?? []));
+        await this.#store.recordSources(batch.flatMap((each) => each.records ?? []));
         this.#writes += 1;
         if (this.#writes % this.#optimizeEvery === 0) await this.#store.optimize();
         for (const each of batch) each.resolve();

@@ -51,6 +51,7 @@ export {
   MEDIA_TEXT_EXTENSIONS,
   type MediaFile,
 } from './inputs/list-media-files.js';
+export { type ReadImageBytesOptions, readImageBytes } from './inputs/read-image-bytes.js';
 export { validateInputs } from './inputs/validate-inputs.js';
 export { LOCAL_BACKEND_OPTION_NAMES } from './local/local-backend-option-names.js';
 export type {
