@@ -6,8 +6,7 @@ import { createLocalBackend } from 'jina-clip-runtime/local';
 import { writeTestImages, writeTinyModelRepo } from 'jina-clip-runtime/testing';
 import { JinaClipEmbeddings } from 'langchain-jina-clip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { embedItemsSettled, isItemError } from './embed-items-settled.js';
-import type { IngestItem } from './ingest-item.js';
+import { type EmbedItem, embedItemsSettled, isItemError } from './embed-items-settled.js';
 
 let scratch: string;
 let modelPath: string;
@@ -28,7 +27,7 @@ describe('embedItemsSettled', () => {
     );
     const corrupt = join(scratch, 'corrupt.jpg');
     await writeFile(corrupt, Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]));
-    const items: IngestItem[] = [
+    const items: EmbedItem[] = [
       { kind: 'image', id: 'red', source: red!.path },
       { kind: 'text', id: 'cat', source: 'cat.txt', text: 'A cat.' },
       { kind: 'image', id: 'corrupt', source: corrupt },

@@ -8,8 +8,14 @@ import {
 import type { JinaClipEmbeddings } from 'langchain-jina-clip';
 import type { IngestItem } from './ingest-item.js';
 
-/** An item to embed: a text, an image file, or an image's fetched `bytes` (a manifest URL's). */
-export type EmbedItem = IngestItem & { bytes?: Uint8Array };
+/**
+ * An item to embed: a text, an image file, or content a worker read for a manifest's deferred
+ * source (`deferred`: an image's `bytes`, or a text file's text).
+ */
+export type EmbedItem = Exclude<IngestItem, { kind: 'deferred' }> & {
+  bytes?: Uint8Array;
+  deferred?: true;
+};
 
 /** An item's vector, or the error that kept it from one. */
 export type SettledItem<Item extends EmbedItem = EmbedItem> =

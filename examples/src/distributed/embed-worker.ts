@@ -12,21 +12,9 @@ import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import { IMAGE_SOURCE_OPTION_NAMES, type ReadImageBytesOptions } from 'jina-clip-runtime';
 import { JinaClipEmbeddings } from 'langchain-jina-clip';
 import { embeddingsOptionsFromEnvironment } from '../embeddings-options.js';
-import { type EmbedItem, embedItemsSettled, isItemError } from './embed-items-settled.js';
-import {
-  type FetchedUrlItem,
-  fetchUrlItems,
-  isTransientFetchError,
-  type UrlItem,
-} from './fetch-url-items.js';
+import { embedJobItems, failedItem } from './embed-job-items.js';
 import { type IngestItem, isIngestItem } from './ingest-item.js';
-import type {
-  EmbedJobData,
-  EmbedJobResult,
-  FailedItem,
-  StoredRow,
-  WriteJobData,
-} from './ingest-jobs.js';
+import type { EmbedJobData, EmbedJobResult, FailedItem, WriteJobData } from './ingest-jobs.js';
 import {
   ingestSettingsFromEnvironment,
   redisConnection,
@@ -34,9 +22,8 @@ import {
   runCommand,
   storeIdentity,
 } from './ingest-settings.js';
-import { IngestStore, type SourceRecord } from './ingest-store.js';
+import { IngestStore } from './ingest-store.js';
 import { checkRedis } from './redis-health.js';
-import { encodeVector } from './vector-codec.js';
 import { writeJobOptions } from './write-job-options.js';
 
 await runCommand(async () => {
@@ -67,25 +54,7 @@ await runCommand(async () => {
     console.error('worker: INGEST_ROOT is unset: images are read from any path a job names');
   }
 
-  const failure = (item: IngestItem, model: string, error: string, message: string) =>
-    ({
-      id: item.id,
-      kind: item.kind === 'text' ? 'text' : 'image',
-      source: item.source,
-      model,
-      error,
-      message,
-    }) as FailedItem;
-  // The runtime's "Input N: " counts within this worker's call, meaningless in the run: the row
-  // names the item by its source instead.
-  const failureOf = (item: IngestItem, model: string, error: unknown) =>
-    failure(
-      item,
-      model,
-      (error as Error)?.name ?? 'Error',
-      ((error as Error)?.message ?? String(error)).replace(/^Input \d+: /, ''),
-    );
-  // Manifest URLs are fetched under the same policy the backend downloads with.
+  // A manifest's URLs and paths are read under the same policy the backend reads images with.
   const imagePolicy = Object.fromEntries(
     IMAGE_SOURCE_OPTION_NAMES.filter((name) => name in options).map((name) => [
       name,
@@ -94,14 +63,14 @@ await runCommand(async () => {
   ) as ReadImageBytesOptions;
   Object.assign(imagePolicy, confined);
   const identity = storeIdentity(settings);
-  // Opened on the first URL item: it tells which fetched contents are stored already.
+  // Opened on the first deferred item: it tells which contents read are stored already.
   let store: Promise<IngestStore> | undefined;
-  const openStore = () =>
-    (store ??= IngestStore.open(
-      settings.databaseDirectory,
-      settings.table,
-      settings.storageOptions,
-    ));
+  const lookup = async (ids: string[]) => {
+    store ??= IngestStore.open(settings.databaseDirectory, settings.table, settings.storageOptions);
+    const opened = await store;
+    const stored = await opened.existingIds(ids);
+    return { stored, width: stored.size > 0 ? ((await opened.shape())?.width ?? 0) : 0 };
+  };
 
   // Fault injection for the tests only: this worker is killed on a job naming this text, as an
   // OOM kill or a decoder abort would kill it.
@@ -134,7 +103,7 @@ await runCommand(async () => {
           store: typeof data?.store === 'string' ? data.store : storeIdentity(settings),
           rows: [],
           failures: [
-            failure(
+            failedItem(
               malformed,
               settings.model,
               'MalformedJobError',
@@ -152,7 +121,6 @@ await runCommand(async () => {
       );
     }
     const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    const rows: StoredRow[] = [];
     const failures: FailedItem[] = [];
     const good: IngestItem[] = [];
     for (const [index, each] of items.entries()) {
@@ -164,7 +132,7 @@ await runCommand(async () => {
           text: '',
         } as IngestItem;
         failures.push(
-          failure(
+          failedItem(
             stand,
             data.model,
             'MalformedJobError',
@@ -175,79 +143,21 @@ await runCommand(async () => {
       }
       good.push(each);
     }
-    // Manifest URLs: fetched here, keyed by their bytes; content already stored is not embedded
-    // again, only recorded for its URL.
-    const records: SourceRecord[] = [];
-    const clearedFailures: string[] = [];
-    const recordUrl = (item: UrlItem, id: string, dimensions: number) => {
-      for (const source of new Set([item.source, ...(item.copies ?? [])])) {
-        records.push({ source, id, model: data.model!, dimensions, run: data.run! });
-      }
-    };
-    const urlItems = good.filter((item): item is UrlItem => item.kind === 'url');
-    const fetched = await fetchUrlItems(urlItems, data.model, imagePolicy);
-    for (const each of fetched) {
-      if (!('error' in each)) continue;
-      if (isTransientFetchError(each.error) && !lastAttempt) throw each.error;
-      failures.push(failureOf(each.item, data.model, each.error));
-      recordUrl(each.item, each.item.id, 0);
-    }
-    const contents = fetched.filter(
-      (each): each is Extract<FetchedUrlItem, { bytes: Uint8Array }> => 'bytes' in each,
-    );
-    const stored =
-      contents.length > 0 && data.store === identity
-        ? await (await openStore()).existingIds([...new Set(contents.map((each) => each.id))])
-        : new Set<string>();
-    const width = stored.size > 0 ? ((await (await openStore()).shape())?.width ?? 0) : 0;
-    // What to embed, one entry per content: the job's texts and files, then each new content's
-    // first URL; the other URLs of a content follow its result.
-    const toEmbed: EmbedItem[] = good.filter((item) => item.kind !== 'url');
-    const urlsOf = new Map<string, UrlItem[]>();
-    const embedding = new Set(toEmbed.map((item) => item.id));
-    let alreadyStored = 0;
-    for (const { item, id, bytes } of contents) {
-      if (stored.has(id)) {
-        recordUrl(item, id, width);
-        clearedFailures.push(item.id);
-        alreadyStored += 1;
-        continue;
-      }
-      urlsOf.set(id, [...(urlsOf.get(id) ?? []), item]);
-      if (embedding.has(id)) continue;
-      embedding.add(id);
-      toEmbed.push({ kind: 'image', id, source: item.source, bytes });
-    }
-    for (const settled of toEmbed.length === 0
-      ? []
-      : await embedItemsSettled(embeddings, toEmbed)) {
-      const { item } = settled;
-      const urls = urlsOf.get(item.id) ?? [];
-      if ('vector' in settled) {
-        rows.push({
-          id: item.id,
-          kind: item.kind === 'text' ? 'text' : 'image',
-          source: item.source,
-          text: item.kind === 'text' ? item.text : item.source,
-          model: data.model,
-          vector: encodeVector(settled.vector),
-        });
-        for (const url of urls) {
-          recordUrl(url, item.id, settled.vector.length);
-          clearedFailures.push(url.id);
-        }
-        continue;
-      }
-      // A transient error (a timeout, the API down) fails the job, which BullMQ retries with
-      // backoff; on the last attempt, or for the item's own fault, the item is recorded as failed.
-      if (!isItemError(settled.error) && !lastAttempt) throw settled.error;
-      if (item.bytes === undefined) failures.push(failureOf(item, data.model, settled.error));
-      // A URL's content that cannot be embedded is recorded under each URL's own id.
-      for (const url of urls) {
-        failures.push(failureOf(url, data.model, settled.error));
-        recordUrl(url, url.id, 0);
-      }
-    }
+    const {
+      rows,
+      failures: itemFailures,
+      records,
+      clearedFailures,
+      alreadyStored,
+    } = await embedJobItems(embeddings, good, {
+      model: data.model,
+      run: data.run!,
+      lastAttempt,
+      policy: imagePolicy,
+      // Read content is looked up in this worker's store only when the job is for it.
+      ...(data.store === identity ? { lookup } : {}),
+    });
+    failures.push(...itemFailures);
     // A fixed id per embed job: a job that runs again (a dead worker's, recovered) adds no second
     // write job while the first is queued, and the writer's upsert makes any repeat harmless.
     await results.add(

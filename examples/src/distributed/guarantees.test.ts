@@ -36,7 +36,7 @@ import {
   storeIdentity,
 } from './ingest-settings.js';
 import { IngestStore } from './ingest-store.js';
-import { itemId, urlItemId } from './item-id.js';
+import { deferredItemId, itemId } from './item-id.js';
 import { ensureRedisServerInstalled, type RedisServer, startRedisServer } from './redis-server.js';
 import { runToExit, startProcess, stopProcess } from './run-process.test-helper.js';
 import { encodeVector } from './vector-codec.js';
@@ -649,6 +649,7 @@ describe('a JSONL manifest instead of a folder, and LanceDB storage options', ()
       [
         { path: 'texts/one.txt' },
         { path: 'photo.png' },
+        { path: 'missing.png' },
         { url: `${base}/a.png` },
         { url: `${base}/b.png` },
         { text: 'An inline caption.', source: 'caption-1' },
@@ -670,13 +671,20 @@ describe('a JSONL manifest instead of a folder, and LanceDB storage options', ()
         environment,
       );
       expect(code, output).toBe(0);
-      expect(output).toContain(`5 items in ${manifest}: 5 to embed`);
-      expect(output).toContain('Run complete: 5 embedded, 0 failed, of 5 items');
+      // The producer reads no file a manifest names: a missing one is the worker's to record.
+      expect(output).toContain(
+        `6 items in ${manifest}: 6 to embed in 1 jobs of up to 32 on "${environment.INGEST_QUEUE}", 0 already in the store (5 URLs and paths among those to embed`,
+      );
+      expect(output).toContain('Run complete: 5 embedded, 1 failed, of 6 items');
+      expect(output).toContain(
+        `  ${join(folder, 'missing.png')}: ImageLoadError: cannot read image ${join(folder, 'missing.png')}: `,
+      );
       expect(fetched.sort()).toEqual(['/a.png', '/b.png']);
       const store = await IngestStore.open(environment.JINA_CLIP_LANCEDB, 'distributed', {
         timeout: '30s',
       });
-      expect((await store.readRowKeys()).map((key) => key.source).sort()).toEqual(
+      const rows = await store.readRows();
+      expect(rows.map((row) => row.source).sort()).toEqual(
         [
           `${base}/a.png`,
           `${base}/b.png`,
@@ -685,6 +693,13 @@ describe('a JSONL manifest instead of a folder, and LanceDB storage options', ()
           join(folder, 'texts', 'one.txt'),
         ].sort(),
       );
+      // A text file read by the worker is keyed and stored as the producer does a folder's.
+      const text = rows.find((row) => row.source.endsWith('one.txt'))!;
+      expect([text.id, text.kind, text.text]).toEqual([
+        itemId('text', 'A text file named in the manifest.', 'jina-clip-v1'),
+        'text',
+        'A text file named in the manifest.',
+      ]);
       store.close();
     } finally {
       images.close();
@@ -766,7 +781,7 @@ describe('a JSONL manifest instead of a folder, and LanceDB storage options', ()
       );
       expect(state.failures).toEqual([
         expect.objectContaining({
-          id: urlItemId(urls[3]!, model),
+          id: deferredItemId(urls[3]!, model),
           source: urls[3],
           error: 'ImageLoadError',
           message: expect.stringContaining('HTTP 404'),
@@ -782,7 +797,7 @@ describe('a JSONL manifest instead of a folder, and LanceDB storage options', ()
         [urls[0]!]: [itemId('image', one!, model), true, first.run],
         [urls[1]!]: [itemId('image', two!, model), true, first.run],
         [urls[2]!]: [itemId('image', one!, model), true, first.run],
-        [urls[3]!]: [urlItemId(urls[3]!, model), false, first.run],
+        [urls[3]!]: [deferredItemId(urls[3]!, model), false, first.run],
         [urls[4]!]: [itemId('image', five!, model), true, first.run],
       });
 
@@ -823,11 +838,11 @@ describe('a JSONL manifest instead of a folder, and LanceDB storage options', ()
 
   it('refuses a bad manifest line and bad storage options with one line, before anything starts', async () => {
     const manifest = join(scratch, 'bad.jsonl');
-    await writeFile(manifest, '{"path":"a.txt"}\n{"url":"ftp://x/y.png"}\n');
+    await writeFile(manifest, '{"path":"a.txt","url":"https://x/y.png"}\n');
     const bad = await runToExit('producer.ts', ['--manifest', manifest], environmentFor());
     expect(bad.code).toBe(2);
     expect(bad.output.trim()).toBe(
-      `error: ${manifest} line 1: cannot read ${join(scratch, 'a.txt')}: ENOENT.`,
+      `error: ${manifest} line 1: each line is {"path": …}, {"url": "http(s)://…"} or {"text": …, "source"?: …}.`,
     );
     await writeFile(manifest, '{"text":"fine"}\n{"url":"ftp://x/y.png"}\n');
     const url = await runToExit('producer.ts', ['--manifest', manifest], environmentFor());

@@ -4,14 +4,15 @@ import { itemId } from './item-id.js';
 
 /**
  * One item of a distributed run, as a job carries it: an image file, a text with its content, or
- * a manifest's image URL. A URL's content is unknown until a worker fetches it: its `id` here is
- * provisional (the model and the URL, `urlItemId`), used for its job and a failure to fetch it;
- * its row is keyed by the fetched bytes' {@link itemId}, like a file's.
+ * a manifest's `deferred` source (an http(s) URL or a path, an image or a text file) whose
+ * content only the worker reads. A deferred item's `id` is provisional (the model and the source,
+ * `deferredItemId`), used for its job and a failure to read it; its row is keyed by the content's
+ * {@link itemId}, like a folder's file.
  */
 export type IngestItem = (
   | { kind: 'image'; id: string; source: string }
   | { kind: 'text'; id: string; source: string; text: string }
-  | { kind: 'url'; id: string; source: string }
+  | { kind: 'deferred'; id: string; source: string; modality: 'image' | 'text' }
 ) & {
   /** Other paths with the same content (one item, one row): named with its failure too. */
   copies?: string[];
@@ -55,7 +56,7 @@ export function isIngestItem(data: unknown): data is IngestItem {
   if (typeof item.id !== 'string' || typeof item.source !== 'string') return false;
   return (
     item.kind === 'image' ||
-    (item.kind === 'url' && /^https?:\/\//i.test(item.source)) ||
+    (item.kind === 'deferred' && (item.modality === 'image' || item.modality === 'text')) ||
     (item.kind === 'text' && typeof item.text === 'string')
   );
 }

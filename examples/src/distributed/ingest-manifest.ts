@@ -1,10 +1,9 @@
 import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import split from 'split2';
 import type { IngestItem } from './ingest-item.js';
 import { IngestSettingsError } from './ingest-settings.js';
-import { itemId, urlItemId } from './item-id.js';
+import { deferredItemId, itemId } from './item-id.js';
 
 /** One line of a manifest: exactly one of `path`, `url` or `text`. */
 export type ManifestEntry = { path: string } | { url: string } | { text: string; source?: string };
@@ -20,6 +19,13 @@ export class ManifestError extends IngestSettingsError {
 }
 
 const TEXT_EXTENSIONS = /\.(txt|md)$/i;
+
+/**
+ * Longest manifest line, in characters: a path, a URL or an inline text is far shorter (a text
+ * longer than 8,192 tokens is cut by the model anyway), and a file with no line break in its first
+ * megabytes (a binary, a JSON array) is refused instead of read whole into one string.
+ */
+export const MAX_MANIFEST_LINE = 1024 * 1024;
 
 function entryOf(manifest: string, line: number, text: string): ManifestEntry {
   let value: unknown;
@@ -46,51 +52,60 @@ function entryOf(manifest: string, line: number, text: string): ManifestEntry {
 }
 
 /**
- * The items of a JSONL manifest, read as a stream: a path (relative to the manifest's folder; a
- * `.txt`/`.md` file is a text, anything else an image) is hashed by content like a folder's file;
- * a URL is left for the workers, which fetch it through the runtime's download policy and key its
- * row by the bytes they get (a changed object at the same URL is a new row, an unchanged one is
- * not embedded again); an inline text is hashed by content. Items with the same id (the same
- * content, or the same URL twice) are one, with the other sources in `copies`.
+ * The items of a JSONL manifest, read as a stream, without reading any file or URL it names: a
+ * path (relative to the manifest's folder; a `.txt`/`.md` file is a text, anything else an image)
+ * and a URL are `deferred` items, which the workers read (URLs through the runtime's download
+ * policy, paths under `INGEST_ROOT`) and key by content as the producer keys a folder's file (a
+ * changed object at the same URL is a new row, an unchanged one is not embedded again); an inline
+ * text is hashed by content here. Items with the same id (the same inline text, or the same
+ * source twice) are one, with the other sources in `copies`.
  */
 export async function readManifestItems(manifest: string, model: string): Promise<IngestItem[]> {
   const base = dirname(manifest);
   const items = new Map<string, IngestItem>();
-  const lines = createInterface({
-    input: createReadStream(manifest),
-    crlfDelay: Number.POSITIVE_INFINITY,
-  });
+  const lines = createReadStream(manifest).pipe(split({ maxLength: MAX_MANIFEST_LINE }));
   let line = 0;
-  for await (const text of lines) {
+  const iterator = lines[Symbol.asyncIterator]();
+  for (;;) {
+    let next: IteratorResult<string>;
+    try {
+      next = await iterator.next();
+    } catch (error) {
+      if ((error as Error).message !== 'maximum buffer reached') throw error;
+      throw new ManifestError(
+        manifest,
+        line + 1,
+        `longer than ${MAX_MANIFEST_LINE.toLocaleString('en-US')} characters (one JSON object a line).`,
+      );
+    }
+    if (next.done) break;
+    const text = next.value;
     line += 1;
+    // split2 checks only a line still unfinished at a chunk's end; this makes the limit exact.
+    if (text.length > MAX_MANIFEST_LINE) {
+      throw new ManifestError(
+        manifest,
+        line,
+        `longer than ${MAX_MANIFEST_LINE.toLocaleString('en-US')} characters (one JSON object a line).`,
+      );
+    }
     if (text.trim() === '') continue;
     const entry = entryOf(manifest, line, text);
     let item: IngestItem;
-    if ('url' in entry) {
-      item = { kind: 'url', id: urlItemId(entry.url, model), source: entry.url };
-    } else if ('path' in entry) {
-      const path = resolve(base, entry.path);
-      const content = await readFile(path).catch((cause: NodeJS.ErrnoException) => {
-        throw new ManifestError(
-          manifest,
-          line,
-          `cannot read ${path}: ${cause.code ?? cause.message}.`,
-        );
-      });
-      item = TEXT_EXTENSIONS.test(path)
-        ? {
-            kind: 'text',
-            id: itemId('text', content.toString('utf8').trim(), model),
-            source: path,
-            text: content.toString('utf8').trim(),
-          }
-        : { kind: 'image', id: itemId('image', content, model), source: path };
-    } else {
+    if ('text' in entry) {
       item = {
         kind: 'text',
         id: itemId('text', entry.text, model),
         source: entry.source ?? `${manifest}:${line}`,
         text: entry.text,
+      };
+    } else {
+      const source = 'url' in entry ? entry.url : resolve(base, entry.path);
+      item = {
+        kind: 'deferred',
+        id: deferredItemId(source, model),
+        source,
+        modality: 'path' in entry && TEXT_EXTENSIONS.test(source) ? 'text' : 'image',
       };
     }
     const first = items.get(item.id);

@@ -27,10 +27,10 @@ export function itemId(
 }
 
 /**
- * The provisional id of a manifest URL for one model (its job's key, and the id a failure to fetch
- * it is recorded under): the URL is not its content, so the row the fetched bytes make is keyed by
- * {@link itemId} of those bytes instead.
+ * The provisional id of a manifest's deferred source (a URL or a path) for one model: its job's
+ * key, and the id a failure to read it is recorded under. The source is not its content, so the
+ * row the content makes is keyed by {@link itemId} of that content instead.
  */
-export function urlItemId(url: string, model: string): string {
-  return itemId('image', `url\0${url}`, model);
+export function deferredItemId(source: string, model: string): string {
+  return itemId('image', `deferred\0${source}`, model);
 }

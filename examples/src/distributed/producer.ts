@@ -94,14 +94,15 @@ await runCommand(async () => {
   );
   const written = new Set((await store.readRowKeys()).map((key) => key.id));
   const failed = new Set((await store.readFailureKeys()).map((key) => key.id));
-  // The record: an item whose id (its content and the model) is in the store is done. A URL's
-  // content is unknown until a worker fetches it: URLs always go, and a worker embeds only
-  // content the store does not hold.
+  // The record: an item whose id (its content and the model) is in the store is done. A
+  // manifest's URL or path is read by the workers, not here: its content is unknown, so it always
+  // goes, and a worker embeds only content the store does not hold.
   const pending = items.filter(
     (item) =>
-      item.kind === 'url' || (!written.has(item.id) && (args.retryFailed || !failed.has(item.id))),
+      item.kind === 'deferred' ||
+      (!written.has(item.id) && (args.retryFailed || !failed.has(item.id))),
   );
-  const urlCount = items.filter((item) => item.kind === 'url').length;
+  const deferredCount = items.filter((item) => item.kind === 'deferred').length;
   const jobs = buildEmbedJobs(pending, jobSize, settings.attempts, {
     run,
     store: identity,
@@ -121,16 +122,18 @@ await runCommand(async () => {
   for (let start = 0; start < jobs.length; start += 1000) {
     await queue.addBulk(jobs.slice(start, start + 1000));
   }
-  // A URL's record names the run of the job that fetched it: this run's, or that of the job
-  // already queued (another producer's, an interrupted session's) that addBulk kept instead.
+  // A deferred item's record names the run of the job that read it: this run's, or that of the
+  // job already queued (another producer's, an interrupted session's) that addBulk kept instead.
   // Undefined: the job finished and left the queue before it could be read (any record will do).
-  const urlJobRuns = new Map<string, string | undefined>();
-  const urlJobs = jobs.filter((job) => job.data.items.some((item) => item.kind === 'url'));
-  for (let start = 0; start < urlJobs.length; start += 100) {
+  const deferredJobRuns = new Map<string, string | undefined>();
+  const deferredJobs = jobs.filter((job) =>
+    job.data.items.some((item) => item.kind === 'deferred'),
+  );
+  for (let start = 0; start < deferredJobs.length; start += 100) {
     await Promise.all(
-      urlJobs.slice(start, start + 100).map(async ({ data, opts }) => {
+      deferredJobs.slice(start, start + 100).map(async ({ data, opts }) => {
         const queued = (await queue.getJob(opts.jobId)) as Job<EmbedJobData> | undefined;
-        for (const item of data.items) urlJobRuns.set(item.id, queued?.data?.run);
+        for (const item of data.items) deferredJobRuns.set(item.id, queued?.data?.run);
       }),
     );
   }
@@ -148,9 +151,9 @@ await runCommand(async () => {
         error: 'WorkerCrashError',
         message: `a worker died on this item's job ${job.id} ${settings.attempts} times (killed, out of memory, or crashed)`,
       }));
-      // A URL is settled by its record (its content id, or here its own id: failed).
+      // A deferred item is settled by its record (its content's id, or here its own: failed).
       const records = jobItems
-        .filter((item) => item.kind === 'url')
+        .filter((item) => item.kind === 'deferred')
         .map((item) => ({
           source: item.source,
           id: item.id,
@@ -218,7 +221,7 @@ await runCommand(async () => {
     );
   }
   console.log(
-    `${items.length} items in ${input}: ${pending.length} to embed in ${jobs.length} jobs of up to ${jobSize} on "${settings.queueName}", ${items.length - pending.length} already in the store${urlCount > 0 ? ` (${urlCount} URLs among those to embed: fetched, and embedded only if their content is not stored)` : ''} (run ${run})`,
+    `${items.length} items in ${input}: ${pending.length} to embed in ${jobs.length} jobs of up to ${jobSize} on "${settings.queueName}", ${items.length - pending.length} already in the store${deferredCount > 0 ? ` (${deferredCount} URLs and paths among those to embed: read by the workers, embedded only if their content is not stored)` : ''} (run ${run})`,
   );
   if (args.detach) {
     store.close();
@@ -307,13 +310,13 @@ await runCommand(async () => {
   }
 
   // Totals from the store itself, never from the queue: what was enqueued must now be written or
-  // recorded as failed; a URL through the record its job wrote (the id of the content fetched).
+  // recorded as failed; a deferred item through the record its job wrote (its content's id).
   const rowKeys = await store.readRowKeys();
   const recordOf = new Map((await store.readRecords()).map((record) => [record.source, record]));
   const currentId = (item: IngestItem): string | undefined => {
-    if (item.kind !== 'url') return item.id;
+    if (item.kind !== 'deferred') return item.id;
     const record = recordOf.get(item.source);
-    const expected = urlJobRuns.get(item.id);
+    const expected = deferredJobRuns.get(item.id);
     return record !== undefined && (expected === undefined || record.run === expected)
       ? record.id
       : undefined;
