@@ -49,7 +49,8 @@ export async function writeTextItems(folder: string, count: number): Promise<Ing
   return readIngestItems(folder, MODEL);
 }
 
-function startRole(
+/** Starts one of the example's processes (`file` under examples/src/distributed) with tsx. */
+export function startRole(
   file: string,
   environment: NodeJS.ProcessEnv,
 ): { child: ChildProcess; ready: Promise<void> } {

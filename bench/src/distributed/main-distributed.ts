@@ -1,10 +1,11 @@
 /**
  * `npm run bench:distributed` (bench workspace): the distributed example's scaling on the api
  * backend (1, 2, 4 workers; the same work in one process), the LanceDB concurrent-writers check
- * behind its one store writer, and that writer's rows/s into a table of 0, 100k and 300k rows.
+ * behind its one store writer, that writer's rows/s into a table of 0, 100k and 300k rows, and the
+ * producer's peak memory on a rerun of 20k, 100k and 300k stored items.
  * Prints the tables and writes `distributed.json` to `--out`.
  *
- *   npm run bench:distributed --workspace bench [-- --items 2000 --out results --writer-sizes 0,100000,300000]
+ *   npm run bench:distributed --workspace bench [-- --items 2000 --out results --writer-sizes 0,100000,300000 --producer-items 20000,100000,300000]
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -26,6 +27,7 @@ import {
   type ConcurrentWritersResult,
   measureConcurrentWriters,
 } from './lancedb-concurrent-writers.js';
+import { measureProducerMemory, type ProducerMemoryRow } from './producer-memory.js';
 import { measureWriterThroughput, type WriterThroughputRow } from './writer-throughput.js';
 
 const { values } = parseArgs({
@@ -35,6 +37,8 @@ const { values } = parseArgs({
     'latency-ms': { type: 'string', default: '50' },
     // Rows already in the table for the writer's rows/s (synthetic, 768 wide).
     'writer-sizes': { type: 'string', default: '0,100000,300000' },
+    // Items of the producer's rerun whose peak memory is measured.
+    'producer-items': { type: 'string', default: '20000,100000,300000' },
   },
 });
 const count = Number(values.items);
@@ -103,10 +107,26 @@ try {
       `| ${row.startRows.toLocaleString('en-US')} rows | ${row.writer === 'coalesced' ? 'coalesced (jobs of 32 joined, up to 4,096 rows per merge-insert)' : 'one merge-insert per 32-row job'} | ${row.rows} | ${row.rowsPerSecond.toFixed(0)} |`,
     );
   }
+  const producer: ProducerMemoryRow[] = [];
+  for (const each of values['producer-items'].split(',').map(Number)) {
+    producer.push(await measureProducerMemory({ count: each, redisUrl: redis.url, scratch }));
+  }
+  console.log('\n| producer rerun, items all stored | peak RSS MiB | seconds |');
+  console.log('| ---: | ---: | ---: |');
+  for (const row of producer) {
+    console.log(
+      `| ${row.items.toLocaleString('en-US')} | ${row.peakRssMiB.toFixed(0)} | ${row.seconds.toFixed(1)} |`,
+    );
+  }
+  const [fewest, most] = [producer[0]!, producer.at(-1)!];
+  const perItem = ((most.peakRssMiB - fewest.peakRssMiB) * 1024) / (most.items - fewest.items);
+  console.log(
+    `\nProducer: ${perItem.toFixed(2)} KiB more at peak per item (10M items: about ${((perItem * 10_000_000) / 2 ** 20).toFixed(1)} GiB)`,
+  );
   const out = resolve(values.out);
   await writeFile(
     join(out, 'distributed.json'),
-    `${JSON.stringify({ machine: machineInfo(), latencyMs, scaling: rows, overhead, writers, writer }, null, 2)}\n`,
+    `${JSON.stringify({ machine: machineInfo(), latencyMs, scaling: rows, overhead, writers, writer, producer }, null, 2)}\n`,
   );
   console.log(`\nWrote ${join(out, 'distributed.json')}`);
 } finally {

@@ -54,8 +54,18 @@ export interface CleanupResult {
   failures: number;
 }
 
+function recordOf(row: Record<string, unknown>): SourceRecord {
+  return {
+    source: String(row.source),
+    id: String(row.id),
+    model: String(row.model),
+    dimensions: Number(row.dimensions),
+    run: String(row.run),
+  };
+}
+
 function quoted(ids: readonly string[]): string {
-  // Ids are hex digests; quoting still keeps a stray quote from breaking the filter.
+  // Ids are hex digests, sources paths and URLs: a quote is doubled, as SQL escapes it.
   return ids.map((id) => `'${id.replaceAll("'", "''")}'`).join(', ');
 }
 
@@ -232,13 +242,7 @@ export class IngestStore {
   async readRecords(): Promise<SourceRecord[]> {
     return (
       await this.#readColumn(this.#recordsName, ['source', 'id', 'model', 'dimensions', 'run'])
-    ).map((row) => ({
-      source: String(row.source),
-      id: String(row.id),
-      model: String(row.model),
-      dimensions: Number(row.dimensions),
-      run: String(row.run),
-    }));
+    ).map(recordOf);
   }
 
   /** Deletes the records of sources that `run` did not see (`full` cleanup: deleted files). */
@@ -261,10 +265,62 @@ export class IngestStore {
     }
   }
 
-  async #readColumn(name: string, columns: string[]): Promise<Record<string, unknown>[]> {
+  /**
+   * Calls `visit` with `columns` of every row of table `name`, a record batch at a time: at 10M
+   * rows, `toArray()` would first build 10M objects (the producer's peak memory, measured in
+   * `npm run bench:distributed`).
+   */
+  async #scan(name: string, columns: string[], visit: (values: unknown[]) => void): Promise<void> {
     const table = await this.#table(name);
-    if (table === undefined) return [];
-    return (await table.query().select(columns).toArray()) as Record<string, unknown>[];
+    if (table === undefined) return;
+    for await (const batch of table.query().select(columns)) {
+      const vectors = columns.map((column) => batch.getChild(column));
+      for (let index = 0; index < batch.numRows; index += 1) {
+        visit(vectors.map((vector) => vector?.get(index)));
+      }
+    }
+  }
+
+  async #readColumn(name: string, columns: string[]): Promise<Record<string, unknown>[]> {
+    const rows: Record<string, unknown>[] = [];
+    await this.#scan(name, columns, (values) => {
+      rows.push(Object.fromEntries(columns.map((column, index) => [column, values[index]])));
+    });
+    return rows;
+  }
+
+  async #readIds(name: string): Promise<Set<string>> {
+    const ids = new Set<string>();
+    await this.#scan(name, ['id'], ([id]) => ids.add(String(id)));
+    return ids;
+  }
+
+  /** The id of every row: what is written. */
+  readRowIds(): Promise<Set<string>> {
+    return this.#readIds(this.#tableName);
+  }
+
+  /** The id of every recorded failure. */
+  readFailureIds(): Promise<Set<string>> {
+    return this.#readIds(this.#failuresName);
+  }
+
+  /** The records of `sources` (those recorded), by source. */
+  async recordsOf(sources: readonly string[]): Promise<Map<string, SourceRecord>> {
+    const found = new Map<string, SourceRecord>();
+    const table = sources.length === 0 ? undefined : await this.#table(this.#recordsName);
+    for (let start = 0; table !== undefined && start < sources.length; start += FILTER_IDS) {
+      const rows = await table
+        .query()
+        .where(`source IN (${quoted(sources.slice(start, start + FILTER_IDS))})`)
+        .select(['source', 'id', 'model', 'dimensions', 'run'])
+        .toArray();
+      for (const row of rows as Record<string, unknown>[]) {
+        const record = recordOf(row);
+        found.set(record.source, record);
+      }
+    }
+    return found;
   }
 
   /** The id and source of every row (the record of what is written). */

@@ -92,50 +92,68 @@ await runCommand(async () => {
     settings.table,
     settings.storageOptions,
   );
-  const written = new Set((await store.readRowKeys()).map((key) => key.id));
-  const failed = new Set((await store.readFailureKeys()).map((key) => key.id));
-  // The record: an item whose id (its content and the model) is in the store is done. A
-  // manifest's URL or path is read by the workers, not here: its content is unknown, so it always
-  // goes, and a worker embeds only content the store does not hold.
-  const pending = items.filter(
-    (item) =>
-      item.kind === 'deferred' ||
-      (!written.has(item.id) && (args.retryFailed || !failed.has(item.id))),
-  );
+  const rowsBefore = await store.countRows();
   const deferredCount = items.filter((item) => item.kind === 'deferred').length;
-  const jobs = buildEmbedJobs(pending, jobSize, settings.attempts, {
-    run,
-    store: identity,
-    model: settings.model,
-  });
-  const jobIds = new Set(jobs.map((job) => job.opts.jobId));
-  // A completed job whose items are still not in the store (its write job lost or failed for
-  // good) goes again: Queue.addBulk would skip its id.
-  for (let start = 0; start < jobs.length; start += 100) {
-    await Promise.all(
-      jobs.slice(start, start + 100).map(async ({ opts }) => {
-        if ((await queue.getJobState(opts.jobId)) === 'completed') await queue.remove(opts.jobId);
-      }),
+  const { pendingCount, jobCount, jobIds, deferredJobRuns } = await enqueue();
+
+  /**
+   * Enqueues the items the store lacks in jobs of `--job-size`. The record: an item whose id (its
+   * content and the model) is in the store is done. A manifest's URL or path is read by the
+   * workers, not here: its content is unknown, so it always goes, and a worker embeds only content
+   * the store does not hold.
+   */
+  async function enqueue() {
+    // Ids only, read a batch at a time, and let go once the jobs are queued: at 10M rows the
+    // producer's memory is the item list and one such set (`npm run bench:distributed`).
+    const written = await store.readRowIds();
+    const failed = await store.readFailureIds();
+    const pending = items.filter(
+      (item) =>
+        item.kind === 'deferred' ||
+        (!written.has(item.id) && (args.retryFailed || !failed.has(item.id))),
     );
-  }
-  // Queue.addBulk skips a job whose id is already in the queue (an interrupted session's).
-  for (let start = 0; start < jobs.length; start += 1000) {
-    await queue.addBulk(jobs.slice(start, start + 1000));
-  }
-  // A deferred item's record names the run of the job that read it: this run's, or that of the
-  // job already queued (another producer's, an interrupted session's) that addBulk kept instead.
-  // Undefined: the job finished and left the queue before it could be read (any record will do).
-  const deferredJobRuns = new Map<string, string | undefined>();
-  const deferredJobs = jobs.filter((job) =>
-    job.data.items.some((item) => item.kind === 'deferred'),
-  );
-  for (let start = 0; start < deferredJobs.length; start += 100) {
-    await Promise.all(
-      deferredJobs.slice(start, start + 100).map(async ({ data, opts }) => {
-        const queued = (await queue.getJob(opts.jobId)) as Job<EmbedJobData> | undefined;
-        for (const item of data.items) deferredJobRuns.set(item.id, queued?.data?.run);
-      }),
+    const jobs = buildEmbedJobs(pending, jobSize, settings.attempts, {
+      run,
+      store: identity,
+      model: settings.model,
+    });
+    // A completed job whose items are still not in the store (its write job lost or failed for
+    // good) goes again: Queue.addBulk would skip its id.
+    for (let start = 0; start < jobs.length; start += 100) {
+      await Promise.all(
+        jobs.slice(start, start + 100).map(async ({ opts }) => {
+          if ((await queue.getJobState(opts.jobId)) === 'completed') await queue.remove(opts.jobId);
+        }),
+      );
+    }
+    // Queue.addBulk skips a job whose id is already in the queue (an interrupted session's).
+    for (let start = 0; start < jobs.length; start += 1000) {
+      await queue.addBulk(jobs.slice(start, start + 1000));
+    }
+    // A deferred item's record names the run of the job that read it: this run's, or that of the
+    // job already queued (another producer's, an interrupted session's) that addBulk kept
+    // instead. Undefined: the job finished and left the queue before it could be read (any
+    // record will do).
+    const runs = new Map<string, string | undefined>();
+    const deferredJobs = jobs.filter((job) =>
+      job.data.items.some((item) => item.kind === 'deferred'),
     );
+    for (let start = 0; start < deferredJobs.length; start += 100) {
+      await Promise.all(
+        deferredJobs.slice(start, start + 100).map(async ({ data, opts }) => {
+          const queued = (await queue.getJob(opts.jobId)) as Job<EmbedJobData> | undefined;
+          for (const item of data.items) runs.set(item.id, queued?.data?.run);
+        }),
+      );
+    }
+    // The texts are in Redis now; the rest of the run needs ids and sources only.
+    for (const item of items) if (item.kind === 'text') item.text = '';
+    return {
+      pendingCount: pending.length,
+      jobCount: jobs.length,
+      jobIds: new Set(jobs.map((job) => job.opts.jobId)),
+      deferredJobRuns: runs,
+    };
   }
 
   /** Jobs whose workers died on them `attempts` times: their items are recorded, never retried. */
@@ -174,20 +192,23 @@ await runCommand(async () => {
    * 5 MB) in Redis at once, and waits until each is written (a written job leaves the queue).
    * Returns why not, if a job failed for good or no writer took them.
    */
-  async function sendRecords(records: SourceRecord[]): Promise<string | undefined> {
+  async function sendRecords(records: Iterable<SourceRecord>): Promise<string | undefined> {
     const size = 4096;
     const queued: string[] = [];
     let noWriterSince = 0;
-    for (let start = 0, part = 0; start < records.length; start += size, part += 1) {
+    let part = 0;
+    let chunk: SourceRecord[] = [];
+    const send = async () => {
       const id = `records-${run}-${part}`;
+      part += 1;
       queued.push(id);
       const data = { embedJobId: id, run, store: identity, rows: [], failures: [], items: 0 };
-      await results.add(
-        'write',
-        { ...data, records: records.slice(start, start + size) },
-        writeJobOptions(id),
-      );
-      while (queued.length >= 8 || (start + size >= records.length && queued.length > 0)) {
+      await results.add('write', { ...data, records: chunk }, writeJobOptions(id));
+      chunk = [];
+    };
+    /** Waits until at most `most` record jobs are queued; a reason if they cannot be written. */
+    const drain = async (most: number): Promise<string | undefined> => {
+      while (queued.length > most) {
         const state = await results.getJobState(queued[0]!);
         if (state === 'failed') {
           const job = await results.getJob(queued[0]!);
@@ -204,8 +225,17 @@ await runCommand(async () => {
         }
         await new Promise((wake) => setTimeout(wake, 50));
       }
+      return undefined;
+    };
+    for (const record of records) {
+      chunk.push(record);
+      if (chunk.length < size) continue;
+      await send();
+      const problem = await drain(7);
+      if (problem !== undefined) return problem;
     }
-    return undefined;
+    if (chunk.length > 0) await send();
+    return drain(0);
   }
 
   const gaveUp = await queue.getJobs(['failed']);
@@ -221,7 +251,7 @@ await runCommand(async () => {
     );
   }
   console.log(
-    `${items.length} items in ${input}: ${pending.length} to embed in ${jobs.length} jobs of up to ${jobSize} on "${settings.queueName}", ${items.length - pending.length} already in the store${deferredCount > 0 ? ` (${deferredCount} URLs and paths among those to embed: read by the workers, embedded only if their content is not stored)` : ''} (run ${run})`,
+    `${items.length} items in ${input}: ${pendingCount} to embed in ${jobCount} jobs of up to ${jobSize} on "${settings.queueName}", ${items.length - pendingCount} already in the store${deferredCount > 0 ? ` (${deferredCount} URLs and paths among those to embed: read by the workers, embedded only if their content is not stored)` : ''} (run ${run})`,
   );
   if (args.detach) {
     store.close();
@@ -233,10 +263,10 @@ await runCommand(async () => {
   const events = new QueueEvents(resultsQueueName(settings), { connection });
   await events.waitUntilReady();
   const startedAt = Date.now();
-  let settled = items.length - pending.length;
+  let settled = items.length - pendingCount;
   let lastProgressAt = Date.now();
   const bar = createRateProgress('written');
-  if (pending.length > 0) bar.start(items.length, settled, { rate: '0' });
+  if (pendingCount > 0) bar.start(items.length, settled, { rate: '0' });
   const counted = new Set<string>();
   events.on('completed', ({ returnvalue }) => {
     const result = (
@@ -246,7 +276,7 @@ await runCommand(async () => {
     counted.add(result.embedJobId);
     settled += result.items ?? result.rows + result.failures;
     lastProgressAt = Date.now();
-    const rate = (settled - (items.length - pending.length)) / ((Date.now() - startedAt) / 1000);
+    const rate = (settled - (items.length - pendingCount)) / ((Date.now() - startedAt) / 1000);
     bar.update(Math.min(settled, items.length), { rate: rate.toFixed(1) });
   });
   const stop = async () => {
@@ -264,7 +294,7 @@ await runCommand(async () => {
   const idleSince = { writer: 0, worker: 0 };
   let warnedStall = false;
   const note = (line: string) => {
-    if (pending.length > 0) bar.stop();
+    if (pendingCount > 0) bar.stop();
     console.error(line);
   };
   for (let tick = 0; ; tick += 1) {
@@ -304,15 +334,17 @@ await runCommand(async () => {
     }
     await new Promise((wake) => setTimeout(wake, 250));
   }
-  if (pending.length > 0) {
+  if (pendingCount > 0) {
     bar.update(Math.min(settled, items.length));
     bar.stop();
   }
 
   // Totals from the store itself, never from the queue: what was enqueued must now be written or
   // recorded as failed; a deferred item through the record its job wrote (its content's id).
-  const rowKeys = await store.readRowKeys();
-  const recordOf = new Map((await store.readRecords()).map((record) => [record.source, record]));
+  const writtenNow = await store.readRowIds();
+  const recordOf = await store.recordsOf(
+    items.filter((item) => item.kind === 'deferred').map((item) => item.source),
+  );
   const currentId = (item: IngestItem): string | undefined => {
     if (item.kind !== 'deferred') return item.id;
     const record = recordOf.get(item.source);
@@ -321,18 +353,17 @@ await runCommand(async () => {
       ? record.id
       : undefined;
   };
-  const idOf = new Map(items.map((item) => [item, currentId(item)]));
   const failures = (await store.readFailures()).filter((failure) => byId.has(failure.id));
-  const writtenNow = new Set(rowKeys.map((key) => key.id));
   const failedNow = new Set(failures.map((failure) => failure.id));
-  const embeddedCount = items.filter((item) => writtenNow.has(idOf.get(item)!)).length;
-  const missing = items.filter((item) => {
-    const id = idOf.get(item);
-    return id === undefined || (!writtenNow.has(id) && !failedNow.has(id));
-  });
-  const newRows = new Set(
-    [...idOf.values()].filter((id) => id !== undefined && writtenNow.has(id) && !written.has(id)),
-  ).size;
+  let embeddedCount = 0;
+  const missing: IngestItem[] = [];
+  for (const item of items) {
+    const id = currentId(item);
+    if (id === undefined || (!writtenNow.has(id) && !failedNow.has(id))) missing.push(item);
+    else if (writtenNow.has(id)) embeddedCount += 1;
+  }
+  // The rows the store gained while this run lasted (another producer's at once included).
+  const newRows = writtenNow.size - rowsBefore;
   const seconds = (Date.now() - startedAt) / 1000;
   console.log(
     `Run complete: ${embeddedCount} embedded, ${failedNow.size} failed, of ${items.length} items` +
@@ -355,7 +386,7 @@ await runCommand(async () => {
   let cleaned = '';
   if (cleanup !== 'none' && missing.length === 0 && brokenWrites.length === 0) {
     const deleted = await store.deleteStale(
-      new Set([...idOf.values()].filter((id) => id !== undefined)),
+      new Set(items.map(currentId).filter((id) => id !== undefined)),
       cleanup === 'incremental'
         ? new Set(
             args.manifest === undefined
@@ -370,19 +401,22 @@ await runCommand(async () => {
   // id, the model, the width and this run, after the cleanup that read the previous records.
   // Sent through the writer, the one process that writes the store's tables.
   const width = (await store.shape())?.width ?? 0;
-  const unrecorded = await sendRecords(
-    items.flatMap((item) => {
-      const id = idOf.get(item);
-      if (id === undefined || !(writtenNow.has(id) || failedNow.has(id))) return [];
-      return [...new Set([item.source, ...(item.copies ?? [])])].map((source) => ({
-        source,
-        id,
-        model: settings.model,
-        dimensions: writtenNow.has(id) ? width : 0,
-        run,
-      }));
-    }),
-  );
+  function* runRecords(): Generator<SourceRecord> {
+    for (const item of items) {
+      const id = currentId(item);
+      if (id === undefined || !(writtenNow.has(id) || failedNow.has(id))) continue;
+      for (const source of new Set([item.source, ...(item.copies ?? [])])) {
+        yield {
+          source,
+          id,
+          model: settings.model,
+          dimensions: writtenNow.has(id) ? width : 0,
+          run,
+        };
+      }
+    }
+  }
+  const unrecorded = await sendRecords(runRecords());
   if (unrecorded !== undefined) {
     console.log(
       `The source records of this run are not all written (${unrecorded}): run the producer again to write them.`,
