@@ -349,7 +349,9 @@ await runCommand(async () => {
     if (item.kind !== 'deferred') return item.id;
     const record = recordOf.get(item.source);
     const expected = deferredJobRuns.get(item.id);
-    return record !== undefined && (expected === undefined || record.run === expected)
+    // Run ids start with their start time: a later run's record (another producer that read the
+    // source again after this run's job) settles it as well; an earlier one is stale.
+    return record !== undefined && (expected === undefined || record.run >= expected)
       ? record.id
       : undefined;
   };

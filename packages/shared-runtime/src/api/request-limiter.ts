@@ -1,3 +1,5 @@
+import { SignalWatch } from '../signal-watch.js';
+
 /** How the request that held a slot went: it tunes the limiter's concurrency. */
 export type SlotOutcome = 'success' | 'rate-limited' | 'other';
 
@@ -40,7 +42,17 @@ export function createRequestLimiter(max: number): RequestLimiter {
   let generation = 0;
   let successes = 0;
   let closed: { reason: unknown } | undefined;
-  const waiting: Array<{ grant(): void; cancel(reason: unknown): void }> = [];
+  let waiting: Array<{
+    signal: AbortSignal | undefined;
+    grant(): void;
+    cancel(reason: unknown): void;
+  }> = [];
+  // A call's batches wait with its one signal: one abort listener for all of them.
+  const signals = new SignalWatch((signal) => {
+    const aborted = waiting.filter((waiter) => waiter.signal === signal);
+    waiting = waiting.filter((waiter) => waiter.signal !== signal);
+    for (const waiter of aborted) waiter.cancel(signal.reason);
+  });
 
   const grantWaiting = () => {
     while (active < limit && waiting.length > 0) {
@@ -87,23 +99,18 @@ export function createRequestLimiter(max: number): RequestLimiter {
         return Promise.resolve(slot());
       }
       return new Promise((resolve, reject) => {
-        const waiter = {
+        waiting.push({
+          signal,
           grant() {
-            signal?.removeEventListener('abort', onAbort);
+            signals.unwatch(signal);
             resolve(slot());
           },
           cancel(reason: unknown) {
-            signal?.removeEventListener('abort', onAbort);
+            signals.unwatch(signal);
             reject(reason);
           },
-        };
-        const onAbort = () => {
-          const index = waiting.indexOf(waiter);
-          if (index >= 0) waiting.splice(index, 1);
-          reject(signal?.reason);
-        };
-        waiting.push(waiter);
-        signal?.addEventListener('abort', onAbort, { once: true });
+        });
+        signals.watch(signal);
       });
     },
   };

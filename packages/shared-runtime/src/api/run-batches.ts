@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 /** The inputs `[start, end)` of one request. */
 export interface BatchRange {
   readonly start: number;
@@ -47,6 +48,10 @@ export function runBatches<Prepared, Result>(
   const ranges = splitIntoBatches(options.total, options.batchSize);
   const workerCount = Math.min(options.concurrency, ranges.length);
   const controller = new AbortController();
+  // Each worker's request (or retry wait) listens on this call's own signal, as do the
+  // preparations running ahead: as many as the concurrency the caller asked for, legitimately,
+  // so Node's leak warning past 10 (`MaxListenersExceededWarning`) would be noise.
+  setMaxListeners(Math.max(10, 2 * workerCount + 10), controller.signal);
   const prepared = new Array<Promise<Prepared> | undefined>(ranges.length);
   let prepareNext = 0;
   let sendNext = 0;

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { PixelBudget } from './pixel-budget.js';
 
@@ -55,5 +56,33 @@ describe('PixelBudget', () => {
     held();
     expect(budget.available).toBe(100);
     await expect(budget.acquire(1, AbortSignal.abort(reason))).rejects.toBe(reason);
+  });
+
+  it('keeps one abort listener per signal however many of its images wait, and none once served', async () => {
+    const budget = new PixelBudget(3);
+    const controller = new AbortController();
+    const held = await budget.acquire(3, controller.signal);
+    const waiting = Array.from({ length: 40 }, () => budget.acquire(1, controller.signal));
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+    held();
+    for (const each of waiting.slice(0, 3)) (await each)();
+    // Served in order, three at a time: the listener stays while any waits.
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+    for (const each of waiting.slice(3)) (await each)();
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    expect(budget.available).toBe(3);
+
+    // An abort rejects every waiter of that signal at once, and only those.
+    const other = new AbortController();
+    const full = await budget.acquire(3);
+    const aborted = Array.from({ length: 20 }, () => budget.acquire(1, controller.signal));
+    const kept = budget.acquire(1, other.signal);
+    const reason = new Error('caller gave up');
+    controller.abort(reason);
+    for (const each of aborted) await expect(each).rejects.toBe(reason);
+    full();
+    (await kept)();
+    expect(getEventListeners(other.signal, 'abort')).toHaveLength(0);
+    expect(budget.available).toBe(3);
   });
 });

@@ -1,3 +1,4 @@
+import { SignalWatch } from '../signal-watch.js';
 import { uvThreadpoolSize } from './image-workers-option.js';
 
 /**
@@ -11,7 +12,14 @@ import { uvThreadpoolSize } from './image-workers-option.js';
 export class PixelBudget {
   readonly capacity: number;
   #available: number;
-  readonly #waiting: { weight: number; grant: () => void }[] = [];
+  #waiting: Waiter[] = [];
+  /** A call's images share its signal: one abort listener for all of them. */
+  readonly #signals = new SignalWatch((signal) => {
+    const aborted = this.#waiting.filter((waiter) => waiter.signal === signal);
+    this.#waiting = this.#waiting.filter((waiter) => waiter.signal !== signal);
+    for (const waiter of aborted) waiter.reject(signal.reason);
+    this.#grant();
+  });
 
   /** @param capacity what may be held at once across every caller of this budget. */
   constructor(capacity: number) {
@@ -32,42 +40,42 @@ export class PixelBudget {
   acquire(pixels: number, signal?: AbortSignal): Promise<() => void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     const weight = Math.min(Math.max(pixels, 0), this.capacity);
-    const take = (): (() => void) => {
-      this.#available -= weight;
-      let released = false;
-      return () => {
-        if (released) return;
-        released = true;
-        this.#available += weight;
-        this.#grant();
-      };
-    };
-    if (this.#waiting.length === 0 && weight <= this.#available) return Promise.resolve(take());
+    if (this.#waiting.length === 0 && weight <= this.#available) {
+      return Promise.resolve(this.#take(weight));
+    }
     return new Promise((resolve, reject) => {
-      const entry = {
-        weight,
-        grant: () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve(take());
-        },
-      };
-      const onAbort = () => {
-        const index = this.#waiting.indexOf(entry);
-        if (index >= 0) this.#waiting.splice(index, 1);
-        this.#grant();
-        reject(signal!.reason);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.#waiting.push(entry);
+      this.#waiting.push({ weight, signal, resolve, reject });
+      this.#signals.watch(signal);
     });
+  }
+
+  #take(weight: number): () => void {
+    this.#available -= weight;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#available += weight;
+      this.#grant();
+    };
   }
 
   /** Grants waiters in order while the first one fits. */
   #grant(): void {
     while (this.#waiting.length > 0 && this.#waiting[0]!.weight <= this.#available) {
-      this.#waiting.shift()!.grant();
+      const waiter = this.#waiting.shift()!;
+      this.#signals.unwatch(waiter.signal);
+      waiter.resolve(this.#take(waiter.weight));
     }
   }
+}
+
+/** One acquire waiting for its weight. */
+interface Waiter {
+  weight: number;
+  signal: AbortSignal | undefined;
+  resolve: (release: () => void) => void;
+  reject: (reason: unknown) => void;
 }
 
 /**

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { captureWarnings } from './capture-warnings.test-helper.js';
 import { type HubServer, startHubServer } from './hub-server.js';
 import { gitBlobSha1 } from './hub-server-files.js';
 
@@ -185,6 +186,27 @@ describe('startHubServer', () => {
       expect(head.headers.etag).toBe(`"${sha256(weights)}"`);
       expect(head.headers['x-linked-etag']).toBe(`"${sha256(weights)}"`);
       expect(head.headers['x-linked-size']).toBe(String(weights.length));
+    } finally {
+      await direct.close();
+    }
+  });
+
+  it('streams a large file to a slow reader without a listener left per backpressure wait', async () => {
+    const large = randomBytes(4 * 1024 * 1024);
+    await writeFile(join(directory, 'org/open/onnx/large.onnx'), large);
+    const direct = await startHubServer({ root: directory, redirectToCdn: false });
+    try {
+      const warnings = await captureWarnings(async () => {
+        const response = await request(`${direct.url}/org/open/resolve/main/onnx/large.onnx`);
+        const chunks: Buffer[] = [];
+        for await (const chunk of response.body) {
+          chunks.push(chunk as Buffer);
+          // A slow reader: the server's writes fill the socket and wait for it to drain.
+          await new Promise((resolve) => setTimeout(resolve, 1));
+        }
+        expect(sha256(Buffer.concat(chunks))).toBe(sha256(large));
+      });
+      expect(warnings.map((warning) => warning.name)).not.toContain('MaxListenersExceededWarning');
     } finally {
       await direct.close();
     }
