@@ -9,6 +9,7 @@ import { deferredItemId, itemId } from './item-id.js';
 import {
   type DeferredItem,
   isTransientReadError,
+  MAX_TEXT_FILE_BYTES,
   readDeferredItems,
 } from './read-deferred-items.js';
 
@@ -93,12 +94,14 @@ describe('readDeferredItems', () => {
     await writeFile(join(folder, 'note.txt'), '  A caption from a file.\n');
     const outside = `${folder}-outside.png`;
     await writeFile(outside, BYTES);
+    await writeFile(join(folder, 'huge.txt'), 'x'.repeat(MAX_TEXT_FILE_BYTES + 1));
     const read = await readDeferredItems(
       [
         deferred(join(folder, 'photo.png')),
         deferred(join(folder, 'note.txt'), 'text'),
         deferred(join(folder, 'missing.txt'), 'text'),
         deferred(outside),
+        deferred(join(folder, 'huge.txt'), 'text'),
       ],
       MODEL,
       { imageFileRoot: folder },
@@ -117,12 +120,19 @@ describe('readDeferredItems', () => {
     expect(((read[3] as { error: ImageLoadError }).error as ImageLoadError).reason).toBe(
       'blocked-path',
     );
+    // A text file over 1 MiB is refused while reading, named, not read whole.
+    const huge = (read[4] as { error: Error }).error;
+    expect([
+      huge.name,
+      (huge.cause as ImageLoadError).reason,
+      (huge.cause as ImageLoadError).limit,
+    ]).toEqual(['TextLoadError', 'too-large', MAX_TEXT_FILE_BYTES]);
     // A path's failure is never retried: it will not read better next time.
     expect(
       read
         .slice(2)
         .map((each) => isTransientReadError(each.item, (each as { error: unknown }).error)),
-    ).toEqual([false, false]);
+    ).toEqual([false, false, false]);
   });
 
   it('refuses a private address without the opt-in, as a failure of the item, not retried', async () => {

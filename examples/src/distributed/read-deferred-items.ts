@@ -21,6 +21,14 @@ const READ_CONCURRENCY = 8;
 const URL_SOURCE = /^https?:\/\//i;
 
 /**
+ * Largest text file a worker reads, in bytes: its text travels in the write job through Redis and
+ * is stored in the row whole, while the model reads its first few thousand tokens. As a manifest
+ * line holds at most 1 MiB of inline text, so does a text file; a larger one is recorded as a
+ * `TextLoadError` (`too-large`), not read.
+ */
+export const MAX_TEXT_FILE_BYTES = 1024 * 1024;
+
+/**
  * True for a failure that a later attempt may not meet: a URL's download that timed out, lost
  * its connection, or was answered 408, 429 or 5xx. The job is then retried with backoff. A 404,
  * a 403, a blocked address, an oversized object, and any failure to read a path (missing, not
@@ -61,7 +69,18 @@ export async function readDeferredItems(
     for (let index = next++; index < items.length; index = next++) {
       const item = items[index]!;
       try {
-        const bytes = await readImageBytes(item.source, options);
+        const bytes = await readImageBytes(
+          item.source,
+          item.modality === 'text'
+            ? {
+                ...options,
+                maxImageBytes: Math.min(
+                  options.maxImageBytes ?? MAX_TEXT_FILE_BYTES,
+                  MAX_TEXT_FILE_BYTES,
+                ),
+              }
+            : options,
+        );
         if (item.modality === 'image') {
           results[index] = { item, id: itemId('image', bytes, model), bytes };
         } else {
