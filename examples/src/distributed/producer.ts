@@ -16,15 +16,10 @@ import { type Job, Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { readDataFolder } from '../data-folder.js';
 import { createRateProgress } from '../progress-bar.js';
+import { failedItem } from './embed-job-items.js';
 import { buildEmbedJobs } from './embed-jobs.js';
 import { type IngestItem, readIngestItems } from './ingest-item.js';
-import type {
-  EmbedJobData,
-  EmbedJobResult,
-  FailedItem,
-  WriteJobData,
-  WriteJobResult,
-} from './ingest-jobs.js';
+import type { EmbedJobData, EmbedJobResult, WriteJobData, WriteJobResult } from './ingest-jobs.js';
 import { readManifestItems } from './ingest-manifest.js';
 import {
   IngestSetupError,
@@ -161,14 +156,14 @@ await runCommand(async () => {
     for (const job of crashed) {
       const data = job.data;
       const jobItems: IngestItem[] = data?.items ?? [];
-      const failures: FailedItem[] = jobItems.map((item) => ({
-        id: item.id,
-        kind: item.kind === 'text' ? 'text' : 'image',
-        source: item.source,
-        model: data.model,
-        error: 'WorkerCrashError',
-        message: `a worker died on this item's job ${job.id} ${settings.attempts} times (killed, out of memory, or crashed)`,
-      }));
+      const failures = jobItems.map((item) =>
+        failedItem(
+          item,
+          data.model,
+          'WorkerCrashError',
+          `a worker died on this item's job ${job.id} ${settings.attempts} times (killed, out of memory, or crashed)`,
+        ),
+      );
       // A deferred item is settled by its record (its content's id, or here its own: failed).
       const records = jobItems
         .filter((item) => item.kind === 'deferred')

@@ -1,3 +1,4 @@
+import type { WorkerError } from '../worker-error.js';
 import type { ImageHeader } from './decode-rgb.js';
 import type { ImagePreprocessConfig } from './image-preprocess-config.js';
 import type { PreprocessedImage } from './preprocess-image.js';
@@ -15,4 +16,4 @@ export interface ImageWorkerTask {
 /** A worker's answer to the task `id`: the preprocessed image (transferred), or why it failed. */
 export type ImageWorkerReply =
   | { readonly id: number; readonly image: PreprocessedImage; readonly error?: undefined }
-  | { readonly id: number; readonly error: { readonly name: string; readonly message: string } };
+  | { readonly id: number; readonly error: WorkerError };

@@ -1,6 +1,7 @@
 import type { Worker } from 'node:worker_threads';
 import { BackendClosedError } from '../errors/backend-closed-error.js';
 import { startWorkerThread } from '../start-worker-thread.js';
+import { fromWorkerError } from '../worker-error.js';
 import { type ImageHeader, loadSharp } from './decode-rgb.js';
 import type { ImagePreprocessConfig } from './image-preprocess-config.js';
 import type { ImageWorkerReply, ImageWorkerTask } from './image-worker-messages.js';
@@ -149,9 +150,7 @@ export class ImageWorkerPool {
         if (reply.error === undefined) {
           pending.resolve(reply.image);
         } else {
-          const error = new Error(reply.error.message);
-          error.name = reply.error.name;
-          pending.reject(error);
+          pending.reject(fromWorkerError(reply.error));
         }
       });
     });

@@ -4,6 +4,7 @@
  * RGB pixels. Nothing is shared with other threads, so workers never wait on each other.
  */
 import { parentPort } from 'node:worker_threads';
+import { toWorkerError } from '../worker-error.js';
 import type { ImageWorkerReply, ImageWorkerTask } from './image-worker-messages.js';
 import { preprocessImage } from './preprocess-image.js';
 
@@ -26,13 +27,7 @@ port.on('message', async (task: ImageWorkerTask) => {
     transfer.push(data.buffer as ArrayBuffer);
     reply = { id: task.id, image: { ...image, data } };
   } catch (error) {
-    reply = {
-      id: task.id,
-      error: {
-        name: error instanceof Error ? error.name : 'Error',
-        message: error instanceof Error ? error.message : String(error),
-      },
-    };
+    reply = { id: task.id, error: toWorkerError(error) };
   }
   port.postMessage(reply, transfer);
 });

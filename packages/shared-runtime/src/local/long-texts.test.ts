@@ -1,30 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../errors/invalid-input-error.js';
 import { captureWarnings } from '../testing/capture-warnings.test-helper.js';
-import {
-  type TinyModelRepo,
-  writeTinyModelRepo,
-} from '../testing/tiny-model-repo/write-tiny-model-repo.js';
+import { useTinyRepos } from '../testing/tiny-model-repo/tiny-repos.test-helper.js';
+import type { TinyModelRepo } from '../testing/tiny-model-repo/write-tiny-model-repo.js';
 import { createLocalBackend } from './create-local-backend.js';
 import { runScriptInChild } from './run-script-in-child.test-helper.js';
 
-let root: string;
-let v1: TinyModelRepo;
-let v2: TinyModelRepo;
-
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'long-texts-'));
-  [v1, v2] = await Promise.all([
-    writeTinyModelRepo(join(root, 'v1'), { model: 'jina-clip-v1', imageSize: 32 }),
-    writeTinyModelRepo(join(root, 'v2'), { model: 'jina-clip-v2', imageSize: 32 }),
-  ]);
-});
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
-});
+const repos = useTinyRepos('long-texts');
 
 /**
  * Embeds a 20 MB text (and a short one) with the local backend in a child process whose heap is
@@ -45,16 +27,16 @@ const huge = unit.repeat(Math.ceil(20_000_000 / unit.length));
 const { embeddings, usage } = await backend.embed(['cat', huge]);
 await backend.close();
 console.log(JSON.stringify({ length: huge.length, widths: embeddings.map((e) => e.length), usage, reports }));`,
-    { directory: root, maxOldSpaceMb: 512, timeoutMs: 120_000 },
+    { directory: repos.root, maxOldSpaceMb: 512, timeoutMs: 120_000 },
   );
 }
 
 describe('the local backend on a 20 MB text (child process, 512 MB heap, 120 s cap)', () => {
   for (const [name, repoOf, kind] of [
-    ['jina-clip-v1, words', () => v1, 'words'],
-    ['jina-clip-v2, words', () => v2, 'words'],
-    ['jina-clip-v1, CJK and letters without spaces', () => v1, 'unbroken'],
-    ['jina-clip-v2, CJK and letters without spaces', () => v2, 'unbroken'],
+    ['jina-clip-v1, words', () => repos.v1, 'words'],
+    ['jina-clip-v2, words', () => repos.v2, 'words'],
+    ['jina-clip-v1, CJK and letters without spaces', () => repos.v1, 'unbroken'],
+    ['jina-clip-v2, CJK and letters without spaces', () => repos.v2, 'unbroken'],
   ] as const) {
     it(`${name}: embeds it from its first tokens and reports the cut`, async () => {
       const run = await embedHugeTextInChild(repoOf(), kind);
@@ -76,7 +58,7 @@ describe('the local backend when the tokenizer library gives out', () => {
   it('turns its RangeError into an InvalidInputError naming the input', async () => {
     // U+FDFA becomes 18 characters under NFKC: the 65,536 of them tokenized are 1.2 million
     // characters of pieces, past what @huggingface/tokenizers can spread onto its stack.
-    const backend = createLocalBackend({ model: 'jina-clip-v2', modelPath: v2.directory });
+    const backend = createLocalBackend({ model: 'jina-clip-v2', modelPath: repos.v2.directory });
     const error = await backend
       .embed(['cat', '\uFDFA'.repeat(100_000)])
       .catch((caught: unknown) => caught);
@@ -92,7 +74,7 @@ describe('the local backend when the tokenizer library gives out', () => {
 describe('the truncation warning for a text tokenized only in part', () => {
   it('says "at least" before a count that is a lower bound', async () => {
     const warnings = await captureWarnings(async () => {
-      const backend = createLocalBackend({ modelPath: v1.directory });
+      const backend = createLocalBackend({ modelPath: repos.v1.directory });
       await backend.embed(['the cat '.repeat(50_000)]);
       await backend.close();
     });

@@ -1,28 +1,12 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type TinyModelRepo,
-  writeTinyModelRepo,
-} from '../testing/tiny-model-repo/write-tiny-model-repo.js';
+import { describe, expect, it } from 'vitest';
+import { useTinyRepos } from '../testing/tiny-model-repo/tiny-repos.test-helper.js';
+import type { TinyModelRepo } from '../testing/tiny-model-repo/write-tiny-model-repo.js';
 import { runScriptInChild } from './run-script-in-child.test-helper.js';
 import { loadTextTokenizer } from './text-tokenizer.js';
 
-let root: string;
-let v1: TinyModelRepo;
-let v2: TinyModelRepo;
-
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'text-event-loop-'));
-  [v1, v2] = await Promise.all([
-    writeTinyModelRepo(join(root, 'v1'), { model: 'jina-clip-v1', imageSize: 32 }),
-    writeTinyModelRepo(join(root, 'v2'), { model: 'jina-clip-v2', imageSize: 32 }),
-  ]);
-});
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
-});
+const repos = useTinyRepos('text-event-loop');
 
 /**
  * Embeds `texts` (built in the child by `textsSource`) with the local backend in a child process
@@ -57,7 +41,7 @@ const settledMs = performance.now() - started;
 clearInterval(probe);
 await backend.close();
 console.log(JSON.stringify({ outcome, longestStallMs: longest, settledAfterAbortMs: abortAfterMs > 0 ? settledMs - abortAfterMs : undefined }));`,
-    { directory: root, maxOldSpaceMb: 512, timeoutMs: 120_000 },
+    { directory: repos.root, maxOldSpaceMb: 512, timeoutMs: 120_000 },
   );
 }
 
@@ -80,7 +64,7 @@ describe('the local backend keeps the event loop turning while it tokenizes (chi
   it('2,000 texts of 2,000 characters (v1): no stall near a second', async () => {
     const result = outcomeOf(
       await embedInChild(
-        v1,
+        repos.v1,
         `(() => { ${WORDS} return Array.from({ length: 2000 }, (_, i) => (i + ' ' + unit.repeat(50)).slice(0, 2000)); })()`,
       ),
     );
@@ -91,7 +75,7 @@ describe('the local backend keeps the event loop turning while it tokenizes (chi
   it('20,000 texts of 440 characters (v2), aborted after 200 ms: settles soon after the abort', async () => {
     const result = outcomeOf(
       await embedInChild(
-        v2,
+        repos.v2,
         `(() => { ${WORDS} return Array.from({ length: 20000 }, (_, i) => (i + ' ' + unit.repeat(11)).slice(0, 440)); })()`,
         200,
       ),
@@ -106,7 +90,7 @@ describe('the local backend keeps the event loop turning while it tokenizes (chi
     // prefix each (0.15 to 0.6 s); now the tokenizer thread takes them (about 10 ms of stall).
     const result = outcomeOf(
       await embedInChild(
-        v2,
+        repos.v2,
         `Array.from({ length: 10 }, (_, i) => i + 'abcdefghij'.repeat(15000))`,
       ),
     );
@@ -123,13 +107,13 @@ describe('the local backend tokenizes a long whitespace-free text in a worker th
   const LONG = `'x' + 'abcdefghij'.repeat(30000)`;
 
   it('one text of 300 KB without whitespace (v2): the loop keeps turning', async () => {
-    const result = outcomeOf(await embedInChild(v2, `[${LONG}]`));
+    const result = outcomeOf(await embedInChild(repos.v2, `[${LONG}]`));
     expect(result.outcome).toBe('resolved');
     expect(result.longestStallMs).toBeLessThan(600);
   }, 150_000);
 
   it('aborted while the thread tokenizes it: settles soon after the abort', async () => {
-    const result = outcomeOf(await embedInChild(v2, `[${LONG}]`, 100));
+    const result = outcomeOf(await embedInChild(repos.v2, `[${LONG}]`, 100));
     expect(result.outcome).toBe('rejected: stopped');
     expect(result.settledAfterAbortMs).toBeLessThan(400);
   }, 150_000);
@@ -138,7 +122,7 @@ describe('the local backend tokenizes a long whitespace-free text in a worker th
 describe('TextTokenizer.encodeSteps', () => {
   it('pauses between the tokenizer calls of one long text, and ends where encode() does', async () => {
     const tokenizer = await loadTextTokenizer(
-      JSON.parse(await readFile(join(v2.directory, 'tokenizer.json'), 'utf8')),
+      JSON.parse(await readFile(join(repos.v2.directory, 'tokenizer.json'), 'utf8')),
       {},
       { maxTokens: 8192, padTokenId: 1 },
     );

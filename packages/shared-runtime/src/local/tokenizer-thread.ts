@@ -1,6 +1,7 @@
 import type { Worker } from 'node:worker_threads';
 import { BackendClosedError } from '../errors/backend-closed-error.js';
 import { startWorkerThread } from '../start-worker-thread.js';
+import { fromWorkerError } from '../worker-error.js';
 import type { TextEncoding } from './text-tokenizer.js';
 import type {
   TokenizerWorkerData,
@@ -16,25 +17,6 @@ import type {
  * about 8 ms on the tiny v2 tokenizer, 16,384 about 21 ms), so the common case pays nothing.
  */
 export const TOKENIZER_THREAD_MIN_CHARACTERS = 8192;
-
-/** JavaScript's own error classes, rebuilt as such (the library's stack giving out is a RangeError). */
-const STANDARD_ERRORS: Readonly<Record<string, ErrorConstructor>> = {
-  RangeError,
-  TypeError,
-  SyntaxError,
-  ReferenceError,
-  EvalError,
-  URIError,
-};
-
-/** What the thread reported, as an error of the same class (or an Error of the same name). */
-function threadError({ name, message }: { name: string; message: string }): Error {
-  const Constructor = STANDARD_ERRORS[name];
-  if (Constructor !== undefined) return new Constructor(message);
-  const error = new Error(message);
-  error.name = name;
-  return error;
-}
 
 interface PendingEncoding {
   readonly resolve: (encoding: TextEncoding) => void;
@@ -122,7 +104,7 @@ export class TokenizerThread {
       if (reply.error === undefined) {
         pending.resolve(reply.encoding);
       } else {
-        pending.reject(threadError(reply.error));
+        pending.reject(fromWorkerError(reply.error));
       }
     });
     const retire = (error: Error) => {

@@ -1,3 +1,4 @@
+import type { WorkerError } from '../worker-error.js';
 import type { TextEncoding } from './text-tokenizer.js';
 
 /** What a tokenizer thread is started with (`workerData`): the tokenizer to build. */
@@ -19,4 +20,4 @@ export interface TokenizerWorkerTask {
 /** The thread's answer to one task: the encoding, or what it threw. */
 export type TokenizerWorkerReply =
   | { readonly id: number; readonly encoding: TextEncoding; readonly error?: undefined }
-  | { readonly id: number; readonly error: { readonly name: string; readonly message: string } };
+  | { readonly id: number; readonly error: WorkerError };

@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parentPort, workerData } from 'node:worker_threads';
+import { toWorkerError } from '../worker-error.js';
 import { loadTextTokenizer } from './text-tokenizer.js';
 import type {
   TokenizerWorkerData,
@@ -29,13 +30,7 @@ port.on('message', async (task: TokenizerWorkerTask) => {
   try {
     reply = { id: task.id, encoding: (await tokenizer).encode(task.text) };
   } catch (error) {
-    reply = {
-      id: task.id,
-      error: {
-        name: error instanceof Error ? error.name : 'Error',
-        message: error instanceof Error ? error.message : String(error),
-      },
-    };
+    reply = { id: task.id, error: toWorkerError(error) };
   }
   port.postMessage(reply);
 });
